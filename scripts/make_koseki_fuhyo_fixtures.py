@@ -91,7 +91,11 @@ HISTORIES: dict[tuple[str, str], list[Step]] = {
     ("山﨑　和夫", "山﨑　健太"): [(YAMAZAKI_HOME, "1976-02-11")],
     ("山﨑　健太", "山﨑　健太"): [(CURRENT, None)],
     ("山﨑　健太", "山﨑　美穂"): [(CURRENT, None)],
-    ("山﨑　健太", "山﨑　翔"): [(CURRENT, None)],
+    # Left his parents' 戸籍 by 婚姻 in 2023: his 附票 there ends; his own 戸籍 has his current address.
+    ("山﨑　健太", "山﨑　翔"): [(YAMAZAKI_HOME, "1999-12-24")],
+    ("山﨑　翔", "山﨑　翔"): [(CURRENT, None)],
+    ("山﨑　翔", "山﨑　彩"): [(kaku("中央一丁目", "0001001", "２番５号"), "2021-04-01")],
+    ("山﨑　翔", "山﨑　陽葵"): [(CURRENT, None)],
     ("德永　ハル", "德永　ハル"): [(CURRENT, None)],
     ("高橋　誠", "高橋　誠"): [(TAKAHASHI_FIRST, "1990-04-01"), (CURRENT, None)],
     ("高橋　誠", "高橋　恵子"): [(TAKAHASHI_FIRST, "1995-09-01"), (CURRENT, None)],

@@ -87,7 +87,7 @@ def test_spec_list_json() -> None:
     juki = next(row for row in rows if row["id"] == "juki")
     spec = spec_store.load("juki")
     assert juki == {
-        "id": "juki", "name": "住民基本台帳", "version": spec.version, "tables": ["住民"],
+        "id": "juki", "name": "住民基本台帳", "version": spec.version, "tables": ["住民", "世帯", "異動履歴"],
         "requirements": len(spec.requirements), "rules": spec.rule_count,
     }
     assert juki["rules"] == sum(r.check.kind in ("row", "dataset") for r in spec.requirements)

@@ -77,6 +77,8 @@ def test_show_values_unmasks_other_items_and_is_recorded() -> None:
 def test_a_file_without_header_line_does_not_quote_its_first_record(tmp_path: Path) -> None:
     lines = (FIXTURES / "juki" / "valid" / "住民.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     (tmp_path / "住民.csv").write_text("".join(lines[1:]), encoding="utf-8")
+    for table in ("世帯", "異動履歴"):
+        (tmp_path / f"{table}.csv").write_bytes((FIXTURES / "juki" / "valid" / f"{table}.csv").read_bytes())
     result = run(tmp_path, ["juki"])
     text = "\n".join(_text(report_format.render(result)) for report_format in FORMATS.values())
     first_record = next(csv.reader([lines[1]]))

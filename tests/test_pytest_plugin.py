@@ -162,6 +162,8 @@ def test_findings_beyond_the_shown_ones_are_counted(tmp_path: Path, run_plugin: 
 def test_not_tested_requirements_fail_unless_allowed(tmp_path: Path, run_plugin: RunPlugin) -> None:
     header = (VALID / "住民.csv").read_text(encoding="utf-8").splitlines()[0]
     (tmp_path / "住民.csv").write_text(header + "\n", encoding="utf-8")
+    for table in ("世帯", "異動履歴"):  # the other tables are complete: only 住民 is empty
+        (tmp_path / f"{table}.csv").write_bytes((VALID / f"{table}.csv").read_bytes())
     engine = run(tmp_path, ["juki"])
     not_tested = {r.id for r in engine.requirements if r.verdict == "not-tested"}
     not_applicable = {r.id for r in engine.requirements if r.verdict == "not-applicable"}

@@ -14,6 +14,13 @@ from conformance.runner import run
 from tests.conftest import FIXTURES, cli
 
 VALID_CSV = FIXTURES / "juki" / "valid" / "住民.csv"
+# The other tables of a 住民基本台帳 export, copied beside 住民 in whatever format it is written.
+COMPANIONS = [FIXTURES / "juki" / "valid" / f"{table}.csv" for table in ("世帯", "異動履歴")]
+
+
+def _companions(folder: Path) -> None:
+    for path in COMPANIONS:
+        (folder / path.name).write_bytes(path.read_bytes())
 
 
 def _rows() -> tuple[list[str], list[list[str]]]:
@@ -43,6 +50,8 @@ def _records(header: list[str], rows: list[list[str]]) -> list[dict[str, str]]:
 @pytest.mark.parametrize("kind", ["tsv", "xlsx", "json", "ndjson", "zip", "xlsx-sheet"])
 def test_every_format_of_the_valid_export_passes(tmp_path: Path, kind: str) -> None:
     header, rows = _rows()
+    if kind != "zip":
+        _companions(tmp_path)
     if kind == "tsv":
         with (tmp_path / "住民.tsv").open("w", encoding="utf-8", newline="") as stream:
             csv.writer(stream, delimiter="\t", lineterminator="\n").writerows([header, *rows])
@@ -57,12 +66,13 @@ def test_every_format_of_the_valid_export_passes(tmp_path: Path, kind: str) -> N
         (tmp_path / "住民.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
     else:
         with zipfile.ZipFile(tmp_path / "export.zip", "w") as bundle:
-            bundle.write(VALID_CSV, "juki/住民.csv")
+            for path in (VALID_CSV, *COMPANIONS):
+                bundle.write(path, f"juki/{path.name}")
     target = tmp_path / "export.zip" if kind == "zip" else tmp_path
     result = run(target, ["juki"])
     assert result.failed_ids() == []
     assert result.summary.verdict == "pass"
-    assert sum(f.records or 0 for f in result.files) == len(rows)
+    assert [f.records for f in result.files if f.table == "住民"] == [len(rows)]
 
 
 def test_json_line_numbers_point_at_the_record(tmp_path: Path) -> None:
@@ -70,6 +80,7 @@ def test_json_line_numbers_point_at_the_record(tmp_path: Path) -> None:
     records = _records(header, rows)
     records[2]["住民種別"] = "3"
     (tmp_path / "住民.json").write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
+    _companions(tmp_path)
     result = run(tmp_path, ["juki"])
     assert result.failed_ids() == ["JUKI-D-0004"]
     text = (tmp_path / "住民.json").read_text(encoding="utf-8").splitlines()
@@ -83,6 +94,7 @@ def test_csv_line_numbers_count_line_breaks_inside_quoted_values(tmp_path: Path)
     rows[3][header.index("住民種別")] = "3"
     with (tmp_path / "住民.csv").open("w", encoding="utf-8", newline="") as stream:
         csv.writer(stream, lineterminator="\n").writerows([header, *rows])
+    _companions(tmp_path)
     result = run(tmp_path, ["juki"])
     assert ("JUKI-D-0004", 6, 4, "住民種別") in result.flatten("requirement", "line", "record", "item")
     # the line break is not in JIS X 0213's graphic repertoire
@@ -108,6 +120,7 @@ def test_shift_jis_csv_is_a_finding_naming_file_and_line(tmp_path: Path) -> None
 def test_utf16_is_a_finding(tmp_path: Path, bom: bytes) -> None:
     codec = "utf-16-le" if bom == b"\xff\xfe" else "utf-16-be"
     target = _write(tmp_path / "住民.csv", bom + VALID_CSV.read_text(encoding="utf-8").encode(codec))
+    _companions(target)
     result = run(target, ["juki"])
     assert result.failed_ids() == ["JUKI-F-0001"]
     assert "UTF-16" in result.requirement("JUKI-F-0001").findings[0].message
@@ -115,6 +128,7 @@ def test_utf16_is_a_finding(tmp_path: Path, bom: bytes) -> None:
 
 def test_utf8_bom_is_accepted_and_recorded(tmp_path: Path) -> None:
     target = _write(tmp_path / "住民.csv", b"\xef\xbb\xbf" + VALID_CSV.read_bytes())
+    _companions(target)
     result = run(target)
     assert result.summary.verdict == "pass"
     assert result.files[0].bom is True
@@ -165,7 +179,7 @@ def test_line_with_too_many_fields_is_a_finding_with_its_line(tmp_path: Path) ->
     target = _write(tmp_path / "住民.csv", "".join(lines).encode("utf-8"))
     result = cli("run", target)
     assert result.code == 1
-    assert "住民.csv 5行目: 項目数が51でヘッダーの50と一致しません" in result.out
+    assert "住民.csv 5行目: 項目数が116でヘッダーの115と一致しません" in result.out
     assert "Traceback" not in result.out + result.err
 
 
@@ -173,6 +187,7 @@ def test_unbalanced_quote_costs_one_record(tmp_path: Path) -> None:
     lines = VALID_CSV.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[2] = '"' + lines[2][:5] + '"x' + lines[2][5:]
     target = _write(tmp_path / "住民.csv", "".join(lines).encode("utf-8"))
+    _companions(target)
     result = run(target)
     assert result.failed_ids() == ["JUKI-F-0002"]
     assert result.files[0].rejected == 1
@@ -181,6 +196,7 @@ def test_unbalanced_quote_costs_one_record(tmp_path: Path) -> None:
 
 def test_unknown_file_is_listed_not_read(tmp_path: Path) -> None:
     (tmp_path / "住民.csv").write_bytes(VALID_CSV.read_bytes())
+    _companions(tmp_path)
     (tmp_path / "メモ.txt").write_text("x", encoding="utf-8")
     result = run(tmp_path)
     assert result.summary.verdict == "pass"
@@ -207,6 +223,7 @@ def test_duplicated_and_near_miss_columns_are_named(tmp_path: Path) -> None:
     rows = [[*row, "", ""] for row in rows]
     with (tmp_path / "住民.csv").open("w", encoding="utf-8", newline="") as stream:
         csv.writer(stream, lineterminator="\n").writerows([header, *rows])
+    _companions(tmp_path)
     result = run(tmp_path)
     assert result.failed_ids() == ["JUKI-F-0003", "JUKI-F-0004"]
     assert result.flatten("requirement", "code", "item") == [
@@ -219,6 +236,7 @@ def test_two_files_for_one_table_are_a_finding(tmp_path: Path) -> None:
     (tmp_path / "住民.csv").write_bytes(VALID_CSV.read_bytes())
     (tmp_path / "juki").mkdir()
     (tmp_path / "juki" / "住民.csv").write_bytes(VALID_CSV.read_bytes())
+    _companions(tmp_path)
     result = run(tmp_path)
     assert result.failed_ids() == ["JUKI-F-0005"]
     assert result.flatten("code") == [("duplicate-file",)]
@@ -247,10 +265,12 @@ def test_zip_member_names_without_the_utf8_flag_are_decoded(tmp_path: Path, code
     placeholder = b"x" * len(raw_name)
     with zipfile.ZipFile(tmp_path / "export.zip", "w") as bundle:
         bundle.writestr(placeholder.decode("ascii"), VALID_CSV.read_bytes())
+        for path in COMPANIONS:
+            bundle.write(path, path.name)
     archive = (tmp_path / "export.zip").read_bytes()
     (tmp_path / "export.zip").write_bytes(archive.replace(placeholder, raw_name))
     with zipfile.ZipFile(tmp_path / "export.zip") as bundle:
         assert not bundle.infolist()[0].flag_bits & 0x800
     result = run(tmp_path / "export.zip")
     assert result.summary.verdict == "pass"
-    assert [f.path for f in result.files] == ["juki/住民.csv"]
+    assert [f.path for f in result.files if f.table == "住民"] == ["juki/住民.csv"]

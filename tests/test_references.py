@@ -47,8 +47,9 @@ def _atena_numbers() -> list[str]:
 
 def _target(tmp_path: Path, numbers: list[str], with_juki: bool = True) -> Path:
     (tmp_path / "登録.csv").write_text("宛名番号\n" + "".join(f"{n}\n" for n in numbers), encoding="utf-8")
-    if with_juki:
-        (tmp_path / "住民.csv").write_bytes(VALID_CSV.read_bytes())
+    if with_juki:  # the whole 住民基本台帳 export, so that juki itself passes when it is chosen too
+        for table in ("住民", "世帯", "異動履歴"):
+            (tmp_path / f"{table}.csv").write_bytes((VALID_CSV.parent / f"{table}.csv").read_bytes())
     return tmp_path
 
 
