@@ -156,10 +156,11 @@ def test_empty_file_is_a_finding(tmp_path: Path) -> None:
 
 def test_header_only_file_is_not_a_pass(tmp_path: Path) -> None:
     target = _write(tmp_path / "住民.csv", VALID_CSV.read_bytes().split(b"\n")[0] + b"\n")
+    _companions(target)
     result = run(target)
     assert result.summary.verdict == "incomplete"
     assert result.exit_code == 3
-    assert result.requirement("JUKI-D-0001").verdict == "not-tested"
+    assert result.requirement("JUKI-D-0004").verdict == "not-tested"  # an item of 住民 alone
 
 
 def test_missing_column_is_a_finding_and_its_checks_are_not_tested(tmp_path: Path) -> None:
@@ -187,9 +188,9 @@ def test_unbalanced_quote_costs_one_record(tmp_path: Path) -> None:
     lines = VALID_CSV.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[2] = '"' + lines[2][:5] + '"x' + lines[2][5:]
     target = _write(tmp_path / "住民.csv", "".join(lines).encode("utf-8"))
-    _companions(target)
     result = run(target)
-    assert result.failed_ids() == ["JUKI-F-0002"]
+    # 住民 alone (the lost record would break the links of 世帯 and 異動履歴): their absence is JUKI-F-0005.
+    assert result.failed_ids() == ["JUKI-F-0002", "JUKI-F-0005"]
     assert result.files[0].rejected == 1
     assert result.files[0].records == len(lines) - 2
 
