@@ -109,7 +109,9 @@ def _fixture_records() -> list[tuple[str, Table, list[dict[str, str]]]]:
 
 
 FIXTURE_CASES = _fixture_records()
-JUKI_VALID = next(records for name, _, records in FIXTURE_CASES if name == "juki/valid/住民.csv")
+# Cases that break another table keep the valid 住民.csv, which is then listed under the first of them.
+JUKI_VALID = next(records for name, _, records in FIXTURE_CASES if name.startswith("juki/")
+                  and (FIXTURES / name).read_bytes() == (FIXTURES / "juki" / "valid" / "住民.csv").read_bytes())
 
 
 def test_fixtures_were_found() -> None:
