@@ -49,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--as-of", type=datetime.date.fromisoformat, metavar="YYYY-MM-DD",
                             help='the date rules judge "today" by (default: today; recorded in the result)')
 
+    generate_parser = commands.add_parser("generate", help="write a synthetic municipality's exports (deterministic; optional counted defects)")
+    generate_parser.add_argument("--operations", required=True, metavar="OP[,OP...]", help="operations to generate (juki is required)")
+    generate_parser.add_argument("--residents", required=True, type=int, metavar="N", help="number of 住民 records")
+    generate_parser.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same files; default 1)")
+    generate_parser.add_argument("--output", required=True, type=Path, metavar="DIR", help="folder to write data/, declaration.yaml, expected.json")
+    generate_parser.add_argument("--defect-rate", type=float, default=0.0, metavar="R",
+                                 help="share of records given one known defect (expected.json holds the exact counts; default 0)")
+
     report_parser = commands.add_parser("report", help="re-render a saved JSON result into another format")
     report_parser.add_argument("result", type=Path, help="a JSON result written by `conformance run --format json`")
     report_parser.add_argument("--format", required=True, choices=list(FORMATS), metavar="FORMAT",
@@ -104,6 +112,24 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             summary = result.summary
             stdout.write(f"{summary.verdict}: " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()) + "\n")
     return result.exit_code
+
+
+def _generate(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from conformance.generate import GenerateError, generate  # not needed by `run`: keep it light
+
+    operations = [name.strip() for name in arguments.operations.split(",") if name.strip()]
+    try:
+        summary = generate(operations, arguments.residents, arguments.seed, arguments.output, arguments.defect_rate)
+    except GenerateError as error:
+        stderr.write(f"conformance: {error}\n")
+        return USAGE_ERROR
+    except OSError as error:
+        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
+        return USAGE_ERROR
+    for path, records in summary["files"].items():
+        stdout.write(f"wrote {arguments.output / path} ({records} records)\n")
+    stdout.write(f"expected findings: {summary['total']} ({arguments.output / 'expected.json'})\n")
+    return 0
 
 
 class ResultFileError(Exception):
@@ -195,6 +221,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     try:
         if arguments.command == "run":
             return _run(arguments, out, err)
+        if arguments.command == "generate":
+            return _generate(arguments, out, err)
         if arguments.command == "report":
             return _report(arguments, out, err)
         if arguments.command == "diff":
