@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--quiet", action="store_true", help="no console output (the exit code still tells)")
     run_parser.add_argument("--as-of", type=datetime.date.fromisoformat, metavar="YYYY-MM-DD",
                             help='the date rules judge "today" by (default: today; recorded in the result)')
+    run_parser.add_argument("--memory-limit", metavar="SIZE",
+                            help="DuckDB memory limit, e.g. 1GB; beyond it DuckDB spills to --temp-dir (default: DuckDB's, 80%% of RAM)")
+    run_parser.add_argument("--temp-dir", type=Path, metavar="DIR",
+                            help="folder for DuckDB's spill files (default: a private folder under the system temp dir)")
 
     generate_parser = commands.add_parser("generate", help="write a synthetic municipality's exports (deterministic; optional counted defects)")
     generate_parser.add_argument("--operations", required=True, metavar="OP[,OP...]", help="operations to generate (juki is required)")
@@ -85,7 +89,9 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         declaration = load_declaration(arguments.declaration) if arguments.declaration else None
         options = RunOptions(declaration=declaration, show_values=arguments.show_values,
-                             max_findings=arguments.max_findings, as_of=arguments.as_of)
+                             max_findings=arguments.max_findings, as_of=arguments.as_of,
+                             memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
+                             progress=not arguments.quiet and stderr.isatty())
         result = run(arguments.target, arguments.spec, options)
     except (TargetError, SpecError, DeclarationError) as error:
         stderr.write(f"conformance: {error}\n")

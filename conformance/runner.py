@@ -99,6 +99,8 @@ class RunOptions:
     max_findings: int = 100
     memory_limit: str | None = None
     as_of: datetime.date | None = None
+    temp_dir: Path | None = None
+    progress: bool = False
 
 
 def _now() -> str:
@@ -437,7 +439,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         chosen = _resolve_specs(specs, opened)
         _check_declaration(options.declaration, chosen)
         as_of = options.as_of or datetime.date.today()
-        database = Database(options.memory_limit, as_of)
+        database = Database(options.memory_limit, as_of, options.temp_dir)
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             spec_runs = [_SpecRun(spec, opened, options, database, loaded) for spec in chosen]
