@@ -133,19 +133,19 @@ def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | No
             cr += chunk.count(b"\r")
             crlf += chunk.count(b"\r\n") + (1 if previous_cr and chunk.startswith(b"\n") else 0)
             previous_cr = chunk.endswith(b"\r")
-            # Separators per line, vectorised: the running count at each line end, differenced.
+            # Separators per line, vectorised: how many separators precede each line end, differenced.
             data = numpy.frombuffer(chunk, dtype=numpy.uint8)
-            running = numpy.cumsum(data == mark, dtype=numpy.int64)
+            marks = numpy.flatnonzero(data == mark)
             ends = numpy.flatnonzero(data == 10)
             if len(ends):
-                at_ends = running[ends]
-                per_line = numpy.diff(at_ends, prepend=0)
+                before = numpy.searchsorted(marks, ends)
+                per_line = numpy.diff(before, prepend=0)
                 per_line[0] += carried
                 if not bool((per_line == separators).all()):
                     return None
-                carried = int(running[-1] - at_ends[-1])
+                carried = len(marks) - int(before[-1])
             else:
-                carried += int(running[-1])
+                carried += len(marks)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
