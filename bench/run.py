@@ -221,7 +221,7 @@ def main() -> int:
     }
     print(f"\n{'approach':<8} {'wall s':>9} {'peak RSS MB':>12} {'rows/s':>12}  note")
     for name, result in results.items():
-        note = "extrapolated from {:,} records".format(arguments.cap) if result.get("extrapolated") else ""
+        note = f"extrapolated from {arguments.cap:,} records" if result.get("extrapolated") else ""
         if name == "ours":
             note = "findings = expected.json" if result["findings_match_expected"] else "FINDINGS DIFFER FROM expected.json"
         print(f"{name:<8} {result['wall_s']:>9.2f} {result['peak_rss_mb']:>12.1f} {result['rows_per_s'] or 0:>12,}  {note}")

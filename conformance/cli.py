@@ -14,6 +14,7 @@ import jsonschema
 
 from conformance import __version__
 from conformance import spec as spec_store
+from conformance.progress import RunProgress
 from conformance.readers import TargetError
 from conformance.report import FORMATS
 from conformance.results import RunResult
@@ -86,16 +87,20 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if arguments.max_findings < 0:
         stderr.write("conformance: --max-findings must be 0 or more\n")
         return USAGE_ERROR
+    progress = RunProgress(stderr) if not arguments.quiet and stderr.isatty() else None
     try:
         declaration = load_declaration(arguments.declaration) if arguments.declaration else None
         options = RunOptions(declaration=declaration, show_values=arguments.show_values,
                              max_findings=arguments.max_findings, as_of=arguments.as_of,
                              memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
-                             progress=not arguments.quiet and stderr.isatty())
+                             progress=progress)
         result = run(arguments.target, arguments.spec, options)
     except (TargetError, SpecError, DeclarationError) as error:
         stderr.write(f"conformance: {error}\n")
         return USAGE_ERROR
+    finally:
+        if progress is not None:
+            progress.close()
     written = []
     for name in dict.fromkeys(formats):
         report_format = FORMATS[name]

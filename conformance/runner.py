@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,8 @@ class RunOptions:
     memory_limit: str | None = None
     as_of: datetime.date | None = None
     temp_dir: Path | None = None
-    progress: bool = False
+    # Called with (what is being done, steps done, steps in all); the CLI draws a bar with it.
+    progress: Callable[[str, int, int], None] | None = None
 
 
 def _now() -> str:
@@ -174,6 +175,7 @@ class _SpecRun:
         self.options = options
         self.database = database
         self.loaded = loaded
+        self.step: Callable[[str], None] = lambda label: None
         self.displays: dict[str, str] = {}
         self.collector = FindingCollector(options.max_findings)
         self.not_tested: dict[str, str] = {}
@@ -225,6 +227,7 @@ class _SpecRun:
                 message = f"「{table.name}」のファイルが複数あります（{names}）。最初のものだけを検査しました。"
                 self.collector.add(Finding(presence.id, "duplicate-file", message, Location(sources[1][0].display)))
             source, sheet = sources[0]
+            self.step(f"{self.spec.id} {table.name} 読込")
             if self._load_table(table, source, sheet):
                 tables_read += 1
         if not tables_read:
@@ -304,6 +307,7 @@ class _SpecRun:
             self.collector.add(Finding(table.unknown_item_requirement, "unknown-column", message, Location(display, 1, None, name)))
 
     def _schema_checks(self, table: Table, loaded: LoadedTable, display: str) -> None:
+        self.step(f"{self.spec.id} {table.name} スキーマ検査")
         for requirement_id, items in table.requirement_items().items():
             if not items & loaded.present:
                 self.not_tested.setdefault(requirement_id, f"{'・'.join(sorted(items))} の列がないため検査できません")
@@ -330,6 +334,7 @@ class _SpecRun:
             if absent:
                 self.not_tested[requirement.id] = f"{'・'.join(absent)} がないため検査できません"
                 continue
+            self.step(f"{requirement.id} 規則")
             try:
                 run_rule(self.database, requirement, loaded, self.collector, display, self.options.show_values)
             except duckdb.Error as error:
@@ -426,6 +431,20 @@ def _check_declaration(declaration: Declaration | None, specs: list[Spec]) -> No
             raise DeclarationError(f"宣言は {spec.id} {claimed} ですが、このスイートの仕様は {spec.version} です")
 
 
+def _attach_progress(spec_runs: list[_SpecRun], report: Callable[[str, int, int], None]) -> None:
+    """Each load, schema scan and rule is one step of the bar."""
+    total = sum(2 * len(r.spec.tables) + sum(1 for q in r.spec.requirements if q.check.kind in ("row", "dataset"))
+                for r in spec_runs)
+    done = [0]
+
+    def step(label: str) -> None:
+        report(label, done[0], total)
+        done[0] += 1
+
+    for spec_run in spec_runs:
+        spec_run.step = step
+
+
 def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: RunOptions | None = None) -> RunResult:
     """Evaluate a target against specs (inferred from its files when not given).
 
@@ -443,6 +462,8 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             spec_runs = [_SpecRun(spec, opened, options, database, loaded) for spec in chosen]
+            if options.progress is not None:
+                _attach_progress(spec_runs, options.progress)
             for spec_run in spec_runs:
                 spec_run.load()
             files = [file for spec_run in spec_runs for file in spec_run.files]

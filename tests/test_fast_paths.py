@@ -117,7 +117,7 @@ def test_jisx0213_pattern_equals_the_python_check() -> None:
         "\u309a", "\uff76", "\u9ad9", "\ue000", "\t", "\x7f", "\U00020bb7", "\U0002a6b2", "\u3099"]
     rng = random.Random(5)
     values = ["".join(rng.choice(pool) for _ in range(rng.randrange(1, 7))) for _ in range(5000)]
-    values += sorted(pairs) + ["\u309a", "か\u309a\u309a", "\u309aか"]
+    values += [*sorted(pairs), "\u309a", "か\u309a\u309a", "\u309aか"]
     connection = duckdb.connect()
     rows = connection.execute(
         f"SELECT v, regexp_full_match(v, '{jisx0213_pattern()}') FROM unnest(?) AS t(v)", [values]

@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import io
 import json
+import time
 from pathlib import Path
 
 import pytest
 
 from conformance import spec as spec_store
+from conformance.cli import main
 from conformance.generate import columns, generate, profile
+from conformance.progress import RunProgress
 from conformance.runner import RunOptions, load_declaration, run
-from tests.conftest import cli
+from tests.conftest import FIXTURES, cli
 
 AS_OF = datetime.date(2026, 4, 1)
 
@@ -75,3 +79,23 @@ def test_bad_requests_are_usage_errors(tmp_path: Path, arguments: list[str], mes
     assert result.code == 2
     assert message in result.err
     assert not (tmp_path / "expected.json").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal_and_quiet_draws_nothing() -> None:
+    stream = _Terminal()
+    progress = RunProgress(stream, delay=0.0)
+    deadline = time.monotonic() + 5
+    while not progress._started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    progress("juki 住民 スキーマ検査", 1, 3)
+    progress.close()
+    assert "スキーマ検査" in stream.getvalue() or "検査中" in stream.getvalue()
+    # --quiet (CI) draws nothing, terminal or not.
+    out, err = io.StringIO(), _Terminal()
+    code = main(["run", str(FIXTURES / "juki" / "valid"), "--as-of", "2026-11-24", "--quiet"], stdout=out, stderr=err)
+    assert code == 0 and err.getvalue() == "" and out.getvalue() == ""
