@@ -16,7 +16,7 @@ import yaml
 from conformance import __version__
 from conformance import spec as spec_store
 from conformance.checks.database import Database, LoadedTable
-from conformance.checks.rules import run_rule
+from conformance.checks.rules import run_row_rules, run_rule
 from conformance.checks.schema import run_schema_checks
 from conformance.readers import (
     ParsedTable,
@@ -320,6 +320,7 @@ class _SpecRun:
                 self.errors[requirement_id] = f"スキーマ検査を実行できません: {error}"
 
     def _rules(self, table: Table, loaded: LoadedTable, display: str) -> None:
+        runnable: list[Requirement] = []
         for requirement in self.spec.requirements:
             check = requirement.check
             if check.kind not in ("row", "dataset") or check.table != table.name:
@@ -334,6 +335,16 @@ class _SpecRun:
             if absent:
                 self.not_tested[requirement.id] = f"{'・'.join(absent)} がないため検査できません"
                 continue
+            runnable.append(requirement)
+        row_rules = [r for r in runnable if r.check.kind == "row" and not r.check.references]
+        if len(row_rules) > 1:
+            self.step(f"{table.name} 行規則 {len(row_rules)}件")
+            try:
+                run_row_rules(self.database, row_rules, loaded, self.collector, display, self.options.show_values)
+                runnable = [r for r in runnable if r not in row_rules]
+            except duckdb.Error:
+                pass  # one of them is broken: run each alone, so the error is that rule's only
+        for requirement in runnable:
             self.step(f"{requirement.id} 規則")
             try:
                 run_rule(self.database, requirement, loaded, self.collector, display, self.options.show_values)
