@@ -14,6 +14,7 @@ import jsonschema
 
 from conformance import __version__
 from conformance import spec as spec_store
+from conformance.progress import RunProgress
 from conformance.readers import TargetError
 from conformance.report import FORMATS
 from conformance.results import RunResult
@@ -48,6 +49,18 @@ def _parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--quiet", action="store_true", help="no console output (the exit code still tells)")
     run_parser.add_argument("--as-of", type=datetime.date.fromisoformat, metavar="YYYY-MM-DD",
                             help='the date rules judge "today" by (default: today; recorded in the result)')
+    run_parser.add_argument("--memory-limit", metavar="SIZE",
+                            help="DuckDB memory limit, e.g. 1GB; beyond it DuckDB spills to --temp-dir (default: DuckDB's, 80%% of RAM)")
+    run_parser.add_argument("--temp-dir", type=Path, metavar="DIR",
+                            help="folder for DuckDB's spill files (default: a private folder under the system temp dir)")
+
+    generate_parser = commands.add_parser("generate", help="write a synthetic municipality's exports (deterministic; optional counted defects)")
+    generate_parser.add_argument("--operations", required=True, metavar="OP[,OP...]", help="operations to generate (juki is required)")
+    generate_parser.add_argument("--residents", required=True, type=int, metavar="N", help="number of 住民 records")
+    generate_parser.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same files; default 1)")
+    generate_parser.add_argument("--output", required=True, type=Path, metavar="DIR", help="folder to write data/, declaration.yaml, expected.json")
+    generate_parser.add_argument("--defect-rate", type=float, default=0.0, metavar="R",
+                                 help="share of records given one known defect (expected.json holds the exact counts; default 0)")
 
     report_parser = commands.add_parser("report", help="re-render a saved JSON result into another format")
     report_parser.add_argument("result", type=Path, help="a JSON result written by `conformance run --format json`")
@@ -74,14 +87,20 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if arguments.max_findings < 0:
         stderr.write("conformance: --max-findings must be 0 or more\n")
         return USAGE_ERROR
+    progress = RunProgress(stderr) if not arguments.quiet and stderr.isatty() else None
     try:
         declaration = load_declaration(arguments.declaration) if arguments.declaration else None
         options = RunOptions(declaration=declaration, show_values=arguments.show_values,
-                             max_findings=arguments.max_findings, as_of=arguments.as_of)
+                             max_findings=arguments.max_findings, as_of=arguments.as_of,
+                             memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
+                             progress=progress)
         result = run(arguments.target, arguments.spec, options)
     except (TargetError, SpecError, DeclarationError) as error:
         stderr.write(f"conformance: {error}\n")
         return USAGE_ERROR
+    finally:
+        if progress is not None:
+            progress.close()
     written = []
     for name in dict.fromkeys(formats):
         report_format = FORMATS[name]
@@ -104,6 +123,24 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             summary = result.summary
             stdout.write(f"{summary.verdict}: " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()) + "\n")
     return result.exit_code
+
+
+def _generate(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from conformance.generate import GenerateError, generate  # not needed by `run`: keep it light
+
+    operations = [name.strip() for name in arguments.operations.split(",") if name.strip()]
+    try:
+        summary = generate(operations, arguments.residents, arguments.seed, arguments.output, arguments.defect_rate)
+    except GenerateError as error:
+        stderr.write(f"conformance: {error}\n")
+        return USAGE_ERROR
+    except OSError as error:
+        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
+        return USAGE_ERROR
+    for path, records in summary["files"].items():
+        stdout.write(f"wrote {arguments.output / path} ({records} records)\n")
+    stdout.write(f"expected findings: {summary['total']} ({arguments.output / 'expected.json'})\n")
+    return 0
 
 
 class ResultFileError(Exception):
@@ -195,6 +232,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     try:
         if arguments.command == "run":
             return _run(arguments, out, err)
+        if arguments.command == "generate":
+            return _generate(arguments, out, err)
         if arguments.command == "report":
             return _report(arguments, out, err)
         if arguments.command == "diff":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import yaml
 from conformance import __version__
 from conformance import spec as spec_store
 from conformance.checks.database import Database, LoadedTable
-from conformance.checks.rules import run_rule
+from conformance.checks.rules import run_row_rules, run_rule
 from conformance.checks.schema import run_schema_checks
 from conformance.readers import (
     ParsedTable,
@@ -99,6 +99,9 @@ class RunOptions:
     max_findings: int = 100
     memory_limit: str | None = None
     as_of: datetime.date | None = None
+    temp_dir: Path | None = None
+    # Called with (what is being done, steps done, steps in all); the CLI draws a bar with it.
+    progress: Callable[[str, int, int], None] | None = None
 
 
 def _now() -> str:
@@ -172,6 +175,7 @@ class _SpecRun:
         self.options = options
         self.database = database
         self.loaded = loaded
+        self.step: Callable[[str], None] = lambda label: None
         self.displays: dict[str, str] = {}
         self.collector = FindingCollector(options.max_findings)
         self.not_tested: dict[str, str] = {}
@@ -223,6 +227,7 @@ class _SpecRun:
                 message = f"「{table.name}」のファイルが複数あります（{names}）。最初のものだけを検査しました。"
                 self.collector.add(Finding(presence.id, "duplicate-file", message, Location(sources[1][0].display)))
             source, sheet = sources[0]
+            self.step(f"{self.spec.id} {table.name} 読込")
             if self._load_table(table, source, sheet):
                 tables_read += 1
         if not tables_read:
@@ -302,6 +307,7 @@ class _SpecRun:
             self.collector.add(Finding(table.unknown_item_requirement, "unknown-column", message, Location(display, 1, None, name)))
 
     def _schema_checks(self, table: Table, loaded: LoadedTable, display: str) -> None:
+        self.step(f"{self.spec.id} {table.name} スキーマ検査")
         for requirement_id, items in table.requirement_items().items():
             if not items & loaded.present:
                 self.not_tested.setdefault(requirement_id, f"{'・'.join(sorted(items))} の列がないため検査できません")
@@ -314,6 +320,7 @@ class _SpecRun:
                 self.errors[requirement_id] = f"スキーマ検査を実行できません: {error}"
 
     def _rules(self, table: Table, loaded: LoadedTable, display: str) -> None:
+        runnable: list[Requirement] = []
         for requirement in self.spec.requirements:
             check = requirement.check
             if check.kind not in ("row", "dataset") or check.table != table.name:
@@ -328,6 +335,17 @@ class _SpecRun:
             if absent:
                 self.not_tested[requirement.id] = f"{'・'.join(absent)} がないため検査できません"
                 continue
+            runnable.append(requirement)
+        row_rules = [r for r in runnable if r.check.kind == "row" and not r.check.references]
+        if len(row_rules) > 1:
+            self.step(f"{table.name} 行規則 {len(row_rules)}件")
+            try:
+                run_row_rules(self.database, row_rules, loaded, self.collector, display, self.options.show_values)
+                runnable = [r for r in runnable if r not in row_rules]
+            except duckdb.Error:
+                pass  # one of them is broken: run each alone, so the error is that rule's only
+        for requirement in runnable:
+            self.step(f"{requirement.id} 規則")
             try:
                 run_rule(self.database, requirement, loaded, self.collector, display, self.options.show_values)
             except duckdb.Error as error:
@@ -424,6 +442,20 @@ def _check_declaration(declaration: Declaration | None, specs: list[Spec]) -> No
             raise DeclarationError(f"宣言は {spec.id} {claimed} ですが、このスイートの仕様は {spec.version} です")
 
 
+def _attach_progress(spec_runs: list[_SpecRun], report: Callable[[str, int, int], None]) -> None:
+    """Each load, schema scan and rule is one step of the bar."""
+    total = sum(2 * len(r.spec.tables) + sum(1 for q in r.spec.requirements if q.check.kind in ("row", "dataset"))
+                for r in spec_runs)
+    done = [0]
+
+    def step(label: str) -> None:
+        report(label, done[0], total)
+        done[0] += 1
+
+    for spec_run in spec_runs:
+        spec_run.step = step
+
+
 def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: RunOptions | None = None) -> RunResult:
     """Evaluate a target against specs (inferred from its files when not given).
 
@@ -437,10 +469,12 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         chosen = _resolve_specs(specs, opened)
         _check_declaration(options.declaration, chosen)
         as_of = options.as_of or datetime.date.today()
-        database = Database(options.memory_limit, as_of)
+        database = Database(options.memory_limit, as_of, options.temp_dir)
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             spec_runs = [_SpecRun(spec, opened, options, database, loaded) for spec in chosen]
+            if options.progress is not None:
+                _attach_progress(spec_runs, options.progress)
             for spec_run in spec_runs:
                 spec_run.load()
             files = [file for spec_run in spec_runs for file in spec_run.files]

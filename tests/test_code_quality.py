@@ -13,7 +13,7 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff() -> None:
-    result = _run("ruff", "check", "--output-format", "concise", "conformance", "tests", "scripts")
+    result = _run("ruff", "check", "--output-format", "concise", "conformance", "tests", "scripts", "bench")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

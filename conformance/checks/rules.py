@@ -12,8 +12,20 @@ from conformance.checks.database import (
     typed_name,
     violations_name,
 )
+from conformance.checks.schema import LARGE_TABLE
 from conformance.results import Finding, FindingCollector, Location, shown_value
 from conformance.spec.model import Requirement
+
+
+def _row_condition(requirement: Requirement, loaded: LoadedTable) -> str:
+    # A record whose items already failed their schema checks is not judged again on them:
+    # their typed values are NULL or clamped, and the vendor has the schema finding to fix first.
+    check = requirement.check
+    items = ", ".join(literal(item) for item in check.items)
+    return (
+        f"({check.sql}) AND _record NOT IN "
+        f"(SELECT _record FROM {violations_name(loaded.table)} WHERE item IN ({items}))"
+    )
 
 
 def rule_query(requirement: Requirement, loaded: LoadedTable) -> str:
@@ -21,36 +33,59 @@ def rule_query(requirement: Requirement, loaded: LoadedTable) -> str:
     check = requirement.check
     assert check.sql is not None
     if check.kind == "row":
-        # A record whose items already failed their schema checks is not judged again on them:
-        # their typed values are NULL or clamped, and the vendor has the schema finding to fix first.
-        items = ", ".join(literal(item) for item in check.items)
-        return (
-            f"SELECT _record, _line FROM {typed_name(loaded.table)} WHERE ({check.sql}) AND _record NOT IN "
-            f"(SELECT _record FROM {violations_name(loaded.table)} WHERE item IN ({items}))"
-        )
+        return f"SELECT _record, _line FROM {typed_name(loaded.table)} WHERE {_row_condition(requirement, loaded)}"
     return (
         f"SELECT DISTINCT t._record, t._line FROM ({check.sql}) AS q "
         f"JOIN {raw_name(loaded.table)} AS t ON t._record = q._record"
     )
 
 
-def run_rule(
-    database: Database, requirement: Requirement, loaded: LoadedTable, collector: FindingCollector,
+def run_row_rules(
+    database: Database, requirements: list[Requirement], loaded: LoadedTable, collector: FindingCollector,
     file: str, show_values: bool,
 ) -> None:
-    """Evaluate one rule; a SQL error propagates (the caller records an `error` verdict)."""
+    """Evaluate several row rules of one table in a single scan (per-query overhead dominates small
+    tables). A SQL error propagates before anything is collected: the caller then runs the rules one
+    by one, so that the error is the failing rule's alone."""
     con = database.connection
-    query = rule_query(requirement, loaded)
-    # The window count is taken before LIMIT: the exact total and the first examples in one query.
+    conditions = [_row_condition(requirement, loaded) for requirement in requirements]
+    cases = ", ".join(f"CASE WHEN {condition} THEN {i} END" for i, condition in enumerate(conditions))
+    # Only candidate records build the list on a large table; a small one is cheaper without the
+    # second copy of the predicates to bind.
+    candidates = " OR ".join(f"({requirement.check.sql})" for requirement in requirements)
+    where = f"WHERE {candidates}" if loaded.records >= LARGE_TABLE else ""
+    violated = (
+        f"SELECT _record, _line, i FROM (SELECT _record, _line, unnest([{cases}]) AS i "
+        f"FROM {typed_name(loaded.table)} {where}) WHERE i IS NOT NULL"
+    )
+    # The window count is taken before the cut: exact totals and the first examples in one query.
     rows = con.execute(
-        f"SELECT _record, _line, count(*) OVER () FROM ({query}) ORDER BY 1 LIMIT {int(collector.limit)}"
+        f"SELECT i, _record, _line, count(*) OVER (PARTITION BY i) FROM (SELECT *, row_number() OVER "
+        f"(PARTITION BY i ORDER BY _record) AS n FROM ({violated})) WHERE n <= {max(int(collector.limit), 1)} "
+        "ORDER BY i, _record"
     ).fetchall()
-    examples = [(record, line) for record, line, _ in rows]
-    total = rows[0][2] if rows else 0
+    per_rule: dict[int, list[tuple[int, int]]] = {}
+    totals: dict[int, int] = {}
+    for index, record, line, total in rows:
+        per_rule.setdefault(index, []).append((record, line))
+        totals[index] = int(total)
+    collected = []
+    for index, requirement in enumerate(requirements):
+        examples = per_rule.get(index, [])[: int(collector.limit)]
+        collected.append((requirement, totals.get(index, 0), _findings(database, requirement, loaded, examples, file, show_values)))
+    for requirement, total, findings in collected:
+        collector.add_counted(requirement.id, total, findings)
+
+
+def _findings(
+    database: Database, requirement: Requirement, loaded: LoadedTable, examples: list[tuple[int, int]],
+    file: str, show_values: bool,
+) -> list[Finding]:
+    """The example findings of a rule, with the (masked) values of its items."""
     items = list(requirement.check.items)
     values: dict[int, tuple[str | None, ...]] = {}
     if examples:
-        rows = con.execute(
+        rows = database.connection.execute(
             f"SELECT _record, {', '.join(quote(i) for i in items)} FROM {raw_name(loaded.table)} "
             "WHERE _record IN (SELECT unnest(?))",
             [[record for record, _ in examples]],
@@ -71,6 +106,23 @@ def run_rule(
         findings.append(
             Finding(requirement.id, f"{requirement.check.kind}-rule", message, Location(file, line, record), "; ".join(shown))
         )
+    return findings
+
+
+def run_rule(
+    database: Database, requirement: Requirement, loaded: LoadedTable, collector: FindingCollector,
+    file: str, show_values: bool,
+) -> None:
+    """Evaluate one rule; a SQL error propagates (the caller records an `error` verdict)."""
+    con = database.connection
+    query = rule_query(requirement, loaded)
+    # The window count is taken before LIMIT: the exact total and the first examples in one query.
+    rows = con.execute(
+        f"SELECT _record, _line, count(*) OVER () FROM ({query}) ORDER BY 1 LIMIT {int(collector.limit)}"
+    ).fetchall()
+    examples = [(record, line) for record, line, _ in rows]
+    total = rows[0][2] if rows else 0
+    findings = _findings(database, requirement, loaded, examples, file, show_values)
     if not rows and collector.limit == 0:
         # No example kept means no window count either: count on its own.
         counted = con.execute(f"SELECT count(*) FROM ({query})").fetchone()

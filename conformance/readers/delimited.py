@@ -1,15 +1,26 @@
 """CSV and TSV: strict UTF-8, RFC 4180 quoting, exact line numbers.
 
-Python's csv module does the parsing rather than DuckDB's reader: measured with DuckDB 2.0, a
+Python's csv module is the parser of record rather than DuckDB's reader: measured with DuckDB 2.0, a
 `store_rejects` scan mis-parses the rows that follow a quoted field holding a line break, and a
-conformance report must never misplace a finding. The parsed rows are then bulk-loaded into DuckDB.
+conformance report must never misplace a finding.
+
+The fast path: a file that one streaming pass proves *plain* (valid UTF-8, no double quote, no NUL,
+one line-end style, no bare CR) has one record per line and no quoting, so DuckDB's own reader gives
+exactly what the strict parser would, and record n is on line n + 1. Such a file carries a
+`DirectRead`, and the database reads it natively. Anything DuckDB then refuses (a wrong field count,
+a blank line that makes the counts differ) sends the file back to the strict parser, which the
+`records` iterator still runs on demand: the findings and line numbers stay those of the strict parser.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy
 
 from conformance.readers.base import ParsedTable, RawRecord, ReadIssue, header_positions, row_values
 
@@ -73,8 +84,109 @@ def _rows(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] | N
             start += max(reader.line_num, consumed + 1)
 
 
+_CHUNK = 1 << 22
+
+
+@dataclass(frozen=True, slots=True)
+class DirectRead:
+    """A plain delimited file that DuckDB may read itself: one record per line after the header."""
+
+    path: Path
+    delimiter: str
+    width: int
+    records: int
+
+
+@dataclass
+class DelimitedTable(ParsedTable):
+    """A parsed CSV/TSV; `direct` is set when the file is plain (see the module docstring)."""
+
+    direct: DirectRead | None = None
+
+
+def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | None:
+    """(lines, BOM, header) when the file is plain: valid UTF-8 without a double quote or NUL, one
+    line-end style, and every line (the header's included) holding the header's number of fields."""
+    with path.open("rb") as stream:
+        first_line = stream.readline()
+    bom = first_line.startswith(_UTF8_BOM)
+    try:
+        header_text = first_line[len(_UTF8_BOM) if bom else 0 :].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    header = header_text.rstrip("\r\n").split(delimiter)
+    separators = len(header) - 1
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    mark = ord(delimiter)
+    lf = cr = crlf = 0
+    carried = 0  # separators seen since the last line end
+    previous_cr = False
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            if b'"' in chunk or b"\x00" in chunk:
+                return None
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return None
+            lf += chunk.count(b"\n")
+            cr += chunk.count(b"\r")
+            crlf += chunk.count(b"\r\n") + (1 if previous_cr and chunk.startswith(b"\n") else 0)
+            previous_cr = chunk.endswith(b"\r")
+            # Separators per line, vectorised: how many separators precede each line end, differenced.
+            data = numpy.frombuffer(chunk, dtype=numpy.uint8)
+            marks = numpy.flatnonzero(data == mark)
+            ends = numpy.flatnonzero(data == 10)
+            if len(ends):
+                before = numpy.searchsorted(marks, ends)
+                per_line = numpy.diff(before, prepend=0)
+                per_line[0] += carried
+                if not bool((per_line == separators).all()):
+                    return None
+                carried = len(marks) - int(before[-1])
+            else:
+                carried += len(marks)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    if cr and not (cr == crlf == lf):
+        return None
+    ends_with_newline = _ends_with_newline(path)
+    if not ends_with_newline and carried != separators:
+        return None  # the last line, without a line end, lacks or has extra fields
+    lines = lf + (0 if ends_with_newline else 1)
+    return lines, bom, header
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as stream:
+        stream.seek(-1, 2)
+        return stream.read(1) == b"\n"
+
+
 def read_delimited(path: Path, delimiter: str) -> ParsedTable:
     """Open a CSV (`,`) or TSV (tab) file as a table."""
+    plain = _plain_lines(path, delimiter) if path.stat().st_size else None
+    if plain is not None and len(plain[2]) >= 2:
+        lines, bom, header = plain
+        parsed = DelimitedTable(header=header, records=iter(()), encoding="UTF-8", bom=bom)
+        parsed.issues.extend(header_issues(parsed.header, 1))
+        parsed.direct = DirectRead(path, delimiter, len(parsed.header), lines - 1)
+        parsed.records = _deferred(parsed, path, delimiter)
+        return parsed
+    return _read_strict(path, delimiter)
+
+
+def _deferred(parsed: ParsedTable, path: Path, delimiter: str) -> Iterator[RawRecord]:
+    """The strict parser's records, run only when someone iterates (a consumer without the fast path)."""
+    strict = _read_strict(path, delimiter)
+    yield from strict.records
+    parsed.issues[:] = strict.issues
+    parsed.rejected = strict.rejected
+
+
+def _read_strict(path: Path, delimiter: str) -> ParsedTable:
     data = path.read_bytes()
     text, bom, issue = decode_utf8(data)
     if text is None:

@@ -1,0 +1,237 @@
+"""Side-by-side benchmark on one generated municipality (not part of the test suite).
+
+    python bench/run.py --residents 1000000 [--memory-limit 1GB] [--only floor,ours] [--cap N]
+
+Generates the data once (cached under bench/.cache/, git-ignored), then runs, one after the other in
+child processes of this one, on the same files:
+  floor  DuckDB reading every CSV fully, every column as text
+  ours   `conformance run` (every requirement of the generated operations), totals checked against
+         the generator's expected.json
+  peer   `frictionless validate` with an equivalent Table Schema on the 住民 table
+  naive  csv.DictReader + a compiled `jsonschema` validator per row
+Wall time and peak RSS are measured per child (os.wait4). `--cap N` runs peer and naive on the first
+N records only and extrapolates linearly: such figures are labelled `extrapolated` everywhere.
+Results: a table on stdout and one JSON file per run under bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CACHE = HERE / ".cache"
+RESULTS = HERE / "results"
+sys.path.insert(0, str(ROOT))
+
+from conformance import spec as spec_store  # noqa: E402  (after the path set-up above)
+
+
+def _measure(command: list[str], log: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as stream:
+        process = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, cwd=ROOT)
+        _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    return {"command": command, "wall_s": round(wall, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "exit_status": os.waitstatus_to_exitcode(status), "log": str(log.relative_to(ROOT))}
+
+
+def _data(residents: int, seed: int, rate: float, operations: str) -> Path:
+    folder = CACHE / f"{operations.replace(',', '+')}-{residents}-s{seed}-d{rate}"
+    if not (folder / "expected.json").is_file():
+        print(f"generating {residents:,} residents into {folder} …", flush=True)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "conformance.cli", "generate", "--operations", operations,
+                        "--residents", str(residents), "--seed", str(seed), "--defect-rate", str(rate),
+                        "--output", str(folder)], check=True, cwd=ROOT)
+        print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
+    return folder
+
+
+def _head(source: Path, records: int) -> Path:
+    """The header and first `records` lines of a generated file (no quoted line breaks in it)."""
+    target = source.with_name(f"{source.stem}.head{records}.csv")
+    if not target.is_file():
+        with source.open("rb") as reader, target.open("wb") as writer:
+            for index, line in enumerate(reader):
+                if index > records:
+                    break
+                writer.write(line)
+    return target
+
+
+def table_schema(table_name: str) -> dict[str, Any]:
+    """A frictionless Table Schema as close to our JSON Schema as Table Schema can say.
+
+    Types, patterns, enums, lengths and required map one to one; the primary key gives `unique`.
+    Check digits, JIS X 0213 and the row/dataset rules have no Table Schema form: the peer does less.
+    """
+    spec = spec_store.load("juki")
+    table = spec.table(table_name)
+    assert table is not None
+    registry = spec_store.registry()
+    resolver = registry.resolver(table.schema["$id"])
+    required = set(table.schema.get("required", ()))
+
+    def constraints(node: dict[str, Any], found: dict[str, Any]) -> None:
+        for keyword, value in node.items():
+            if keyword == "$ref":
+                constraints(resolver.lookup(value).contents, found)
+            elif keyword == "allOf":
+                for sub in value:
+                    constraints(sub, found)
+            elif keyword == "pattern":
+                # Table Schema patterns are implicitly anchored (XML Schema style).
+                found["pattern"] = value.removeprefix("^").removesuffix("$")
+            elif keyword == "enum":
+                found["enum"] = value
+            elif keyword in ("maxLength", "minLength"):
+                found[keyword] = value
+
+    fields = []
+    for item in table.items:
+        found: dict[str, Any] = {}
+        constraints(table.schema["properties"][item.name], found)
+        if item.name in required:
+            found["required"] = True
+        fields.append({"name": item.name, "type": "string", **({"constraints": found} if found else {})})
+    return {"fields": fields, "primaryKey": list(table.primary_key)}
+
+
+PEER = """
+import json, sys
+from frictionless import Resource, Schema
+resource = Resource(sys.argv[1], schema=Schema.from_descriptor(json.load(open(sys.argv[2], encoding='utf-8'))))
+report = resource.validate(limit_errors=10**9)
+print(json.dumps({"rows": report.tasks[0].stats.get("rows"), "errors": report.stats.get("errors")}))
+"""
+
+NAIVE = """
+import csv, json, sys
+sys.path.insert(0, sys.argv[3])
+from conformance import spec as spec_store
+from conformance.checks.validators import reference_validator
+table = spec_store.load('juki').table(sys.argv[2])
+validator = reference_validator(table.schema, spec_store.registry())
+rows = errors = 0
+with open(sys.argv[1], encoding='utf-8', newline='') as stream:
+    for row in csv.DictReader(stream):
+        rows += 1
+        errors += sum(1 for _ in validator.iter_errors({k: v for k, v in row.items() if v != ''}))
+print(json.dumps({"rows": rows, "errors": errors}))
+"""
+
+FLOOR = """
+import duckdb, sys, json
+con = duckdb.connect()
+if sys.argv[1]:
+    con.execute(f"SET memory_limit = '{sys.argv[1]}'")
+total = 0
+for path in sys.argv[2:]:
+    # count(COLUMNS(*)) makes every column be read and materialised, not just the line breaks.
+    row = con.execute("SELECT count(*), count(COLUMNS(*)) FROM read_csv(?, header = true, all_varchar = true)", [path]).fetchone()
+    total += row[0]
+print(json.dumps({"rows": total}))
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--residents", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--defect-rate", type=float, default=0.001)
+    parser.add_argument("--operations", default="juki")
+    parser.add_argument("--memory-limit", default=None, help="passed to ours (and the floor), e.g. 1GB")
+    parser.add_argument("--only", default="floor,ours,peer,naive", help="which approaches to run")
+    parser.add_argument("--cap", type=int, default=None, help="peer and naive on the first N records only (extrapolated)")
+    arguments = parser.parse_args()
+    which = arguments.only.split(",")
+    folder = _data(arguments.residents, arguments.seed, arguments.defect_rate, arguments.operations)
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    files = sorted((folder / "data").rglob("*.csv"))
+    files = [path for path in files if ".head" not in path.name]
+    jumin = folder / "data" / "juki" / "住民.csv"
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    logs = CACHE / "logs" / stamp
+    logs.mkdir(parents=True, exist_ok=True)
+    rows_total = sum(expected["files"].values())
+    results: dict[str, Any] = {}
+
+    if "floor" in which:
+        print("floor: DuckDB read_csv, every column as text …", flush=True)
+        results["floor"] = _measure([sys.executable, "-c", FLOOR, arguments.memory_limit or "", *map(str, files)], logs / "floor.log")
+        results["floor"]["rows"] = rows_total
+    if "ours" in which:
+        print("ours: conformance run …", flush=True)
+        out = logs / "ours"
+        command = [sys.executable, "-m", "conformance.cli", "run", str(folder / "data"), "--declaration", str(folder / "declaration.yaml"),
+                   "--as-of", "2026-04-01", "--format", "json", "--output", str(out), "--quiet"]
+        if arguments.memory_limit:
+            command += ["--memory-limit", arguments.memory_limit]
+        results["ours"] = _measure(command, logs / "ours.log")
+        results["ours"]["rows"] = rows_total
+        report = json.loads((out / "conformance.json").read_text(encoding="utf-8"))
+        found = {r["id"]: r["findings_total"] for r in report["requirements"] if r["findings_total"]}
+        results["ours"]["findings_match_expected"] = found == expected["expected"]
+        results["ours"]["verdicts"] = {v: sum(1 for r in report["requirements"] if r["verdict"] == v)
+                                       for v in sorted({r["verdict"] for r in report["requirements"]})}
+    source = _head(jumin, arguments.cap) if arguments.cap and arguments.cap < arguments.residents else jumin
+    measured_rows = min(arguments.cap or arguments.residents, arguments.residents)
+    scale = arguments.residents / measured_rows
+    if "peer" in which:
+        print(f"peer: frictionless validate on {measured_rows:,} records …", flush=True)
+        schema_path = logs / "tableschema.json"
+        schema_path.write_text(json.dumps(table_schema("住民"), ensure_ascii=False), encoding="utf-8")
+        results["peer"] = _measure([sys.executable, "-c", PEER, str(source), str(schema_path)], logs / "peer.log")
+    if "naive" in which:
+        print(f"naive: csv.DictReader + jsonschema per row on {measured_rows:,} records …", flush=True)
+        results["naive"] = _measure([sys.executable, "-c", NAIVE, str(source), "住民", str(ROOT)], logs / "naive.log")
+    for name in ("peer", "naive"):
+        if name in results:
+            results[name]["rows"] = measured_rows
+            if scale != 1:
+                results[name]["measured_wall_s"] = results[name]["wall_s"]
+                results[name]["wall_s"] = round(results[name]["wall_s"] * scale, 3)
+                results[name]["extrapolated"] = True
+                results[name]["rows"] = arguments.residents
+    for result in results.values():
+        result["rows_per_s"] = round(result["rows"] / result["wall_s"]) if result["wall_s"] else None
+
+    def ratio(a: str, b: str) -> float | None:
+        return round(results[a]["wall_s"] / results[b]["wall_s"], 2) if a in results and b in results else None
+
+    summary = {
+        "when": stamp, "residents": arguments.residents, "seed": arguments.seed, "defect_rate": arguments.defect_rate,
+        "operations": arguments.operations, "memory_limit": arguments.memory_limit, "cap": arguments.cap,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()},
+        "approaches": results,
+        "ratios": {"ours_over_floor": ratio("ours", "floor"), "peer_over_ours": ratio("peer", "ours"),
+                   "naive_over_ours": ratio("naive", "ours")},
+    }
+    print(f"\n{'approach':<8} {'wall s':>9} {'peak RSS MB':>12} {'rows/s':>12}  note")
+    for name, result in results.items():
+        note = f"extrapolated from {arguments.cap:,} records" if result.get("extrapolated") else ""
+        if name == "ours":
+            note = "findings = expected.json" if result["findings_match_expected"] else "FINDINGS DIFFER FROM expected.json"
+        print(f"{name:<8} {result['wall_s']:>9.2f} {result['peak_rss_mb']:>12.1f} {result['rows_per_s'] or 0:>12,}  {note}")
+    print("ratios:", json.dumps(summary["ratios"]))
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{stamp}-{arguments.operations.replace(',', '+')}-{arguments.residents}.json"
+    path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Synthetic municipalities: deterministic exports that conform, or carry known, counted defects.
+
+A layer of its own above the engine (the engine never imports it). The columns of every file come
+from the table's JSON Schema, so an item the generator does not know yet becomes an empty column;
+the vocabulary and the defects come from the operation's generation profile
+(`specs/<operation>/generate.yaml`). The per-operation household model lives in one module per
+operation (`conformance/generate/<operation>.py`), the only place that names that operation's items.
+
+Layout written under the output folder:
+    data/<operation>/<table>.csv   the export (UTF-8, RFC 4180, header of the schema's items)
+    declaration.yaml               the options the data implements (so every option is tested)
+    expected.json                  requirement ID -> exact number of findings the run must report
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance import spec as spec_store
+from conformance.spec.model import Table
+
+__all__ = ["GENERATORS", "GenerateError", "Generated", "generate"]
+
+
+class GenerateError(Exception):
+    """The request cannot be generated (unknown operation, bad numbers): a usage error."""
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """What one operation's generator produced: rows per table, options used, expected findings."""
+
+    tables: dict[str, list[dict[str, str]]]
+    options: tuple[str, ...]
+    expected: dict[str, int]
+
+
+Generator = Callable[[dict[str, Any], int, int, float, dict[str, Sequence[dict[str, str]]]], Generated]
+
+
+def _juki(profile: dict[str, Any], residents: int, seed: int, rate: float, _linked: dict[str, Sequence[dict[str, str]]]) -> Generated:
+    from conformance.generate import juki
+
+    return juki.generate(profile, residents, seed, rate)
+
+
+GENERATORS: dict[str, Generator] = {"juki": _juki}
+"""Operations that can be generated; juki comes first because the others link to its 宛名番号."""
+
+
+def profile(operation: str) -> dict[str, Any]:
+    """The generation profile of an operation (`specs/<operation>/generate.yaml`)."""
+    path = spec_store.specs_root() / operation / "generate.yaml"
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def columns(table: Table) -> list[str]:
+    """The header of a generated file: every item of the schema, in schema order."""
+    return [item.name for item in table.items]
+
+
+def write_csv(path: Path, header: list[str], rows: Iterable[dict[str, str]]) -> int:
+    """Write rows as UTF-8 CSV with the given header; an item a row lacks is an empty value."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([row.get(name, "") for name in header])
+            count += 1
+    return count
+
+
+def generate(operations: Sequence[str], residents: int, seed: int, output: Path, defect_rate: float = 0.0) -> dict[str, Any]:
+    """Generate the operations' exports under `output`; returns the content of expected.json."""
+    unknown = [operation for operation in operations if operation not in GENERATORS]
+    if unknown:
+        raise GenerateError(f"生成できない業務です: {', '.join(unknown)}（生成できる業務: {', '.join(GENERATORS)}）")
+    if "juki" not in operations:
+        raise GenerateError("juki は必須です（他の業務は住民の宛名番号にひもづけて生成します）")
+    if residents < 1:
+        raise GenerateError("--residents は1以上にしてください")
+    if not 0.0 <= defect_rate <= 0.5:
+        raise GenerateError("--defect-rate は0以上0.5以下にしてください")
+    ordered = [name for name in GENERATORS if name in operations]
+    linked: dict[str, Sequence[dict[str, str]]] = {}
+    expected: dict[str, int] = {}
+    options: list[str] = []
+    files: dict[str, int] = {}
+    for operation in ordered:
+        spec = spec_store.load(operation)
+        generated = GENERATORS[operation](profile(operation), residents, seed, defect_rate, linked)
+        for table_name, rows in generated.tables.items():
+            table = spec.table(table_name)
+            if table is None:
+                raise GenerateError(f"{operation}: 仕様にない表です: {table_name}")
+            path = output / "data" / operation / f"{table_name}.csv"
+            files[path.relative_to(output).as_posix()] = write_csv(path, columns(table), rows)
+            linked[f"{operation}.{table_name}"] = rows
+        options += generated.options
+        expected.update(generated.expected)
+    summary = {
+        "operations": ordered,
+        "residents": residents,
+        "seed": seed,
+        "defect_rate": defect_rate,
+        "files": files,
+        "expected": dict(sorted(expected.items())),
+        "total": sum(expected.values()),
+    }
+    declaration = {
+        "system": {"name": "合成データ（conformance generate）", "version": "1"},
+        "options": sorted(options),
+    }
+    (output / "declaration.yaml").write_text(yaml.safe_dump(declaration, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (output / "expected.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return summary

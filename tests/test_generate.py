@@ -1,0 +1,101 @@
+"""`conformance generate`: the synthetic municipality conforms, and its defects are found exactly."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from conformance import spec as spec_store
+from conformance.cli import main
+from conformance.generate import columns, generate, profile
+from conformance.progress import RunProgress
+from conformance.runner import RunOptions, load_declaration, run
+from tests.conftest import FIXTURES, cli
+
+AS_OF = datetime.date(2026, 4, 1)
+
+
+def _run(folder: Path):  # type: ignore[no-untyped-def]
+    declaration = load_declaration(folder / "declaration.yaml")
+    return run(folder / "data", ["juki"], RunOptions(declaration=declaration, as_of=AS_OF))
+
+
+def test_generated_municipality_passes_every_requirement(tmp_path: Path) -> None:
+    summary = generate(["juki"], 300, 7, tmp_path)
+    assert summary["expected"] == {} and summary["total"] == 0
+    result = _run(tmp_path)
+    assert {r.verdict for r in result.requirements} == {"pass"}
+    assert len(result.requirements) == len(spec_store.load("juki").requirements)
+    assert result.files[0].records == 300
+
+
+def test_defects_are_found_exactly_as_expected(tmp_path: Path) -> None:
+    code = cli("generate", "--operations", "juki", "--residents", "300", "--seed", "7",
+               "--defect-rate", "0.05", "--output", tmp_path).code
+    assert code == 0
+    expected = json.loads((tmp_path / "expected.json").read_text(encoding="utf-8"))
+    # 15 defects, one of each of the profile's kinds at least; a duplicate is found on both records.
+    kinds = {defect["requirement"] for defect in profile("juki")["defects"]}
+    assert set(expected["expected"]) == kinds
+    assert expected["total"] >= 15
+    result = _run(tmp_path)
+    found = {r.id: r.findings_total for r in result.requirements if r.findings_total}
+    assert found == expected["expected"]
+    assert {r.id for r in result.requirements if r.verdict == "fail"} == kinds
+    assert {r.verdict for r in result.requirements} == {"pass", "fail"}
+
+
+def test_same_seed_same_files_and_header_from_schema(tmp_path: Path) -> None:
+    digests = []
+    for name in ("a", "b"):
+        generate(["juki"], 40, 11, tmp_path / name, 0.1)
+        digests.append(hashlib.sha256((tmp_path / name / "data" / "juki" / "住民.csv").read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+    generate(["juki"], 40, 12, tmp_path / "c")
+    assert hashlib.sha256((tmp_path / "c" / "data" / "juki" / "住民.csv").read_bytes()).hexdigest() != digests[0]
+    with (tmp_path / "a" / "data" / "juki" / "住民.csv").open(encoding="utf-8", newline="") as stream:
+        header = next(csv.reader(stream))
+    table = spec_store.load("juki").table("住民")
+    assert table is not None and header == columns(table)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--operations", "nosuch", "--residents", "10"], "生成できない業務"),
+        (["--operations", "juki", "--residents", "0"], "--residents"),
+        (["--operations", "juki", "--residents", "10", "--defect-rate", "2"], "--defect-rate"),
+    ],
+)
+def test_bad_requests_are_usage_errors(tmp_path: Path, arguments: list[str], message: str) -> None:
+    result = cli("generate", *arguments, "--output", tmp_path)
+    assert result.code == 2
+    assert message in result.err
+    assert not (tmp_path / "expected.json").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal_and_quiet_draws_nothing() -> None:
+    stream = _Terminal()
+    progress = RunProgress(stream, delay=0.0)
+    deadline = time.monotonic() + 5
+    while not progress._started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    progress("juki 住民 スキーマ検査", 1, 3)
+    progress.close()
+    assert "スキーマ検査" in stream.getvalue() or "検査中" in stream.getvalue()
+    # --quiet (CI) draws nothing, terminal or not.
+    out, err = io.StringIO(), _Terminal()
+    code = main(["run", str(FIXTURES / "juki" / "valid"), "--as-of", "2026-11-24", "--quiet"], stdout=out, stderr=err)
+    assert code == 0 and err.getvalue() == "" and out.getvalue() == ""
