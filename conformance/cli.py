@@ -14,14 +14,39 @@ import jsonschema
 
 from conformance import __version__
 from conformance import spec as spec_store
-from conformance.readers import TargetError
+from conformance.readers import InputLimits, TargetError
 from conformance.report import FORMATS
-from conformance.results import RunResult
+from conformance.results import RunResult, terminal_safe
 from conformance.results.diff import diff, render_text
 from conformance.runner import DeclarationError, RunOptions, load_declaration, run
 from conformance.spec import SpecError
 
 USAGE_ERROR = 2
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def _size(text: str) -> int:
+    """A byte count: `500M`, `4G`, `1048576` (binary units)."""
+    number, unit = text.strip().upper().removesuffix("B").removesuffix("I"), ""
+    if number and number[-1] in _SIZE_UNITS:
+        number, unit = number[:-1], number[-1]
+    try:
+        value = float(number) * _SIZE_UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 500M, 4G)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return int(value)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--quiet", action="store_true", help="no console output (the exit code still tells)")
     run_parser.add_argument("--as-of", type=datetime.date.fromisoformat, metavar="YYYY-MM-DD",
                             help='the date rules judge "today" by (default: today; recorded in the result)')
+    limits = InputLimits()
+    run_parser.add_argument("--zip-max-total", type=_size, default=limits.zip_max_total_bytes, metavar="SIZE",
+                            help="refuse a ZIP that expands to more than this (default 4G)")
+    run_parser.add_argument("--zip-max-ratio", type=_positive, default=limits.zip_max_ratio, metavar="N",
+                            help=f"refuse a ZIP member expanding more than N times its compressed size (default {limits.zip_max_ratio:g})")
+    run_parser.add_argument("--zip-max-members", type=int, default=limits.zip_max_members, metavar="N",
+                            help=f"refuse a ZIP of more than N members (default {limits.zip_max_members})")
+    run_parser.add_argument("--max-file-size", type=_size, default=limits.max_file_bytes, metavar="SIZE",
+                            help="do not read a JSON, NDJSON or XLSX file larger than this (they are parsed in memory; default 1G)")
 
     report_parser = commands.add_parser("report", help="re-render a saved JSON result into another format")
     report_parser.add_argument("result", type=Path, help="a JSON result written by `conformance run --format json`")
@@ -76,11 +110,13 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return USAGE_ERROR
     try:
         declaration = load_declaration(arguments.declaration) if arguments.declaration else None
+        limits = InputLimits(zip_max_total_bytes=arguments.zip_max_total, zip_max_ratio=arguments.zip_max_ratio,
+                             zip_max_members=arguments.zip_max_members, max_file_bytes=arguments.max_file_size)
         options = RunOptions(declaration=declaration, show_values=arguments.show_values,
-                             max_findings=arguments.max_findings, as_of=arguments.as_of)
+                             max_findings=arguments.max_findings, as_of=arguments.as_of, limits=limits)
         result = run(arguments.target, arguments.spec, options)
     except (TargetError, SpecError, DeclarationError) as error:
-        stderr.write(f"conformance: {error}\n")
+        stderr.write(f"conformance: {terminal_safe(str(error))}\n")
         return USAGE_ERROR
     written = []
     for name in dict.fromkeys(formats):

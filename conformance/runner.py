@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import shutil
+import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from conformance.checks.database import Database, LoadedTable
 from conformance.checks.rules import run_rule
 from conformance.checks.schema import run_schema_checks
 from conformance.readers import (
+    InputLimits,
     ParsedTable,
     ReadIssue,
     SourceFile,
@@ -99,6 +103,7 @@ class RunOptions:
     max_findings: int = 100
     memory_limit: str | None = None
     as_of: datetime.date | None = None
+    limits: InputLimits = field(default_factory=InputLimits)
 
 
 def _now() -> str:
@@ -242,7 +247,7 @@ class _SpecRun:
 
     def _load_table(self, table: Table, source: SourceFile, sheet: str | None) -> bool:
         display = source.display + (f"#{sheet}" if sheet else "")
-        parsed = read_table(source, sheet)
+        parsed = read_table(source, sheet, self.options.limits)
         text_file = source.format in ("csv", "tsv", "json", "ndjson") and parsed.encoding is not None
         if text_file and self.spec.bom_policy != "allowed" and parsed.bom != (self.spec.bom_policy == "required"):
             what = "BOMがあります" if parsed.bom else "BOMがありません"
@@ -359,7 +364,7 @@ class _SpecRun:
 
 
 def _load_references(
-    chosen: list[Spec], target: Target, database: Database, loaded: dict[tuple[str, str], LoadedTable]
+    chosen: list[Spec], target: Target, database: Database, loaded: dict[tuple[str, str], LoadedTable], limits: InputLimits
 ) -> list[TargetFile]:
     """Load the tables that rules reference but no chosen spec holds: read, not evaluated."""
     wanted = {
@@ -379,7 +384,7 @@ def _load_references(
         if table is None or not sources:
             continue
         source, sheet = sources[0]
-        parsed = read_table(source, sheet)
+        parsed = read_table(source, sheet, limits)
         note = f"{spec.name}の仕様は検査せず、他業務の規則の参照にだけ使いました"
         if parsed.readable:
             try:
@@ -399,7 +404,9 @@ def _resolve_specs(specs: Sequence[str | Spec] | None, target: Target) -> list[S
         inferred = infer_specs(target)
         if not inferred:
             names = "、".join(f"{s.display}" for s in target.files) or "（対応形式のファイルなし）"
-            raise SpecError(f"どの業務の仕様にも一致するファイルがありません: {names}。--spec で業務を指定してください。")
+            # What was set aside (a nested ZIP, a symlink) is often the very reason nothing matched.
+            ignored = "".join(f"（読まなかったもの: {name} … {reason}）" for name, reason in target.ignored[:5])
+            raise SpecError(f"どの業務の仕様にも一致するファイルがありません: {names}{ignored}。--spec で業務を指定してください。")
         return inferred
     resolved = []
     for entry in specs:
@@ -433,18 +440,18 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
     options = options or RunOptions()
     started = _now()
     path = Path(target)
-    with open_target(path) as opened:
+    with _workspace() as workspace, open_target(path, options.limits, workspace / "zip") as opened:
         chosen = _resolve_specs(specs, opened)
         _check_declaration(options.declaration, chosen)
         as_of = options.as_of or datetime.date.today()
-        database = Database(options.memory_limit, as_of)
+        database = Database(options.memory_limit, as_of, workspace / "db")
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             spec_runs = [_SpecRun(spec, opened, options, database, loaded) for spec in chosen]
             for spec_run in spec_runs:
                 spec_run.load()
             files = [file for spec_run in spec_runs for file in spec_run.files]
-            files += _load_references(chosen, opened, database, loaded)
+            files += _load_references(chosen, opened, database, loaded, options.limits)
             requirements = [result for spec_run in spec_runs for result in spec_run.check()]
         finally:
             database.close()
@@ -453,6 +460,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
             if source.display not in used:
                 files.append(TargetFile(source.display, source.sha256, source.size, source.format, note="どの表にも該当しないため検査していません"))
         ignored = tuple(opened.ignored)
+        changed = tuple(opened.changed_inputs())
     return RunResult(
         suite_version=__version__,
         specs=tuple(SpecRef(s.id, s.version, s.name, tuple(f"{d.title} {d.version}" for d in s.documents)) for s in chosen),
@@ -464,4 +472,17 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         declaration=options.declaration.to_dict() if options.declaration else None,
         options={"show_values": options.show_values, "max_findings": options.max_findings, "as_of": as_of.isoformat()},
         ignored=ignored,
+        changed=changed,
     )
+
+
+@contextlib.contextmanager
+def _workspace() -> Iterator[Path]:
+    """ONE private folder (mode 0700, under TMPDIR) for every temporary file of a run: the extracted
+    ZIP, DuckDB's staging and spill files. Removed at the end, also on Ctrl-C (KeyboardInterrupt
+    unwinds through here) and on any error."""
+    folder = Path(tempfile.mkdtemp(prefix="conformance-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -84,9 +84,11 @@ def register_functions(connection: duckdb.DuckDBPyConnection, as_of: datetime.da
 class Database:
     """One in-memory DuckDB connection with the format functions registered."""
 
-    def __init__(self, memory_limit: str | None = None, as_of: datetime.date | None = None) -> None:
+    def __init__(self, memory_limit: str | None = None, as_of: datetime.date | None = None, scratch: Path | None = None) -> None:
         self.connection = duckdb.connect(":memory:")
-        self._scratch = Path(tempfile.mkdtemp(prefix="conformance-db-"))
+        # The run's private folder when given (one folder for every temporary file of a run).
+        self._scratch = scratch or Path(tempfile.mkdtemp(prefix="conformance-db-"))
+        self._scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.connection.execute(f"SET temp_directory = {literal(str(self._scratch / 'spill'))}")
         if memory_limit:
             self.connection.execute(f"SET memory_limit = {literal(memory_limit)}")
