@@ -132,9 +132,14 @@ def read_json(path: Path, *, lines: bool) -> ParsedTable:
                     seen.add(key)
                     header.append(key)
     parsed = ParsedTable(header=header, records=iter(()), encoding="UTF-8", bom=bom)
-    if not header and not any(error for _, _, error in elements):
-        parsed.issues.append(ReadIssue("header", "no-header", "レコードがありません（項目を判定できません）。", line=1))
     parsed.records = _records(parsed, elements)
+    if not header:
+        # Nothing of the file will be loaded, so its records are never iterated: judge them now, or
+        # the reasons it could not be read (syntax errors, non-objects) would never be reported.
+        for _record in parsed.records:
+            pass
+        if not parsed.issues:
+            parsed.issues.append(ReadIssue("header", "no-header", "レコードがありません（項目を判定できません）。", line=1))
     return parsed
 
 
