@@ -106,6 +106,16 @@ class RunOptions:
     limits: InputLimits = field(default_factory=InputLimits)
 
 
+def error_summary(error: BaseException) -> str:
+    """An internal error as a reason a report may show: its first line, cut where it starts quoting.
+
+    DuckDB's messages quote the data they choked on ("Original Line: …", "Could not convert string
+    '…'"), and a reason must never carry a personal value, let alone a 個人番号."""
+    first = (str(error).strip().splitlines() or [""])[0]
+    cut = min((index for index in (first.find("'"), first.find('"'), first.find("Original Line")) if index >= 0), default=len(first))
+    return f"{type(error).__name__}: {first[:cut].rstrip(' :')}" + ("…" if cut < len(first) else "")
+
+
 def _now() -> str:
     return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -264,7 +274,7 @@ class _SpecRun:
             self._record_file(source, table, parsed, None, "読み込みに失敗しました")
             for requirement in self.spec.requirements:
                 if requirement.check.table == table.name:
-                    self.errors[requirement.id] = f"{display} をデータベースに読み込めません: {error}"
+                    self.errors[requirement.id] = f"{display} をデータベースに読み込めません: {error_summary(error)}"
             return False
         self._issues(parsed, table, display)
         self._record_file(source, table, parsed, loaded.records, None)
@@ -288,8 +298,10 @@ class _SpecRun:
         header_requirement = self.spec.file_requirement("header")
         self.tested.add(table.unknown_item_requirement)
         standard = [item.name for item in table.items]
-        missing = [name for name in standard if name not in parsed.header]
-        unknown = [name for name in dict.fromkeys(parsed.header) if name not in standard and name.strip()]
+        # Sets: a hostile header may hold a million columns.
+        standard_set, header_set = set(standard), set(parsed.header)
+        missing = [name for name in standard if name not in header_set]
+        unknown = [name for name in dict.fromkeys(parsed.header) if name not in standard_set and name.strip()]
         if _header_looks_like_data(table, parsed.header):
             # The first row is probably data (no header line), and data must not be quoted in a
             # report, so the names are counted, not listed.
@@ -316,7 +328,7 @@ class _SpecRun:
             run_schema_checks(self.database, loaded, self.registry, self.collector, display, self.options.show_values)
         except (duckdb.Error, jsonschema.exceptions.SchemaError) as error:
             for requirement_id in table.requirement_items():
-                self.errors[requirement_id] = f"スキーマ検査を実行できません: {error}"
+                self.errors[requirement_id] = f"スキーマ検査を実行できません: {error_summary(error)}"
 
     def _rules(self, table: Table, loaded: LoadedTable, display: str) -> None:
         for requirement in self.spec.requirements:
@@ -336,7 +348,7 @@ class _SpecRun:
             try:
                 run_rule(self.database, requirement, loaded, self.collector, display, self.options.show_values)
             except duckdb.Error as error:
-                self.errors[requirement.id] = f"規則を実行できません: {error}"
+                self.errors[requirement.id] = f"規則を実行できません: {error_summary(error)}"
 
     def _verdict(self, requirement: Requirement) -> RequirementResult:
         declared = self.options.declaration.options if self.options.declaration else ()

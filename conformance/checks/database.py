@@ -105,7 +105,9 @@ class Database:
         staging = self._scratch / f"{table.operation}-{len(list(self._scratch.iterdir()))}.csv"
         records = 0
         with staging.open("w", encoding="utf-8", newline="") as stream:
-            writer = csv.writer(stream, lineterminator="\n")
+            # CRLF: csv.writer quotes a value holding any character of the terminator, and a bare CR
+            # left unquoted would split the record for DuckDB.
+            writer = csv.writer(stream, lineterminator="\r\n")
             writer.writerow(["_record", "_line", *items])
             for record in parsed.records:
                 records += 1

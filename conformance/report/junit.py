@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import re
 import xml.etree.ElementTree as ET
 
 from conformance.results import RequirementResult, RunResult
 
 _SHOWN_FINDINGS = 20
+# Characters XML 1.0 cannot carry: ElementTree writes them as they are and the file no longer parses.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _findings_text(requirement: RequirementResult) -> str:
@@ -58,4 +61,7 @@ def render(result: RunResult) -> str:
         ET.SubElement(suite, "system-out")
         ET.SubElement(suite, "system-err")
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    document = ET.tostring(suites, encoding="unicode")
+    # Vendor text may hold any character; the CI reading this file must still parse it.
+    document = _NOT_XML.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + document + "\n"

@@ -35,7 +35,9 @@ _ESCAPES = str.maketrans({char: f"&#{ord(char)};" for char in "&\\|<>`*_[]~"})
 _LINKISH = re.compile(r"(@|://|(?i:www)\.)")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 # C0/C1 controls (other than the newlines handled above) render as nothing useful and can confuse viewers.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional overrides make a comment read differently from its bytes; lone surrogates (an
+# undecodable byte of a file name) cannot be written at all.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def escape(text: object, limit: int = _CELL_CHARS) -> str:
@@ -49,7 +51,7 @@ def escape(text: object, limit: int = _CELL_CHARS) -> str:
 
 def utf16_length(text: str) -> int:
     """Length as GitHub counts it (UTF-16 code units: a character outside the BMP counts twice)."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def render(result: RunResult) -> str:

@@ -61,7 +61,8 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
 
 def artifact_uri(path: str) -> str:
     """A target-relative path as a URI reference (percent-encoded UTF-8); a workbook's `#sheet` is not part of it."""
-    return quote(split_sheet(path)[0], safe="/")
+    # surrogateescape: an undecodable byte of a file name is percent-encoded as the byte it was.
+    return quote(split_sheet(path)[0], safe="/", errors="surrogateescape")
 
 
 def split_sheet(path: str) -> tuple[str, str | None]:

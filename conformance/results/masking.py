@@ -6,8 +6,9 @@ import re
 
 MASK = "***"
 # C0/C1 controls (an ESC starts a terminal escape sequence that can rewrite the screen or the window
-# title) and the bidirectional overrides that make text read differently from its bytes.
-_UNSAFE_IN_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# title), the bidirectional overrides that make text read differently from its bytes, and lone
+# surrogates (an undecodable file name), which cannot be printed at all.
+_UNSAFE_IN_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def terminal_safe(text: str) -> str:
