@@ -6,9 +6,11 @@ import argparse
 import datetime
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import jsonschema
 
@@ -220,6 +222,30 @@ def _spec_lint(arguments: argparse.Namespace, stdout: TextIO) -> int:
     return 1 if problems else 0
 
 
+class _Interrupts:
+    """Ctrl-C and SIGTERM (a cancelled CI job, `kill`) both unwind as KeyboardInterrupt, so the run's
+    temporary folder is removed; `received` remembers the signal, because an interrupt that lands inside
+    a DuckDB query comes back as a DuckDB error rather than as KeyboardInterrupt."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self._previous[number] = signal.signal(number, self._raise)
+        return self
+
+    def _raise(self, number: int, frame: object) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exception: object) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Entry point; streams are injectable so tests call the CLI in-process."""
     out = stdout or sys.stdout
@@ -228,9 +254,11 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         arguments = _parser().parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    interrupts = _Interrupts()
     try:
         if arguments.command == "run":
-            return _run(arguments, out, err)
+            with interrupts:
+                return _run(arguments, out, err)
         if arguments.command == "report":
             return _report(arguments, out, err)
         if arguments.command == "diff":
@@ -245,6 +273,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         err.write("conformance: interrupted\n")
         return 130
     except Exception as error:  # a bug of ours: say so plainly; the traceback only on request
+        if interrupts.received:
+            err.write("conformance: interrupted\n")
+            return 130
         if os.environ.get("CONFORMANCE_DEBUG"):
             raise
         err.write(f"conformance: 内部エラー (internal error) {type(error).__name__}: {error}\n"

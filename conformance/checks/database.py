@@ -16,6 +16,10 @@ from pathlib import Path
 
 import duckdb
 
+# DuckDB imports numpy lazily when a Python function is registered; a Ctrl-C landing in that import
+# would surface as a DuckDB error instead of an interrupt, so import it up front.
+import numpy  # noqa: F401
+
 from conformance.checks.formats import FORMATS, PYTHON_FUNCTIONS, sql_function_name, sql_macros
 from conformance.readers import ParsedTable
 from conformance.spec.model import Table

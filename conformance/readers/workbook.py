@@ -22,7 +22,6 @@ from conformance.readers.base import (
 )
 from conformance.readers.delimited import header_issues
 
-
 DEFAULT_MAX_SHEETS = 1_000
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.report.labels import RUN_VERDICT_LABELS
+from conformance.report.labels import RUN_VERDICT_LABELS, changed_warning
 from conformance.results import RunResult, terminal_safe
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "not-applicable": "N/A ", "not-tested": "SKIP", "error": "ERR "}
@@ -19,7 +19,7 @@ def render(result: RunResult) -> str:
     for path, reason in result.ignored:
         lines.append(f"  {path}  （読み込みません: {reason}）")
     for path in result.changed:
-        lines.append(f"  警告: {path} は実行中に変更されました（実行前後のSHA-256が異なります）。結果は適合の証明になりません")
+        lines.append("  警告: " + changed_warning(path))
     for spec in result.specs:
         lines.append(f"仕様 spec: {spec.id} {spec.version} {spec.name}（{'、'.join(spec.documents[:1])}）")
     if result.declaration:

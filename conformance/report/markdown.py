@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from conformance.report.labels import changed_warning
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult
 
 COMMENT_LIMIT = 65_536
@@ -114,6 +115,8 @@ def _facts(result: RunResult) -> list[str]:
         lines.append(f"- **ファイル**: {'、'.join(described)}")
     if result.ignored:
         lines.append(f"- **読み込まなかったファイル**: {len(result.ignored)}件")
+    for path in result.changed[:_MAX_FILES]:
+        lines.append("- ⚠️ **警告**: " + escape(changed_warning(path)))
     if result.declaration:
         system = result.declaration.get("system", {})
         lines.append(f"- **宣言**: {escape(system.get('name', ''))} {escape(system.get('version', ''))}")

@@ -8,6 +8,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from conformance.report.labels import changed_warning
 from conformance.results import Finding, RequirementResult, RunResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -29,6 +30,10 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
     rule_index = {requirement.id: index for index, requirement in enumerate(with_findings)}
     summary = result.summary
     invocation: dict[str, Any] = {"executionSuccessful": True}
+    if result.changed:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "warning", "message": {"text": changed_warning(path)}} for path in result.changed
+        ]
     for key, value in (("startTimeUtc", result.started), ("endTimeUtc", result.finished)):
         utc = _utc(value)
         if utc:
