@@ -164,7 +164,7 @@ def test_an_interrupted_run_removes_the_private_folder(tmp_path: Path, signal_nu
             time.sleep(0.02)
         assert list(temporary.glob("conformance-*/zip/住民.csv"))
         process.send_signal(signal_number)
-        out, err = process.communicate(timeout=60)
+        _out, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
