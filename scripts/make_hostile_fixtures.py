@@ -19,6 +19,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import stat
 import sys
 import zipfile
@@ -69,7 +70,14 @@ def _workbook(path: Path, header: list[object], rows: list[list[object]], merge:
         sheet.merge_cells(merge)
     moment = datetime.datetime(2026, 11, 24)
     workbook.properties.created = workbook.properties.modified = moment
-    workbook.save(path)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    # openpyxl stamps each ZIP entry with the current time: rewrite them so the file is reproducible.
+    with zipfile.ZipFile(buffer) as saved:
+        members = [(zipfile.ZipInfo(info.filename, _ZIP_TIME), saved.read(info)) for info in saved.infolist()]
+    # ... and sets the modified time to now whatever the properties say.
+    members = [(info, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-11-24T00:00:00Z", data)) for info, data in members]
+    _zip(path, members)  # type: ignore[arg-type]
 
 
 # --- CSV -----------------------------------------------------------------------------------------------
@@ -184,22 +192,21 @@ def xlsx_password(folder: Path) -> None:
     plain.unlink()
 
 
-def xlsx_thousands_of_sheets(folder: Path) -> None:
-    """5,000 sheets, written as raw SpreadsheetML (openpyxl takes minutes for this many)."""
-    count = 5_000
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    relationship = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    sheets = "".join(f'<sheet name="S{n}" sheetId="{n}" r:id="rId{n}"/>' for n in range(1, count + 1))
-    relations = "".join(
-        f'<Relationship Id="rId{n}" Type="{relationship}/worksheet" Target="worksheets/sheet{n}.xml"/>'
-        for n in range(1, count + 1)
-    )
-    overrides = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        for n in range(1, count + 1)
-    )
-    sheet = f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>氏名</t></is></c></row></sheetData></worksheet>'
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_SHEET_XML = (f'<worksheet xmlns="{_MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>氏名</t></is></c></row>'
+              "</sheetData></worksheet>")
+
+
+def _raw_workbook(path: Path, sheets: list[tuple[str, bytes]]) -> None:
+    """A minimal SpreadsheetML package written by hand (openpyxl takes minutes for thousands of sheets)."""
+    numbered = list(enumerate(sheets, start=1))
+    names = "".join(f'<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>' for n, (name, _) in numbered)
+    relations = "".join(f'<Relationship Id="rId{n}" Type="{_RELATIONSHIP}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+                        for n, _ in numbered)
+    overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+                        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                        for n, _ in numbered)
     members: list[tuple[zipfile.ZipInfo | str, bytes]] = [
         ("[Content_Types].xml", (
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -209,13 +216,23 @@ def xlsx_thousands_of_sheets(folder: Path) -> None:
             f"{overrides}</Types>").encode()),
         ("_rels/.rels", (
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{relationship}/officeDocument" Target="xl/workbook.xml"/></Relationships>').encode()),
-        ("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{relationship}"><sheets>{sheets}</sheets></workbook>'.encode()),
+            f'<Relationship Id="rId1" Type="{_RELATIONSHIP}/officeDocument" Target="xl/workbook.xml"/></Relationships>').encode()),
+        ("xl/workbook.xml", f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIP}"><sheets>{names}</sheets></workbook>'.encode()),
         ("xl/_rels/workbook.xml.rels",
          f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{relations}</Relationships>'.encode()),
     ]
-    members += [(f"xl/worksheets/sheet{n}.xml", sheet.encode()) for n in range(1, count + 1)]
-    _zip(folder / "住民.xlsx", members)
+    members += [(f"xl/worksheets/sheet{n}.xml", xml) for n, (_, xml) in numbered]
+    _zip(path, members)
+
+
+def xlsx_thousands_of_sheets(folder: Path) -> None:
+    _raw_workbook(folder / "住民.xlsx", [(f"S{n}", _SHEET_XML.encode()) for n in range(1, 5_001)])
+
+
+def xlsx_bomb(folder: Path) -> None:
+    """A sheet of 64 MiB that deflates to ~64 KB: calamine would expand it all into memory."""
+    padding = " " * (64 << 20)
+    _raw_workbook(folder / "住民.xlsx", [("住民", _SHEET_XML.replace("<sheetData>", "<sheetData>" + padding).encode())])
 
 
 def xlsx_merged_header(folder: Path) -> None:
@@ -324,7 +341,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
         csv_shift_jis, csv_cp932, csv_utf16_bom, csv_utf16_no_bom, csv_mixed_line_endings, csv_nul_bytes,
         csv_unbalanced_quote, csv_100mb_field, csv_million_columns, csv_duplicate_headers, csv_empty,
         csv_header_only,
-        xlsx_truncated, xlsx_password, xlsx_thousands_of_sheets, xlsx_merged_header, xlsx_formulas,
+        xlsx_truncated, xlsx_password, xlsx_thousands_of_sheets, xlsx_bomb, xlsx_merged_header, xlsx_formulas,
         xlsx_serial_dates,
         zip_traversal, zip_absolute_path, zip_symlink, zip_nested, zip_bomb_ratio, zip_bomb_total,
         json_deep_nesting, json_giant_string, json_2gb_claim, json_duplicate_keys,

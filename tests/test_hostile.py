@@ -104,10 +104,13 @@ def _check(case: str, code: int, stderr: str, output: Path) -> None:
 
 def test_every_case_has_a_builder_and_every_builder_a_case() -> None:
     assert sorted(GENERATOR.BUILDERS) == CASES
-    assert len(CASES) == 28
+    assert len(CASES) == 29
 
 
-@pytest.mark.parametrize("case", CASES)
+IN_PROCESS = [case for case in CASES if _expected(case).get("in_process", True)]
+
+
+@pytest.mark.parametrize("case", IN_PROCESS)
 def test_case_in_process(case: str, large_inputs: dict[str, Path], tmp_path: Path) -> None:
     result = cli(*_arguments(case, _target(case, large_inputs), tmp_path / "out"))
     _check(case, result.code, result.err, tmp_path / "out")
@@ -127,3 +130,10 @@ def test_case_in_a_bounded_subprocess(case: str, large_inputs: dict[str, Path], 
     assert time.monotonic() - started < bound
     _check(case, completed.returncode, completed.stderr, tmp_path / "out")
     assert list(temporary.iterdir()) == []  # the run's private folder is gone
+
+
+@pytest.mark.parametrize("case", [case for case in CASES if not _expected(case).get("large")])
+def test_the_committed_input_is_what_the_generator_writes(case: str, tmp_path: Path) -> None:
+    target = GENERATOR.build(case, tmp_path)
+    assert target.read_bytes() == (HOSTILE / case / target.name).read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
-from conformance.readers.base import ParsedTable, RawRecord, ReaderError, ReadIssue
+from conformance.readers.base import InputLimits, ParsedTable, RawRecord, ReaderError, ReadIssue
 from conformance.readers.delimited import read_delimited
 from conformance.readers.jsonfile import read_json
 from conformance.readers.workbook import read_sheet, sheet_names
@@ -33,25 +33,6 @@ __all__ = [
 ]
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson"}
-
-
-@dataclass(frozen=True, slots=True)
-class InputLimits:
-    """How much a hostile target may make the suite read before it is refused.
-
-    ZIP (decompression bombs): the total extracted bytes, the member count, and the expansion ratio
-    of each member; the ratio is judged only on members larger than `zip_ratio_floor` bytes, since a
-    small file compresses well without being a bomb and a bomb that stays small is no danger.
-    `max_file_bytes` caps the formats read whole into memory (JSON, NDJSON, XLSX); `max_sheets` the
-    sheets of a workbook (a standard export holds one table per sheet, a few dozen at most).
-    """
-
-    zip_max_total_bytes: int = 4 * 1024**3
-    zip_max_ratio: float = 200.0
-    zip_max_members: int = 10_000
-    zip_ratio_floor: int = 1024**2
-    max_file_bytes: int = 1024**3
-    max_sheets: int = 1_000
 
 
 class TargetError(Exception):
@@ -265,7 +246,7 @@ def read_table(source: SourceFile, sheet: str | None = None, limits: InputLimits
             return ParsedTable.unreadable(_too_large(source, limits))
         if source.format in ("json", "ndjson"):
             return read_json(source.path, lines=source.format == "ndjson")
-        return read_sheet(source.path, sheet or sheet_names(source.path, limits.max_sheets)[0], limits.max_sheets)
+        return read_sheet(source.path, sheet or sheet_names(source.path, limits.max_sheets)[0], limits)
     except ReaderError as error:
         return ParsedTable.unreadable(error.issue)
     except (OSError, MemoryError, RecursionError) as error:

@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 import python_calamine
 
 from conformance.readers.base import (
+    InputLimits,
     ParsedTable,
     RawRecord,
     ReaderError,
@@ -22,7 +23,7 @@ from conformance.readers.base import (
 )
 from conformance.readers.delimited import header_issues
 
-DEFAULT_MAX_SHEETS = 1_000
+DEFAULT_MAX_SHEETS = InputLimits().max_sheets
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -78,10 +79,28 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def read_sheet(path: Path, sheet: str, max_sheets: int = DEFAULT_MAX_SHEETS) -> ParsedTable:
-    """Open one sheet as a table; line numbers are the sheet's row numbers."""
+def _check_package(path: Path, limits: InputLimits) -> None:
+    """An XLSX is a ZIP: refuse a decompression bomb before calamine expands it into memory."""
     try:
-        workbook = _open(path, max_sheets)
+        with zipfile.ZipFile(path) as bundle:
+            members = bundle.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a ZIP (an encrypted or broken workbook): _open says what it is
+    total = sum(member.file_size for member in members)
+    bomb = next((m for m in members if m.file_size > limits.zip_ratio_floor
+                 and m.file_size > limits.zip_max_ratio * max(m.compress_size, 1)), None)
+    if total > limits.zip_max_total_bytes or bomb is not None:
+        what = f"「{bomb.filename}」の圧縮率が上限（{limits.zip_max_ratio:g}倍）を超えます" if bomb else \
+            f"展開後のサイズが上限を超えます（{total:,} > {limits.zip_max_total_bytes:,} バイト）"
+        raise ReaderError(ReadIssue("syntax", "workbook-too-large", f"ブックの{what}（圧縮爆弾の疑い）。読みません。"))
+
+
+def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None) -> ParsedTable:
+    """Open one sheet as a table; line numbers are the sheet's row numbers."""
+    limits = limits or InputLimits()
+    try:
+        _check_package(path, limits)
+        workbook = _open(path, limits.max_sheets)
         worksheet = workbook.get_sheet_by_name(sheet)
         rows = worksheet.to_python(skip_empty_area=False)
         merged = list(worksheet.merged_cell_ranges or ())
