@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -137,3 +138,36 @@ def test_the_committed_input_is_what_the_generator_writes(case: str, tmp_path: P
     target = GENERATOR.build(case, tmp_path)
     assert target.read_bytes() == (HOSTILE / case / target.name).read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+# --- The limits as options ---------------------------------------------------------------------------
+
+
+def test_the_limits_are_options(tmp_path: Path) -> None:
+    bundle = HOSTILE / "zip-bomb-total" / "export.zip"
+    members = cli("run", "--spec", "juki", "--zip-max-members", "3", bundle)
+    assert members.code == 2 and "ZIPのファイル数が上限を超えます（9 > 3）" in members.err
+    ratio = cli("run", "--spec", "juki", "--zip-max-ratio", "2000", "--quiet", HOSTILE / "zip-bomb-ratio" / "export.zip")
+    assert ratio.code == 0 and ratio.err == ""  # allowed now: extracted; bomb.csv is no table, 住民.csv conforms
+    size = cli("run", "--spec", "juki", "--max-file-size", "1K", "--format", "json", "--output", tmp_path, "--quiet",
+               HOSTILE / "json-duplicate-keys" / "住民.json")
+    assert size.code == 1
+    data = json.loads((tmp_path / "conformance.json").read_text(encoding="utf-8"))
+    assert [f["code"] for r in data["requirements"] for f in r["findings"]] == ["file-too-large"]
+    for option, value in (("--zip-max-total", "lots"), ("--zip-max-ratio", "0"), ("--max-file-size", "-1")):
+        usage = cli("run", option, value, bundle)
+        assert usage.code == 2 and option in usage.err and "Traceback" not in usage.err
+
+
+def test_a_zip_whose_sizes_lie_is_refused(tmp_path: Path) -> None:
+    """The declared size is 100 bytes, the member really holds 2 MiB: extraction stops, the run says why."""
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("住民.csv", (FIXTURES / "juki" / "valid" / "住民.csv").read_bytes() * 128)
+    data = bytearray(archive.read_bytes())
+    local, central = data.index(b"PK\x03\x04"), data.index(b"PK\x01\x02")
+    data[local + 22 : local + 26] = data[central + 24 : central + 28] = (100).to_bytes(4, "little")
+    archive.write_bytes(bytes(data))
+    result = cli("run", "--spec", "juki", archive)
+    assert result.code == 2
+    assert "ZIPファイルとして読めません" in result.err and "Traceback" not in result.err
