@@ -6,23 +6,50 @@ import argparse
 import datetime
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import jsonschema
 
 from conformance import __version__
 from conformance import spec as spec_store
 from conformance.progress import RunProgress
-from conformance.readers import TargetError
+from conformance.readers import InputLimits, TargetError
 from conformance.report import FORMATS
-from conformance.results import RunResult
+from conformance.results import RunResult, terminal_safe
 from conformance.results.diff import diff, render_text
 from conformance.runner import DeclarationError, RunOptions, load_declaration, run
 from conformance.spec import SpecError
 
 USAGE_ERROR = 2
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def _size(text: str) -> int:
+    """A byte count: `500M`, `4G`, `1048576` (binary units)."""
+    number, unit = text.strip().upper().removesuffix("B").removesuffix("I"), ""
+    if number and number[-1] in _SIZE_UNITS:
+        number, unit = number[:-1], number[-1]
+    try:
+        value = float(number) * _SIZE_UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 500M, 4G)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return int(value)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,7 +79,16 @@ def _parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--memory-limit", metavar="SIZE",
                             help="DuckDB memory limit, e.g. 1GB; beyond it DuckDB spills to --temp-dir (default: DuckDB's, 80%% of RAM)")
     run_parser.add_argument("--temp-dir", type=Path, metavar="DIR",
-                            help="folder for DuckDB's spill files (default: a private folder under the system temp dir)")
+                            help="where the run's private temporary folder goes (extracted ZIP, staging, DuckDB spill; default: the system temp dir)")
+    limits = InputLimits()
+    run_parser.add_argument("--zip-max-total", type=_size, default=limits.zip_max_total_bytes, metavar="SIZE",
+                            help="refuse a ZIP that expands to more than this (default 4G)")
+    run_parser.add_argument("--zip-max-ratio", type=_positive, default=limits.zip_max_ratio, metavar="N",
+                            help=f"refuse a ZIP member expanding more than N times its compressed size (default {limits.zip_max_ratio:g})")
+    run_parser.add_argument("--zip-max-members", type=int, default=limits.zip_max_members, metavar="N",
+                            help=f"refuse a ZIP of more than N members (default {limits.zip_max_members})")
+    run_parser.add_argument("--max-file-size", type=_size, default=limits.max_file_bytes, metavar="SIZE",
+                            help="do not read a JSON, NDJSON or XLSX file larger than this (they are parsed in memory; default 1G)")
 
     generate_parser = commands.add_parser("generate", help="write a synthetic municipality's exports (deterministic; optional counted defects)")
     generate_parser.add_argument("--operations", required=True, metavar="OP[,OP...]", help="operations to generate (juki is required)")
@@ -90,13 +126,15 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     progress = RunProgress(stderr) if not arguments.quiet and stderr.isatty() else None
     try:
         declaration = load_declaration(arguments.declaration) if arguments.declaration else None
+        limits = InputLimits(zip_max_total_bytes=arguments.zip_max_total, zip_max_ratio=arguments.zip_max_ratio,
+                             zip_max_members=arguments.zip_max_members, max_file_bytes=arguments.max_file_size)
         options = RunOptions(declaration=declaration, show_values=arguments.show_values,
                              max_findings=arguments.max_findings, as_of=arguments.as_of,
                              memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
-                             progress=progress)
+                             progress=progress, limits=limits)
         result = run(arguments.target, arguments.spec, options)
     except (TargetError, SpecError, DeclarationError) as error:
-        stderr.write(f"conformance: {error}\n")
+        stderr.write(f"conformance: {terminal_safe(str(error))}\n")
         return USAGE_ERROR
     finally:
         if progress is not None:
@@ -221,6 +259,30 @@ def _spec_lint(arguments: argparse.Namespace, stdout: TextIO) -> int:
     return 1 if problems else 0
 
 
+class _Interrupts:
+    """Ctrl-C and SIGTERM (a cancelled CI job, `kill`) both unwind as KeyboardInterrupt, so the run's
+    temporary folder is removed; `received` remembers the signal, because an interrupt that lands inside
+    a DuckDB query comes back as a DuckDB error rather than as KeyboardInterrupt."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self._previous[number] = signal.signal(number, self._raise)
+        return self
+
+    def _raise(self, number: int, frame: object) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exception: object) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Entry point; streams are injectable so tests call the CLI in-process."""
     out = stdout or sys.stdout
@@ -229,9 +291,11 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         arguments = _parser().parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    interrupts = _Interrupts()
     try:
         if arguments.command == "run":
-            return _run(arguments, out, err)
+            with interrupts:
+                return _run(arguments, out, err)
         if arguments.command == "generate":
             return _generate(arguments, out, err)
         if arguments.command == "report":
@@ -248,6 +312,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         err.write("conformance: interrupted\n")
         return 130
     except Exception as error:  # a bug of ours: say so plainly; the traceback only on request
+        if interrupts.received:
+            err.write("conformance: interrupted\n")
+            return 130
         if os.environ.get("CONFORMANCE_DEBUG"):
             raise
         err.write(f"conformance: 内部エラー (internal error) {type(error).__name__}: {error}\n"

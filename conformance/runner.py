@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import shutil
+import tempfile
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from conformance.checks.database import Database, LoadedTable
 from conformance.checks.rules import run_row_rules, run_rule
 from conformance.checks.schema import run_schema_checks
 from conformance.readers import (
+    InputLimits,
     ParsedTable,
     ReadIssue,
     SourceFile,
@@ -102,6 +106,17 @@ class RunOptions:
     temp_dir: Path | None = None
     # Called with (what is being done, steps done, steps in all); the CLI draws a bar with it.
     progress: Callable[[str, int, int], None] | None = None
+    limits: InputLimits = field(default_factory=InputLimits)
+
+
+def error_summary(error: BaseException) -> str:
+    """An internal error as a reason a report may show: its first line, cut where it starts quoting.
+
+    DuckDB's messages quote the data they choked on ("Original Line: …", "Could not convert string
+    '…'"), and a reason must never carry a personal value, let alone a 個人番号."""
+    first = (str(error).strip().splitlines() or [""])[0]
+    cut = min((index for index in (first.find("'"), first.find('"'), first.find("Original Line")) if index >= 0), default=len(first))
+    return f"{type(error).__name__}: {first[:cut].rstrip(' :')}" + ("…" if cut < len(first) else "")
 
 
 def _now() -> str:
@@ -247,7 +262,7 @@ class _SpecRun:
 
     def _load_table(self, table: Table, source: SourceFile, sheet: str | None) -> bool:
         display = source.display + (f"#{sheet}" if sheet else "")
-        parsed = read_table(source, sheet)
+        parsed = read_table(source, sheet, self.options.limits)
         text_file = source.format in ("csv", "tsv", "json", "ndjson") and parsed.encoding is not None
         if text_file and self.spec.bom_policy != "allowed" and parsed.bom != (self.spec.bom_policy == "required"):
             what = "BOMがあります" if parsed.bom else "BOMがありません"
@@ -264,7 +279,7 @@ class _SpecRun:
             self._record_file(source, table, parsed, None, "読み込みに失敗しました")
             for requirement in self.spec.requirements:
                 if requirement.check.table == table.name:
-                    self.errors[requirement.id] = f"{display} をデータベースに読み込めません: {error}"
+                    self.errors[requirement.id] = f"{display} をデータベースに読み込めません: {error_summary(error)}"
             return False
         self._issues(parsed, table, display)
         self._record_file(source, table, parsed, loaded.records, None)
@@ -288,8 +303,10 @@ class _SpecRun:
         header_requirement = self.spec.file_requirement("header")
         self.tested.add(table.unknown_item_requirement)
         standard = [item.name for item in table.items]
-        missing = [name for name in standard if name not in parsed.header]
-        unknown = [name for name in dict.fromkeys(parsed.header) if name not in standard and name.strip()]
+        # Sets: a hostile header may hold a million columns.
+        standard_set, header_set = set(standard), set(parsed.header)
+        missing = [name for name in standard if name not in header_set]
+        unknown = [name for name in dict.fromkeys(parsed.header) if name not in standard_set and name.strip()]
         if _header_looks_like_data(table, parsed.header):
             # The first row is probably data (no header line), and data must not be quoted in a
             # report, so the names are counted, not listed.
@@ -317,7 +334,7 @@ class _SpecRun:
             run_schema_checks(self.database, loaded, self.registry, self.collector, display, self.options.show_values)
         except (duckdb.Error, jsonschema.exceptions.SchemaError) as error:
             for requirement_id in table.requirement_items():
-                self.errors[requirement_id] = f"スキーマ検査を実行できません: {error}"
+                self.errors[requirement_id] = f"スキーマ検査を実行できません: {error_summary(error)}"
 
     def _rules(self, table: Table, loaded: LoadedTable, display: str) -> None:
         runnable: list[Requirement] = []
@@ -349,7 +366,7 @@ class _SpecRun:
             try:
                 run_rule(self.database, requirement, loaded, self.collector, display, self.options.show_values)
             except duckdb.Error as error:
-                self.errors[requirement.id] = f"規則を実行できません: {error}"
+                self.errors[requirement.id] = f"規則を実行できません: {error_summary(error)}"
 
     def _verdict(self, requirement: Requirement) -> RequirementResult:
         declared = self.options.declaration.options if self.options.declaration else ()
@@ -377,7 +394,7 @@ class _SpecRun:
 
 
 def _load_references(
-    chosen: list[Spec], target: Target, database: Database, loaded: dict[tuple[str, str], LoadedTable]
+    chosen: list[Spec], target: Target, database: Database, loaded: dict[tuple[str, str], LoadedTable], limits: InputLimits
 ) -> list[TargetFile]:
     """Load the tables that rules reference but no chosen spec holds: read, not evaluated."""
     wanted = {
@@ -397,7 +414,7 @@ def _load_references(
         if table is None or not sources:
             continue
         source, sheet = sources[0]
-        parsed = read_table(source, sheet)
+        parsed = read_table(source, sheet, limits)
         note = f"{spec.name}の仕様は検査せず、他業務の規則の参照にだけ使いました"
         if parsed.readable:
             try:
@@ -417,7 +434,9 @@ def _resolve_specs(specs: Sequence[str | Spec] | None, target: Target) -> list[S
         inferred = infer_specs(target)
         if not inferred:
             names = "、".join(f"{s.display}" for s in target.files) or "（対応形式のファイルなし）"
-            raise SpecError(f"どの業務の仕様にも一致するファイルがありません: {names}。--spec で業務を指定してください。")
+            # What was set aside (a nested ZIP, a symlink) is often the very reason nothing matched.
+            ignored = "".join(f"（読まなかったもの: {name} … {reason}）" for name, reason in target.ignored[:5])
+            raise SpecError(f"どの業務の仕様にも一致するファイルがありません: {names}{ignored}。--spec で業務を指定してください。")
         return inferred
     resolved = []
     for entry in specs:
@@ -465,11 +484,11 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
     options = options or RunOptions()
     started = _now()
     path = Path(target)
-    with open_target(path) as opened:
+    with _workspace(options.temp_dir) as workspace, open_target(path, options.limits, workspace / "zip") as opened:
         chosen = _resolve_specs(specs, opened)
         _check_declaration(options.declaration, chosen)
         as_of = options.as_of or datetime.date.today()
-        database = Database(options.memory_limit, as_of, options.temp_dir)
+        database = Database(options.memory_limit, as_of, workspace / "db")
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             spec_runs = [_SpecRun(spec, opened, options, database, loaded) for spec in chosen]
@@ -478,7 +497,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
             for spec_run in spec_runs:
                 spec_run.load()
             files = [file for spec_run in spec_runs for file in spec_run.files]
-            files += _load_references(chosen, opened, database, loaded)
+            files += _load_references(chosen, opened, database, loaded, options.limits)
             requirements = [result for spec_run in spec_runs for result in spec_run.check()]
         finally:
             database.close()
@@ -487,6 +506,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
             if source.display not in used:
                 files.append(TargetFile(source.display, source.sha256, source.size, source.format, note="どの表にも該当しないため検査していません"))
         ignored = tuple(opened.ignored)
+        changed = tuple(opened.changed_inputs())
     return RunResult(
         suite_version=__version__,
         specs=tuple(SpecRef(s.id, s.version, s.name, tuple(f"{d.title} {d.version}" for d in s.documents)) for s in chosen),
@@ -498,4 +518,17 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         declaration=options.declaration.to_dict() if options.declaration else None,
         options={"show_values": options.show_values, "max_findings": options.max_findings, "as_of": as_of.isoformat()},
         ignored=ignored,
+        changed=changed,
     )
+
+
+@contextlib.contextmanager
+def _workspace(parent: Path | None = None) -> Iterator[Path]:
+    """ONE private folder (mode 0700, under --temp-dir or TMPDIR) for every temporary file of a run: the extracted
+    ZIP, DuckDB's staging and spill files. Removed at the end, also on Ctrl-C (KeyboardInterrupt
+    unwinds through here) and on any error."""
+    folder = Path(tempfile.mkdtemp(prefix="conformance-", dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -46,6 +46,8 @@ def _text(output: str | bytes) -> str:
     """Text formats as they are; binary ones (xlsx) as every string stored inside their ZIP members."""
     if isinstance(output, str):
         return output
+    if not output.startswith(b"PK"):
+        return output.decode("utf-8", "replace")
     import io
     import zipfile
 
@@ -94,3 +96,60 @@ def test_an_export_given_as_declaration_is_not_echoed(tmp_path: Path) -> None:
     assert result.code == 2
     assert "宣言ファイル" in result.err
     assert not [n for n in NAMES | MY_NUMBERS if len(n) > 1 and n in result.err + result.out]
+
+
+# --- Hostile inputs, internal errors, secrets ----------------------------------------------------------
+
+HOSTILE_CASES = sorted(p.parent for p in (FIXTURES / "hostile").glob("*/expected.yaml") if any(p.parent.glob("住民.*")))
+
+
+@pytest.mark.parametrize("case", HOSTILE_CASES, ids=[c.name for c in HOSTILE_CASES])
+def test_hostile_inputs_leak_nothing_in_any_format(case: Path) -> None:
+    """Broken files take other paths through the readers (error messages, rejected records): none of them
+    may quote a 個人番号, even with --show-values, nor an unmasked name without it."""
+    from tests.conftest import cli
+
+    [target] = case.glob("住民.*")
+    for show_values in (False, True):
+        result = run(target, ["juki"], RunOptions(show_values=show_values))
+        text = "\n".join(_text(report_format.render(result)) for report_format in FORMATS.values())
+        assert not [n for n in MY_NUMBERS if n in text]
+        if not show_values:
+            assert not [n for n in NAMES if len(n) > 1 and n in text]
+    streams = cli("run", "--spec", "juki", target)
+    assert not [n for n in MY_NUMBERS | NAMES if len(n) > 1 and n in streams.out + streams.err]
+
+
+def test_an_internal_error_never_quotes_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB's messages quote the line they choked on; a reason carries only the first words."""
+    import duckdb
+
+    from conformance.checks.database import Database
+
+    my_number = sorted(MY_NUMBERS)[0]
+
+    def broken_load(self: Database, table: object, parsed: object) -> None:
+        raise duckdb.InvalidInputException(f"CSV Error on Line: 2\nOriginal Line: 999997,{my_number},山﨑　正雄")
+
+    monkeypatch.setattr(Database, "load", broken_load)
+    result = run(FIXTURES / "juki" / "valid", ["juki"])
+    assert result.requirement("JUKI-D-0008").verdict == "error"
+    assert result.requirement("JUKI-D-0008").reason == "住民.csv をデータベースに読み込めません: InvalidInputException: CSV Error on Line: 2"
+    text = "\n".join(_text(report_format.render(result)) for report_format in FORMATS.values())
+    assert my_number not in text and "山﨑" not in text
+
+
+def test_a_secret_in_the_environment_reaches_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite reads no credentials in file mode; nothing it writes echoes the environment either."""
+    from tests.conftest import cli
+
+    secret = "tok_9f2c1e7b5a3d4c6e8f0a"
+    for name in ("CONFORMANCE_TOKEN", "GITHUB_TOKEN", "CI_JOB_TOKEN", "PASSWORD"):
+        monkeypatch.setenv(name, secret)
+    arguments = [item for name in FORMATS for item in ("--format", name)]
+    streams = cli("run", *arguments, "--output", tmp_path, FIXTURES / "juki" / "invalid" / "juki-d-0008")
+    assert streams.code == 1
+    written = "\n".join(_text(path.read_bytes() if path.suffix == ".xlsx" else path.read_text(encoding="utf-8"))
+                        for path in sorted(tmp_path.iterdir()))
+    assert len(list(tmp_path.iterdir())) == len(FORMATS) - 1  # every file format (console goes to stdout)
+    assert secret not in written + streams.out + streams.err

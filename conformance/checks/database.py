@@ -16,6 +16,10 @@ from pathlib import Path
 
 import duckdb
 
+# DuckDB imports numpy lazily when a Python function is registered; a Ctrl-C landing in that import
+# would surface as a DuckDB error instead of an interrupt, so import it up front.
+import numpy  # noqa: F401
+
 from conformance.checks.formats import FORMATS, PYTHON_FUNCTIONS, sql_function_name, sql_macros
 from conformance.readers import ParsedTable
 from conformance.readers.base import header_positions
@@ -88,9 +92,11 @@ def register_functions(connection: duckdb.DuckDBPyConnection, as_of: datetime.da
 class Database:
     """One in-memory DuckDB connection with the format functions registered."""
 
-    def __init__(self, memory_limit: str | None = None, as_of: datetime.date | None = None, temp_dir: Path | None = None) -> None:
+    def __init__(self, memory_limit: str | None = None, as_of: datetime.date | None = None, scratch: Path | None = None) -> None:
         self.connection = duckdb.connect(":memory:")
-        self._scratch = Path(tempfile.mkdtemp(prefix="conformance-db-", dir=temp_dir))
+        # The run's private folder when given (one folder for every temporary file of a run).
+        self._scratch = scratch or Path(tempfile.mkdtemp(prefix="conformance-db-"))
+        self._scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.connection.execute(f"SET temp_directory = {literal(str(self._scratch / 'spill'))}")
         # DuckDB draws its own bar on stdout for long queries; the CLI owns the terminal.
         self.connection.execute("SET enable_progress_bar = false")
@@ -149,7 +155,9 @@ class Database:
         staging = self._scratch / f"{table.operation}-{len(list(self._scratch.iterdir()))}.csv"
         records = 0
         with staging.open("w", encoding="utf-8", newline="") as stream:
-            writer = csv.writer(stream, lineterminator="\n")
+            # CRLF: csv.writer quotes a value holding any character of the terminator, and a bare CR
+            # left unquoted would split the record for DuckDB.
+            writer = csv.writer(stream, lineterminator="\r\n")
             writer.writerow(["_record", "_line", *items])
             for record in parsed.records:
                 records += 1

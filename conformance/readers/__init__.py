@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
+import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
-from conformance.readers.base import ParsedTable, RawRecord, ReaderError, ReadIssue
+from conformance.readers.base import InputLimits, ParsedTable, RawRecord, ReaderError, ReadIssue
 from conformance.readers.delimited import read_delimited
 from conformance.readers.jsonfile import read_json
 from conformance.readers.workbook import read_sheet, sheet_names
 
 __all__ = [
     "FORMATS",
+    "InputLimits",
     "ParsedTable",
     "RawRecord",
     "ReadIssue",
@@ -30,8 +33,6 @@ __all__ = [
 ]
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson"}
-# Members of a ZIP above this size are not extracted (decompression bombs); configurable later.
-MAX_MEMBER_BYTES = 4 * 1024**3
 
 
 class TargetError(Exception):
@@ -66,7 +67,16 @@ class Target:
     path: Path
     files: list[SourceFile] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
+    archive_sha256: str | None = None
     _scratch: Path | None = None
+
+    def changed_inputs(self) -> list[str]:
+        """The inputs whose bytes differ now from when the target was opened (or that are gone).
+
+        For a ZIP that is the archive itself (its extracted copy is ours); otherwise each file."""
+        if self.archive_sha256 is not None:
+            return [] if _digest_or_none(self.path) == self.archive_sha256 else [self.path.name]
+        return [source.display for source in self.files if _digest_or_none(source.path) != source.sha256]
 
     def close(self) -> None:
         """Remove the extracted copy of a ZIP, if any."""
@@ -82,11 +92,15 @@ class Target:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _digest_or_none(path: Path) -> str | None:
+    try:
+        return _sha256(path)
+    except OSError:
+        return None
 
 
 def _source(path: Path, display: str) -> SourceFile:
@@ -122,34 +136,87 @@ def _member_name(member: zipfile.ZipInfo) -> str:
     return member.filename
 
 
-def _extract_zip(target: Target, archive: Path) -> None:
-    scratch = Path(tempfile.mkdtemp(prefix="conformance-zip-"))
-    target._scratch = scratch
+def _unsafe_name(real_name: str, member: zipfile.ZipInfo) -> str | None:
+    """Why a member must not be extracted at all (the whole archive is then refused), or None."""
+    name = PurePosixPath(real_name.replace("\\", "/"))
+    if name.is_absolute() or re.match(r"[A-Za-z]:", real_name):
+        return "絶対パスの名前"
+    if ".." in name.parts:
+        return "親フォルダ（..）を指す名前"
+    if stat.S_ISLNK(member.external_attr >> 16):
+        return "シンボリックリンク"
+    return None
+
+
+def _extract_zip(target: Target, archive: Path, limits: InputLimits, scratch: Path | None) -> None:
+    if scratch is None:
+        scratch = Path(tempfile.mkdtemp(prefix="conformance-zip-"))
+        target._scratch = scratch
+    scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(archive) as bundle:
-            for member in bundle.infolist():
-                real_name = _member_name(member)
-                name = PurePosixPath(real_name)
+            members = bundle.infolist()
+            if len(members) > limits.zip_max_members:
+                raise TargetError(f"{archive}: ZIPのファイル数が上限を超えます（{len(members)} > {limits.zip_max_members}）。展開しません")
+            _refuse_unsafe(archive, members)
+            declared = sum(member.file_size for member in members)
+            if declared > limits.zip_max_total_bytes:
+                raise TargetError(f"{archive}: ZIPの展開後のサイズが上限を超えます（{declared:,} > {limits.zip_max_total_bytes:,} バイト）。"
+                                  "展開しません（--zip-max-total で変更できます）")
+            written = 0
+            for member in members:
                 if member.is_dir():
                     continue
-                if name.is_absolute() or ".." in name.parts or "\\" in real_name:
-                    target.ignored.append((real_name, "安全でないパス名のため展開しません"))
+                real_name = _member_name(member)
+                if "\\" in real_name:
+                    target.ignored.append((real_name, "パス区切りが \\ の名前のため展開しません"))
                     continue
-                if member.file_size > MAX_MEMBER_BYTES:
-                    target.ignored.append((real_name, "サイズが上限を超えるため展開しません"))
-                    continue
-                destination = scratch / name
+                destination = scratch / PurePosixPath(real_name)
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                with bundle.open(member) as source, destination.open("wb") as sink:
-                    shutil.copyfileobj(source, sink)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+                written += _copy_member(archive, bundle, member, destination, limits, written)
+    # RuntimeError: an encrypted member; ValueError: a name zipfile or the OS cannot take (NUL bytes).
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, RuntimeError, ValueError) as error:
         target.close()
-        raise TargetError(f"{archive}: ZIPファイルとして読めません（{error}）") from None
+        raise TargetError(f"{archive}: ZIPファイルとして読めません（{type(error).__name__}: {error}）") from None
+    except TargetError:
+        target.close()
+        raise
     _add_folder(target, scratch)
 
 
-def open_target(path: Path) -> Target:
-    """Open a file, folder or ZIP for reading; TargetError if there is nothing to read."""
+def _refuse_unsafe(archive: Path, members: list[zipfile.ZipInfo]) -> None:
+    # One hostile name is reason enough to distrust the rest: an export tool never writes one.
+    for member in members:
+        real_name = _member_name(member)
+        reason = _unsafe_name(real_name, member)
+        if reason is not None:
+            raise TargetError(f"{archive}: ZIPに安全でないメンバー「{real_name}」（{reason}）があるため展開しません")
+
+
+def _copy_member(
+    archive: Path, bundle: zipfile.ZipFile, member: zipfile.ZipInfo, destination: Path, limits: InputLimits, before: int
+) -> int:
+    """Extract one member, counting the bytes really produced: the sizes in the ZIP may lie."""
+    written = 0
+    with bundle.open(member) as source, destination.open("wb") as sink:
+        while chunk := source.read(1 << 20):
+            written += len(chunk)
+            if before + written > limits.zip_max_total_bytes:
+                raise TargetError(f"{archive}: ZIPの展開後のサイズが上限（{limits.zip_max_total_bytes:,} バイト）を超えます。"
+                                  "展開を中止しました（--zip-max-total で変更できます）")
+            if written > limits.zip_ratio_floor and written > limits.zip_max_ratio * max(member.compress_size, 1):
+                raise TargetError(f"{archive}: 「{_member_name(member)}」の圧縮率が上限（{limits.zip_max_ratio:g}倍）を超えます"
+                                  "（圧縮爆弾の疑い）。展開を中止しました（--zip-max-ratio で変更できます）")
+            sink.write(chunk)
+    return written
+
+
+def open_target(path: Path, limits: InputLimits | None = None, scratch: Path | None = None) -> Target:
+    """Open a file, folder or ZIP for reading; TargetError if there is nothing to read.
+
+    A ZIP is extracted into `scratch` (the run's private folder, removed by its owner) or, without
+    one, into a temporary folder that closing the target removes.
+    """
     if not path.exists():
         raise TargetError(f"{path}: ありません（no such file or folder）")
     target = Target(path=path)
@@ -157,7 +224,8 @@ def open_target(path: Path) -> Target:
         if path.is_dir():
             _add_folder(target, path)
         elif path.suffix.lower() == ".zip":
-            _extract_zip(target, path)
+            target.archive_sha256 = _sha256(path)
+            _extract_zip(target, path, limits or InputLimits(), scratch)
         elif path.suffix.lower() in FORMATS:
             target.files.append(_source(path, path.name))
         else:
@@ -168,15 +236,25 @@ def open_target(path: Path) -> Target:
     return target
 
 
-def read_table(source: SourceFile, sheet: str | None = None) -> ParsedTable:
+def read_table(source: SourceFile, sheet: str | None = None, limits: InputLimits | None = None) -> ParsedTable:
     """Parse one file (one sheet of a workbook) as a table; problems become issues, never exceptions."""
+    limits = limits or InputLimits()
     try:
         if source.format in ("csv", "tsv"):
             return read_delimited(source.path, "," if source.format == "csv" else "\t")
+        if source.size > limits.max_file_bytes:
+            return ParsedTable.unreadable(_too_large(source, limits))
         if source.format in ("json", "ndjson"):
             return read_json(source.path, lines=source.format == "ndjson")
-        return read_sheet(source.path, sheet or sheet_names(source.path)[0])
+        return read_sheet(source.path, sheet or sheet_names(source.path, limits.max_sheets)[0], limits)
     except ReaderError as error:
         return ParsedTable.unreadable(error.issue)
-    except (OSError, MemoryError) as error:
+    except (OSError, MemoryError, RecursionError) as error:
         return ParsedTable.unreadable(ReadIssue("syntax", "unreadable-file", f"ファイルを読めません（{type(error).__name__}）。"))
+
+
+def _too_large(source: SourceFile, limits: InputLimits) -> ReadIssue:
+    # JSON and workbooks are parsed whole in memory: past the limit the run would only exhaust it.
+    message = (f"ファイルが大きすぎるため読みません（{source.size:,} バイト、上限 {limits.max_file_bytes:,} バイト）。"
+               "上限は --max-file-size で変更できます。")
+    return ReadIssue("syntax", "file-too-large", message)

@@ -64,6 +64,25 @@ def header_positions(header: list[str]) -> dict[str, int]:
     return positions
 
 
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    """How much a hostile target may make the suite read before it is refused.
+
+    ZIP (decompression bombs): the total extracted bytes, the member count, and the expansion ratio
+    of each member; the ratio is judged only on members larger than `zip_ratio_floor` bytes, since a
+    small file compresses well without being a bomb and a bomb that stays small is no danger.
+    `max_file_bytes` caps the formats read whole into memory (JSON, NDJSON, XLSX); `max_sheets` the
+    sheets of a workbook (a standard export holds one table per sheet, a few dozen at most).
+    """
+
+    zip_max_total_bytes: int = 4 * 1024**3
+    zip_max_ratio: float = 200.0
+    zip_max_members: int = 10_000
+    zip_ratio_floor: int = 1024**2
+    max_file_bytes: int = 1024**3
+    max_sheets: int = 1_000
+
+
 class ReaderError(Exception):
     """The reader could not go on; carries the issue that says why."""
 

@@ -49,6 +49,9 @@ def decode_utf8(data: bytes) -> tuple[str | None, bool, ReadIssue | None]:
                 "encoding", "not-utf8", f"文字コードが {label} です（BOMで判定）。UTF-8で出力してください。", line=1
             )
     bom = data.startswith(_UTF8_BOM)
+    nul = _nul_issue(data)
+    if nul is not None:
+        return None, bom, nul
     body = data[len(_UTF8_BOM) :] if bom else data
     try:
         return body.decode("utf-8"), bom, None
@@ -62,6 +65,22 @@ def decode_utf8(data: bytes) -> tuple[str | None, bool, ReadIssue | None]:
             "ファイル全体をUTF-8で出力してください。"
         )
         return None, bom, ReadIssue("encoding", "not-utf8", message, line=line)
+
+
+def _nul_issue(data: bytes) -> ReadIssue | None:
+    """NUL bytes: valid UTF-8, but no text export holds them; they mean UTF-16 without a BOM or a
+    binary file, and csv and DuckDB would each read them differently."""
+    first = data.find(b"\x00")
+    if first < 0:
+        return None
+    line = data.count(b"\n", 0, first) + 1
+    head = data[:4096]
+    # UTF-16 puts a NUL beside every ASCII character (the commas and line ends at least).
+    if head.count(b"\x00") * 4 >= len(head):
+        message = f"NULバイトが多数あります（{line}行目から）。UTF-16（BOMなし）と思われます。UTF-8で出力してください。"
+    else:
+        message = f"NULバイト（U+0000）があります（{line}行目、先頭から{first}バイト目）。テキストとして読めません。"
+    return ReadIssue("encoding", "nul-byte", message, line=line)
 
 
 def _rows(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] | None, str | None]]:
@@ -81,7 +100,10 @@ def _rows(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] | N
             return
         except csv.Error as error:
             yield start + consumed + 1, None, str(error)
-            start += max(reader.line_num, consumed + 1)
+            # An unbalanced quote runs the reader to the end of the data: resume on the line after
+            # the broken record's first line, or the rest of the file would vanish into it.
+            unterminated = reader.line_num >= len(lines) - start and "unexpected end of data" in str(error)
+            start += consumed + 1 if unterminated else max(reader.line_num, consumed + 1)
 
 
 _CHUNK = 1 << 22

@@ -1,4 +1,9 @@
-"""JSON (an array of objects) and NDJSON (one object per line), UTF-8, values as strings."""
+"""JSON (an array of objects) and NDJSON (one object per line), UTF-8, values as strings.
+
+"Records in the file", which every element must end up as (read or rejected, never lost): for NDJSON
+each non-blank line; for a JSON array each top-level element up to the first syntax error, plus one
+for an unparsable remainder (after a syntax error the array's elements cannot be told apart).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,51 @@ from typing import Any
 from conformance.readers.base import ParsedTable, RawRecord, ReadIssue
 from conformance.readers.delimited import decode_utf8
 
-_DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\r\n"
+
+
+class _DuplicatedKeys(dict[str, Any]):
+    """An object that named a key twice: which value the vendor meant is unknown."""
+
+    duplicates: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of duplicated keys without a word; a conformance check must not.
+    result: dict[str, Any] = {}
+    duplicates = []
+    for key, value in pairs:
+        if key in result:
+            duplicates.append(key)
+        result.setdefault(key, value)
+    if not duplicates:
+        return result
+    marked = _DuplicatedKeys(result)
+    marked.duplicates = duplicates
+    return marked
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object)
+
+
+class _Unparsable(Exception):
+    """A JSON value that cannot be parsed: the reason in Japanese, and the line it was met on."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _decode(text: str, position: int, first_line: int = 1) -> tuple[Any, int]:
+    """One JSON value at `position`; _Unparsable when it cannot be parsed."""
+    try:
+        return _DECODER.raw_decode(text, position)
+    except json.JSONDecodeError as error:
+        raise _Unparsable(f"JSONとして解析できません: {error.msg}", first_line + error.lineno - 1) from None
+    except RecursionError:
+        raise _Unparsable("JSONの入れ子が深すぎて解析できません", first_line + _line_at(text, position) - 1) from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise _Unparsable(f"JSONの値を変換できません（{error}）", first_line + _line_at(text, position) - 1) from None
 
 
 def _skip_whitespace(text: str, position: int) -> int:
@@ -35,9 +83,9 @@ def _array_elements(text: str) -> Iterator[tuple[int, Any, str | None]]:
         return
     while True:
         try:
-            element, end = _DECODER.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            yield error.lineno, None, f"JSONとして解析できません: {error.msg}"
+            element, end = _decode(text, position)
+        except _Unparsable as error:
+            yield error.line, None, str(error)
             return
         yield _line_at(text, position), element, None
         position = _skip_whitespace(text, end)
@@ -57,9 +105,14 @@ def _ndjson_elements(text: str) -> Iterator[tuple[int, Any, str | None]]:
         if not line.strip():
             continue
         try:
-            yield line_number, json.loads(line), None
-        except json.JSONDecodeError as error:
-            yield line_number, None, f"JSONとして解析できません: {error.msg}"
+            element, end = _decode(line, _skip_whitespace(line, 0), line_number)
+        except _Unparsable as error:
+            yield line_number, None, str(error)
+            continue
+        if _skip_whitespace(line, end) != len(line):
+            yield line_number, None, "1行に複数の値があります（NDJSONは1行に1つのオブジェクトです）"
+            continue
+        yield line_number, element, None
 
 
 def read_json(path: Path, *, lines: bool) -> ParsedTable:
@@ -69,19 +122,33 @@ def read_json(path: Path, *, lines: bool) -> ParsedTable:
         assert issue is not None
         return ParsedTable.unreadable(issue, bom=bom)
     elements = list(_ndjson_elements(text) if lines else _array_elements(text))
+    del text  # the elements hold what is needed; a large file should not be kept twice
     header: list[str] = []
     seen: set[str] = set()
     for _, element, _error in elements:
-        if isinstance(element, dict):
+        if isinstance(element, dict) and not isinstance(element, _DuplicatedKeys):
             for key in element:
                 if key not in seen:
                     seen.add(key)
                     header.append(key)
     parsed = ParsedTable(header=header, records=iter(()), encoding="UTF-8", bom=bom)
-    if not header and not any(error for _, _, error in elements):
-        parsed.issues.append(ReadIssue("header", "no-header", "レコードがありません（項目を判定できません）。", line=1))
     parsed.records = _records(parsed, elements)
+    if not header:
+        # Nothing of the file will be loaded, so its records are never iterated: judge them now, or
+        # the reasons it could not be read (syntax errors, non-objects) would never be reported.
+        for _record in parsed.records:
+            pass
+        if not parsed.issues:
+            parsed.issues.append(ReadIssue("header", "no-header", "レコードがありません（項目を判定できません）。", line=1))
     return parsed
+
+
+def _text(value: Any) -> str | None:
+    """A non-string value as JSON text (None when even that fails: too deep to serialise)."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (RecursionError, ValueError):
+        return None
 
 
 def _records(parsed: ParsedTable, elements: list[tuple[int, Any, str | None]]) -> Iterator[RawRecord]:
@@ -94,6 +161,12 @@ def _records(parsed: ParsedTable, elements: list[tuple[int, Any, str | None]]) -
             parsed.rejected += 1
             parsed.issues.append(ReadIssue("syntax", "not-an-object", "レコードがJSONオブジェクトではありません。", line))
             continue
+        if isinstance(element, _DuplicatedKeys):
+            parsed.rejected += 1
+            names = "、".join(f"「{key}」" for key in dict.fromkeys(element.duplicates))
+            message = f"同じキー{names}が1つのオブジェクトに2回以上あります（どちらの値か判断できないため、このレコードは検査していません）。"
+            parsed.issues.append(ReadIssue("syntax", "duplicate-key", message, line, element.duplicates[0]))
+            continue
         values: dict[str, str] = {}
         for key, value in element.items():
             if value is None or value == "":
@@ -102,6 +175,8 @@ def _records(parsed: ParsedTable, elements: list[tuple[int, Any, str | None]]) -
                 parsed.issues.append(
                     ReadIssue("syntax", "non-string-value", f"「{key}」の値が文字列ではありません（{type(value).__name__}）。すべての値は文字列で出力してください。", line, key)
                 )
-                value = json.dumps(value, ensure_ascii=False)
+                value = _text(value)
+                if value is None:
+                    continue
             values[key] = value
         yield RawRecord(record=record, line=line, values=values)

@@ -31,7 +31,8 @@ class ReportFormat:
         if isinstance(output, bytes):
             path.write_bytes(output)
         else:
-            path.write_text(output, encoding="utf-8")
+            # A lone surrogate (an undecodable byte of a file name) is written as its \\udcXX escape.
+            path.write_text(output, encoding="utf-8", errors="backslashreplace")
 
 
 FORMATS: dict[str, ReportFormat] = {

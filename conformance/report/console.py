@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.report.labels import RUN_VERDICT_LABELS
-from conformance.results import RunResult
+from conformance.report.labels import RUN_VERDICT_LABELS, changed_warning
+from conformance.results import RunResult, terminal_safe
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "not-applicable": "N/A ", "not-tested": "SKIP", "error": "ERR "}
 _SHOWN_FINDINGS = 3
@@ -18,6 +18,8 @@ def render(result: RunResult) -> str:
         lines.append(f"  {file.path}  " + "  ".join(fact for fact in facts if fact))
     for path, reason in result.ignored:
         lines.append(f"  {path}  （読み込みません: {reason}）")
+    for path in result.changed:
+        lines.append("  警告: " + changed_warning(path))
     for spec in result.specs:
         lines.append(f"仕様 spec: {spec.id} {spec.version} {spec.name}（{'、'.join(spec.documents[:1])}）")
     if result.declaration:
@@ -40,4 +42,5 @@ def render(result: RunResult) -> str:
     summary = result.summary
     counts = " / ".join(f"{verdict} {count}" for verdict, count in summary.counts.items())
     lines += ["", f"判定 verdict: {RUN_VERDICT_LABELS[summary.verdict]} ({summary.verdict})   {counts}"]
-    return "\n".join(lines) + "\n"
+    # Vendor text (file and item names, values) must not drive the terminal it is printed on.
+    return "\n".join(terminal_safe(line).replace("\n", "\\n") for line in lines) + "\n"

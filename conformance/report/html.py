@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from conformance.report.labels import BASIS_LABELS, RUN_VERDICT_LABELS, VERDICT_LABELS
+from conformance.report.labels import BASIS_LABELS, RUN_VERDICT_LABELS, VERDICT_LABELS, changed_warning
 from conformance.results import VERDICTS, RequirementResult, RunResult
 
 _CHART_BAR_WIDTH = 300  # px of the longest bar in the verdict chart's viewBox
@@ -127,6 +127,7 @@ def render(result: RunResult) -> str:
         chart_bar_width=_CHART_BAR_WIDTH,
         anchors=_anchors(result.requirements),
         failing=[r for r in result.requirements if r.verdict == "fail"],
+        changed_warnings=[changed_warning(path) for path in result.changed],
         untested=[r for r in result.requirements if r.verdict in ("not-tested", "error")],
         verdicts=VERDICTS,
         verdict_labels=VERDICT_LABELS,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 import xml.etree.ElementTree as ET
 
+from conformance.report.labels import changed_warning
 from conformance.results import RequirementResult, RunResult
 
 _SHOWN_FINDINGS = 20
+# Characters XML 1.0 cannot carry: ElementTree writes them as they are and the file no longer parses.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _findings_text(requirement: RequirementResult) -> str:
@@ -56,6 +60,11 @@ def render(result: RunResult) -> str:
             elif requirement.verdict in ("not-applicable", "not-tested"):
                 ET.SubElement(case, "skipped", message=f"{requirement.verdict}: {requirement.reason or ''}")
         ET.SubElement(suite, "system-out")
-        ET.SubElement(suite, "system-err")
+        system_err = ET.SubElement(suite, "system-err")
+        if result.changed:
+            system_err.text = "\n".join("警告: " + changed_warning(path) for path in result.changed)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    document = ET.tostring(suites, encoding="unicode")
+    # Vendor text may hold any character; the CI reading this file must still parse it.
+    document = _NOT_XML.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + document + "\n"

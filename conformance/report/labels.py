@@ -5,3 +5,8 @@ from __future__ import annotations
 VERDICT_LABELS = {"pass": "適合", "fail": "不適合", "not-applicable": "対象外", "not-tested": "未検査", "error": "エラー"}
 RUN_VERDICT_LABELS = {"pass": "適合", "fail": "不適合", "incomplete": "判定不能"}
 BASIS_LABELS = {"official": "公式文書", "practice": "公開事例", "assumption": "仮定"}
+
+
+def changed_warning(path: str) -> str:
+    """What every format says about an input whose SHA-256 changed during the run."""
+    return f"{path} は実行中に変更されました（実行前後のSHA-256が異なります）。どのバイトを検査したか確定できないため、結果は適合の証明になりません。"

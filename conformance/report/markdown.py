@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from conformance.report.labels import changed_warning
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult
 
 COMMENT_LIMIT = 65_536
@@ -35,7 +36,9 @@ _ESCAPES = str.maketrans({char: f"&#{ord(char)};" for char in "&\\|<>`*_[]~"})
 _LINKISH = re.compile(r"(@|://|(?i:www)\.)")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 # C0/C1 controls (other than the newlines handled above) render as nothing useful and can confuse viewers.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional overrides make a comment read differently from its bytes; lone surrogates (an
+# undecodable byte of a file name) cannot be written at all.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def escape(text: object, limit: int = _CELL_CHARS) -> str:
@@ -49,7 +52,7 @@ def escape(text: object, limit: int = _CELL_CHARS) -> str:
 
 def utf16_length(text: str) -> int:
     """Length as GitHub counts it (UTF-16 code units: a character outside the BMP counts twice)."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def render(result: RunResult) -> str:
@@ -112,6 +115,8 @@ def _facts(result: RunResult) -> list[str]:
         lines.append(f"- **ファイル**: {'、'.join(described)}")
     if result.ignored:
         lines.append(f"- **読み込まなかったファイル**: {len(result.ignored)}件")
+    for path in result.changed[:_MAX_FILES]:
+        lines.append("- ⚠️ **警告**: " + escape(changed_warning(path)))
     if result.declaration:
         system = result.declaration.get("system", {})
         lines.append(f"- **宣言**: {escape(system.get('name', ''))} {escape(system.get('version', ''))}")

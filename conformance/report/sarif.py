@@ -8,6 +8,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from conformance.report.labels import changed_warning
 from conformance.results import Finding, RequirementResult, RunResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -29,6 +30,10 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
     rule_index = {requirement.id: index for index, requirement in enumerate(with_findings)}
     summary = result.summary
     invocation: dict[str, Any] = {"executionSuccessful": True}
+    if result.changed:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "warning", "message": {"text": changed_warning(path)}} for path in result.changed
+        ]
     for key, value in (("startTimeUtc", result.started), ("endTimeUtc", result.finished)):
         utc = _utc(value)
         if utc:
@@ -61,7 +66,8 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
 
 def artifact_uri(path: str) -> str:
     """A target-relative path as a URI reference (percent-encoded UTF-8); a workbook's `#sheet` is not part of it."""
-    return quote(split_sheet(path)[0], safe="/")
+    # surrogateescape: an undecodable byte of a file name is percent-encoded as the byte it was.
+    return quote(split_sheet(path)[0], safe="/", errors="surrogateescape")
 
 
 def split_sheet(path: str) -> tuple[str, str | None]:

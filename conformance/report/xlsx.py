@@ -14,7 +14,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped,unused-ignore]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped,unused-ignore]
 
-from conformance.report.labels import BASIS_LABELS, RUN_VERDICT_LABELS, VERDICT_LABELS
+from conformance.report.labels import BASIS_LABELS, RUN_VERDICT_LABELS, VERDICT_LABELS, changed_warning
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, TargetFile
 
 SHEET_COVER, SHEET_REQUIREMENTS, SHEET_FINDINGS = "表紙", "要件別結果", "指摘一覧"
@@ -197,6 +197,8 @@ def _cover(ws: Any, result: RunResult, findings_shown: int) -> None:
         line(label, moment, number_format=_DATETIME_FORMAT)
         if offset:
             _put(ws, row - 1, 3, offset, alignment=_LEFT)
+    for path in result.changed:
+        line("警告", changed_warning(path), font=_WARNING_FONT, fill=_WARNING_FILL)
     for label, text in _declaration_lines(result.declaration):
         line(label, text)
     if result.options.get("show_values"):

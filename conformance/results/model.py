@@ -202,11 +202,19 @@ class RunResult:
     declaration: dict[str, Any] | None = field(default=None, hash=False)
     options: dict[str, Any] = field(default_factory=dict, hash=False)
     ignored: tuple[tuple[str, str], ...] = ()
+    changed: tuple[str, ...] = ()
+    """Input files whose SHA-256 after the run differs from before it (modified while being read)."""
 
     @property
     def summary(self) -> Summary:
-        """The roll-up of the requirement verdicts."""
-        return Summary.of(self.requirements)
+        """The roll-up of the requirement verdicts.
+
+        An input that changed during the run makes a would-be pass `incomplete`: which bytes were
+        tested is no longer known, and a pass must name exactly what passed."""
+        summary = Summary.of(self.requirements)
+        if self.changed and summary.verdict == "pass":
+            return Summary(verdict="incomplete", counts=summary.counts)
+        return summary
 
     @property
     def exit_code(self) -> int:
@@ -250,6 +258,7 @@ class RunResult:
                 "path": self.target,
                 "files": [file.to_dict() for file in self.files],
                 "ignored": [{"path": path, "reason": reason} for path, reason in self.ignored],
+                **({"changed": list(self.changed)} if self.changed else {}),
             },
             "started": self.started,
             "finished": self.finished,
@@ -273,6 +282,7 @@ class RunResult:
             declaration=data.get("declaration"),
             options=data.get("options", {}),
             ignored=tuple((entry["path"], entry["reason"]) for entry in data["target"].get("ignored", ())),
+            changed=tuple(data["target"].get("changed", ())),
         )
 
 

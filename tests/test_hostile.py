@@ -1,0 +1,174 @@
+"""The hostile-input corpus (fixtures/hostile/): each case meets its expected outcome exactly, in-process and
+in a subprocess bounded in time and address space, with no traceback, no hang and no `pass` for what could
+not be read. The large inputs are built at test time by scripts/make_hostile_fixtures.py."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import FIXTURES, ROOT, cli
+
+HOSTILE = FIXTURES / "hostile"
+CASES = sorted(path.parent.name for path in HOSTILE.glob("*/expected.yaml"))
+# A hang guard, not a speed target: the slowest case takes a few seconds on a loaded 2-core machine.
+DEFAULT_SECONDS = 60
+ADDRESS_SPACE = 2 * 1024**3
+_LAUNCHER = (
+    "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit})); "
+    "from conformance.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_hostile_fixtures", ROOT / "scripts" / "make_hostile_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GENERATOR = _generator()
+
+
+def _expected(case: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((HOSTILE / case / "expected.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture(scope="module")
+def large_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each large case's target, built once per module (never committed)."""
+    folder = tmp_path_factory.mktemp("hostile-large")
+    return {case: GENERATOR.build(case, folder / case) for case in CASES if _expected(case).get("large")}
+
+
+def _target(case: str, large_inputs: dict[str, Path]) -> Path:
+    return large_inputs[case] if case in large_inputs else HOSTILE / case / _expected(case)["target"]
+
+
+def _arguments(case: str, target: Path, output: Path) -> list[str]:
+    return ["run", "--spec", "juki", "--format", "json", "--output", str(output), "--quiet",
+            *map(str, _expected(case).get("args", [])), str(target)]
+
+
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((ROOT / "conformance" / "report.schema.json").read_text(encoding="utf-8"))
+    return schema
+
+
+def _check(case: str, code: int, stderr: str, output: Path) -> None:
+    """The case's expected outcome, exactly."""
+    expected = _expected(case)
+    assert "Traceback" not in stderr and "内部エラー" not in stderr, stderr
+    assert code == expected["exit"], stderr
+    if code == 2:
+        assert expected["stderr"] in stderr
+        assert not (output / "conformance.json").exists()
+        return
+    assert stderr == ""
+    data = json.loads((output / "conformance.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, _schema())
+    requirements = data["requirements"]
+    verdicts = {r["id"]: r["verdict"] for r in requirements}
+    assert sorted(i for i, v in verdicts.items() if v == "fail") == sorted(expected["fail"])
+    assert not [i for i, v in verdicts.items() if v == "error"]
+    for requirement in requirements:
+        if requirement["id"] in expected.get("codes", {}):
+            assert sorted({f["code"] for f in requirement["findings"]}) == sorted(expected["codes"][requirement["id"]])
+    passing = sorted(i for i, v in verdicts.items() if v == "pass")
+    if "pass" in expected:
+        assert passing == sorted(expected["pass"])  # nothing that could not be read passes
+    else:
+        assert len(passing) == expected["pass_count"]
+    findings = [f for r in requirements for f in r["findings"]]
+    for requirement_id, line, record in expected.get("locations", []):
+        assert [line, record] in [[f["location"].get("line"), f["location"].get("record")]
+                                  for f in findings if f["requirement"] == requirement_id]
+    if "records" in expected:
+        [file] = [f for f in data["target"]["files"] if f.get("table")]
+        assert (file.get("records", 0), file["rejected"]) == (expected["records"]["read"], expected["records"]["rejected"])
+    if "ignored" in expected:
+        assert [entry["path"] for entry in data["target"]["ignored"]] == expected["ignored"]
+
+
+def test_every_case_has_a_builder_and_every_builder_a_case() -> None:
+    assert sorted(GENERATOR.BUILDERS) == CASES
+    assert len(CASES) == 29
+
+
+IN_PROCESS = [case for case in CASES if _expected(case).get("in_process", True)]
+
+
+@pytest.mark.parametrize("case", IN_PROCESS)
+def test_case_in_process(case: str, large_inputs: dict[str, Path], tmp_path: Path) -> None:
+    result = cli(*_arguments(case, _target(case, large_inputs), tmp_path / "out"))
+    _check(case, result.code, result.err, tmp_path / "out")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case_in_a_bounded_subprocess(case: str, large_inputs: dict[str, Path], tmp_path: Path) -> None:
+    """A real process: a traceback would reach stderr, a hang the timeout, a runaway allocation the limit."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    bound = _expected(case).get("bound", {}).get("seconds", DEFAULT_SECONDS)
+    command = [sys.executable, "-c", _LAUNCHER.format(limit=ADDRESS_SPACE),
+               *_arguments(case, _target(case, large_inputs), tmp_path / "out")]
+    started = time.monotonic()
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=bound, cwd=ROOT,
+                               env={"PATH": "/usr/bin:/bin", "TMPDIR": str(temporary), "LANG": "C.UTF-8"})
+    assert time.monotonic() - started < bound
+    _check(case, completed.returncode, completed.stderr, tmp_path / "out")
+    assert list(temporary.iterdir()) == []  # the run's private folder is gone
+
+
+@pytest.mark.parametrize("case", [case for case in CASES if not _expected(case).get("large")])
+def test_the_committed_input_is_what_the_generator_writes(case: str, tmp_path: Path) -> None:
+    target = GENERATOR.build(case, tmp_path)
+    assert target.read_bytes() == (HOSTILE / case / target.name).read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+# --- The limits as options ---------------------------------------------------------------------------
+
+
+def test_the_limits_are_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bundle = HOSTILE / "zip-bomb-total" / "export.zip"
+    members = cli("run", "--spec", "juki", "--zip-max-members", "3", bundle)
+    assert members.code == 2 and "ZIPのファイル数が上限を超えます（9 > 3）" in members.err
+    ratio = cli("run", "--spec", "juki", "--zip-max-ratio", "2000", "--quiet", HOSTILE / "zip-bomb-ratio" / "export.zip")
+    assert ratio.code == 0 and ratio.err == ""  # allowed now: extracted; bomb.csv is no table, 住民.csv conforms
+    size = cli("run", "--spec", "juki", "--max-file-size", "1K", "--format", "json", "--output", tmp_path, "--quiet",
+               HOSTILE / "json-duplicate-keys" / "住民.json")
+    assert size.code == 1
+    data = json.loads((tmp_path / "conformance.json").read_text(encoding="utf-8"))
+    assert [f["code"] for r in data["requirements"] for f in r["findings"]] == ["file-too-large"]
+    for option, value in (("--zip-max-total", "lots"), ("--zip-max-ratio", "0"), ("--max-file-size", "-1")):
+        usage = cli("run", option, value, bundle)
+        message = capsys.readouterr().err  # argparse writes usage errors to sys.stderr itself
+        assert usage.code == 2 and option in message and "Traceback" not in message
+
+
+def test_a_zip_whose_sizes_lie_is_refused(tmp_path: Path) -> None:
+    """The declared size is 100 bytes, the member really holds 2 MiB: extraction stops, the run says why."""
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("住民.csv", (FIXTURES / "juki" / "valid" / "住民.csv").read_bytes() * 128)
+    data = bytearray(archive.read_bytes())
+    local, central = data.index(b"PK\x03\x04"), data.index(b"PK\x01\x02")
+    data[local + 22 : local + 26] = data[central + 24 : central + 28] = (100).to_bytes(4, "little")
+    archive.write_bytes(bytes(data))
+    result = cli("run", "--spec", "juki", archive)
+    assert result.code == 2
+    assert "ZIPファイルとして読めません" in result.err and "Traceback" not in result.err
