@@ -40,6 +40,7 @@ class ClientOptions:
     rate_limit: float | None = None
     verify: bool = True
     ca_bundle: str | None = None
+    give_up_after: int = 3
 
     def to_dict(self) -> dict[str, object]:
         """JSON form for the result's options."""
@@ -84,6 +85,7 @@ class ApiClient:
         self.session.headers.update({"User-Agent": f"jichitai-conformance/{__version__}",
                                      "Accept": "application/json, application/problem+json"})
         self.requests_made = 0
+        self._failures = 0
 
     def close(self) -> None:
         """Release the connections."""
@@ -97,10 +99,14 @@ class ApiClient:
         """GET `path` (relative to the base URL) with bounded retries on 429 and 503."""
         url = self.url(path)
         prepared_url = requests.Request("GET", url, params=query or {}).prepare().url or url
+        if self._failures >= self.options.give_up_after:
+            # A target that does not answer would otherwise cost every request its full timeout.
+            return Exchange("GET", prepared_url, error=f"直前の要求が{self._failures}回続けて通信に失敗したため、送っていません")
         attempts = 0
         while True:
             attempts += 1
             exchange = self._follow(prepared_url, auth)
+            self._failures = self._failures + 1 if exchange.error is not None else 0
             if exchange.status not in RETRIED or attempts > self.options.retries:
                 return Exchange(exchange.method, exchange.url, exchange.status, exchange.headers, exchange.body,
                                 exchange.error, attempts, exchange.refused_redirect)
