@@ -512,10 +512,8 @@ class _ApiSpecRun(_SpecRun):
                     if requirement.check.table == table.name or self._shared_schema_requirement(requirement):
                         self.errors.setdefault(requirement.id, f"{gathered.display}: {gathered.failure}")
                 continue
-            records = (RawRecord(entry.position, entry.position, entry.values) for entry in gathered.entries)
-            parsed = ParsedTable(header=gathered.header, records=records, encoding="UTF-8")
             try:
-                loaded = self.database.load(table, parsed)
+                loaded = self.database.load(table, _parsed(gathered))
             except duckdb.Error as error:
                 for requirement in self.spec.requirements:
                     if requirement.check.table == table.name:
@@ -544,6 +542,34 @@ class _ApiSpecRun(_SpecRun):
             )
             results.append(replace(result, findings=findings))
         return results
+
+
+def _parsed(gathered: Gathered) -> ParsedTable:
+    """Gathered records as a reader's table: the record's position in the list is its number and line."""
+    records = (RawRecord(entry.position, entry.position, entry.values) for entry in gathered.entries)
+    return ParsedTable(header=gathered.header, records=records, encoding="UTF-8")
+
+
+def _gather_references(chosen: list[Spec], client: ApiClient, database: Database, options: RunOptions,
+                       loaded: dict[tuple[str, str], LoadedTable]) -> None:
+    """Tables other operations' rules read, fetched from their own list endpoints for reference only."""
+    wanted = {reference.key for spec in chosen for requirement in spec.requirements for reference in requirement.check.references}
+    wanted -= {(spec.id, table.name) for spec in chosen for table in spec.tables}
+    for operation, table_name in sorted(wanted):
+        if operation not in spec_store.available():
+            continue
+        spec = spec_store.load(operation)
+        table = spec.table(table_name)
+        if table is None:
+            continue
+        evaluation = ApiEvaluation(spec, load_contract(spec), client, [], options.show_values, False)
+        evaluation.gather({table_name})
+        gathered = evaluation.gathered.get(table_name)
+        if gathered is not None and gathered.complete:
+            try:
+                loaded[(operation, table_name)] = database.load(table, _parsed(gathered))
+            except duckdb.Error:
+                continue  # the rules that need it are then not-tested, never passed
 
 
 def _api_result(requirement: ApiRequirement, outcome: Outcome, options: RunOptions) -> RequirementResult:
@@ -602,6 +628,7 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
                     for spec, (_, _, gathered) in zip(chosen, evaluations, strict=True)]
             for spec_run in runs:
                 spec_run.load()
+            _gather_references(chosen, client, database, options, loaded)
             for spec_run, (api_requirements, outcomes, _) in zip(runs, evaluations, strict=True):
                 requirements += [_api_result(r, outcomes[r.id], options) for r in api_requirements if r.id in outcomes]
                 requirements += spec_run.results()
@@ -630,9 +657,17 @@ def export_store(target: str | Path, specs: Sequence[str | Spec] | None = None) 
     store = Store()
     operations = set(spec_store.available())
     with open_target(Path(target)) as opened:
-        for spec in _resolve_specs(specs, opened):
+        chosen = _resolve_specs(specs, opened)
+        # The tables other operations' rules read are served too, as a system holding them would.
+        served = {(spec.id, table.name) for spec in chosen for table in spec.tables}
+        served |= {reference.key for spec in chosen for requirement in spec.requirements
+                   for reference in requirement.check.references if reference.operation in operations}
+        for operation in sorted({operation for operation, _ in served}):
+            spec = spec_store.load(operation)
             contract = load_contract(spec)
             for table in spec.tables:
+                if (operation, table.name) not in served:
+                    continue
                 sources = _table_sources(opened, spec, table, operations)
                 if not sources:
                     continue
