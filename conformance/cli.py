@@ -243,7 +243,7 @@ def _serve(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     except OSError as error:
         stderr.write(f"conformance: {arguments.host}:{arguments.port} で待ち受けできません ({error.strerror})\n")
         return USAGE_ERROR
-    host, port = server.server_address[:2]
+    host, port = server.socket.getsockname()[:2]
     stdout.write(f"serving http://{host}:{port}\n")
     for path, table in store.tables.items():
         stdout.write(f"  GET {path}  {table.name} {len(table.records)}件\n")

@@ -578,11 +578,14 @@ def _api_result(requirement: ApiRequirement, outcome: Outcome, options: RunOptio
     reason: str | None = None
     if requirement.level == "標準オプション" and requirement.id not in declared:
         verdict, reason = "not-applicable", "宣言されていない標準オプションです"
+    elif outcome.findings:
+        # A violation seen is certain even when other requests of the case could not be evaluated.
+        verdict = "fail"
+        if outcome.errors:
+            reason = f"一部の要求は評価できませんでした: {outcome.errors[0]}"
     elif outcome.errors:
         more = f"（ほか{len(outcome.errors) - 1}件）" if len(outcome.errors) > 1 else ""
         verdict, reason = "error", outcome.errors[0] + more
-    elif outcome.findings:
-        verdict = "fail"
     elif not outcome.tested:
         verdict, reason = "not-tested", outcome.not_tested or "検査できませんでした"
     else:

@@ -7,10 +7,10 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from conformance.api.server import ApiServer, ReferenceHandler, Served, ServedTable, Store
 from conformance.runner import export_store
@@ -103,7 +103,7 @@ def api_server(store: Store, handler: type[ReferenceHandler] = ReferenceHandler,
 class Recorder(BaseHTTPRequestHandler):
     """Records every request's Authorization header (the redirect test's second host)."""
 
-    seen: list[str | None] = []
+    seen: ClassVar[list[str | None]] = []
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -172,10 +172,8 @@ def raw_server(behaviour: Callable[[socket.socket], None]) -> Iterator[str]:
         thread.join(2)
         listener.close()
         for connection in connections:
-            try:
+            with suppress(OSError):
                 connection.close()
-            except OSError:
-                pass
 
 
 def _guarded(behaviour: Callable[[socket.socket], None], connection: socket.socket, stop: threading.Event) -> None:

@@ -216,3 +216,19 @@ def test_every_operation_has_a_contract_for_every_table() -> None:
             assert (contract.endpoint(table.name, "single") is not None) == bool(table.primary_key)
         # The contract's schemas resolve locally, the record schema included.
         contract.validator(contract.endpoint(spec.tables[0].name, "list").schema_ref).validate({"items": [], "next_cursor": None})  # type: ignore[union-attr]
+
+
+def test_fuzz_passes_the_reference_server_and_fails_the_broken_one(stores: dict[str, object]) -> None:
+    """--fuzz (Schemathesis, a tiny budget): the robustness requirement passes and fails for real."""
+    from conformance.api.server import ReferenceHandler
+
+    robustness = api_ids("juki", ["robustness"])
+    with api_server(stores["juki"], ReferenceHandler) as url:  # type: ignore[arg-type]
+        result = run(url, "juki", fuzz=True, fuzz_examples=5)
+    assert [result.requirement(i).verdict for i in robustness] == ["pass"]  # type: ignore[attr-defined]
+    scenario = next(s for s in SCENARIOS if s.get("fuzz"))
+    with api_server(stores["juki"], MODES[scenario["mode"]]) as url:  # type: ignore[arg-type]
+        result = run(url, "juki", fuzz=True, fuzz_examples=5)
+    assert result.failed_ids() == api_ids("juki", scenario["fail"])  # type: ignore[attr-defined]
+    finding = result.requirement(robustness[0]).findings[0]  # type: ignore[attr-defined]
+    assert finding.code == "server-error" and finding.location.url == f"{url}/juki/jumin"

@@ -12,6 +12,7 @@ import email.utils
 import ssl
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -107,13 +108,17 @@ class ApiClient:
             attempts += 1
             exchange = self._follow(prepared_url, auth)
             self._failures = self._failures + 1 if exchange.error is not None else 0
+            if exchange.error is not None:
+                # A connection left mid-answer must not carry the next request: drop every pooled one.
+                for adapter in self.session.adapters.values():
+                    adapter.close()
             if exchange.status not in RETRIED or attempts > self.options.retries:
                 return Exchange(exchange.method, exchange.url, exchange.status, exchange.headers, exchange.body,
                                 exchange.error, attempts, exchange.refused_redirect)
             time.sleep(self._retry_delay(exchange, attempts))
 
     def _retry_delay(self, exchange: Exchange, attempt: int) -> float:
-        delay = self.options.backoff * 2 ** (attempt - 1)
+        delay = float(self.options.backoff * 2.0 ** (attempt - 1))
         after = exchange.header("retry-after")
         if after:
             seconds: float | None = None
@@ -159,7 +164,9 @@ class ApiClient:
         started = time.monotonic()
         timer = _Watchdog(options.deadline)
         try:
-            with timer:
+            with timer, warnings.catch_warnings():
+                # --insecure is the user's explicit choice and is recorded in the result; no warning per request.
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
                 response = self.session.get(url, headers=headers, timeout=(options.connect_timeout, options.read_timeout),
                                             stream=True, allow_redirects=False, verify=verify)
                 timer.watch(response)

@@ -70,7 +70,8 @@ class Contract:
 
 @cache
 def _registry(uri: str, contract: Contract) -> Registry[Any]:
-    return spec_store.registry().with_resource(uri, DRAFT202012.create_resource(contract.document))
+    registry: Registry[Any] = spec_store.registry().with_resource(uri, DRAFT202012.create_resource(contract.document))
+    return registry
 
 
 @cache
