@@ -142,10 +142,12 @@ def generic_cases(root: Path | None = None) -> dict[str, dict[str, Any]]:
     """specs/common/api-cases.yaml: case key -> definition."""
     path = (root or spec_store.specs_root()) / "common" / "api-cases.yaml"
     data = _read_yaml(path)
-    problem = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(spec_store.meta_schema("api-cases")).iter_errors(data))
+    meta = spec_store.meta_schema("api-cases")
+    validator = jsonschema.Draft202012Validator({"$defs": meta["$defs"], "$ref": "#/$defs/generic"})
+    problem = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if problem is not None:
-        raise SpecError(f"{path}: {problem.message}; run `conformance spec lint`")
+        where = "/".join(str(part) for part in problem.absolute_path) or "(root)"
+        raise SpecError(f"{path}: {where}: {problem.message}; run `conformance spec lint`")
     return dict(data["cases"])
 
 
