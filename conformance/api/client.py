@@ -92,6 +92,10 @@ class ApiClient:
         """Release the connections."""
         self.session.close()
 
+    def authorization(self) -> dict[str, str]:
+        """The header that carries the token (for a generator that sends its own requests)."""
+        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
+
     def url(self, path: str) -> str:
         """The absolute URL of a contract path."""
         return self.base_url + path
@@ -158,7 +162,7 @@ class ApiClient:
     def _once(self, url: str, auth: bool) -> Exchange:
         self._pace()
         self.requests_made += 1
-        headers = {"Authorization": f"Bearer {self._token}"} if auth and self._token else {}
+        headers = self.authorization() if auth else {}
         verify: bool | str = self.options.ca_bundle or True if self.options.verify else False
         options = self.options
         started = time.monotonic()

@@ -61,50 +61,53 @@ def run_fuzz(evaluation: ApiEvaluation, requirement: ApiRequirement, outcome: Ou
     except ImportError:
         outcome.errors.append("--fuzz には Schemathesis が必要です（pip install 'jichitai-conformance[api-fuzz]'）")
         return
-    client = evaluation.client
-    options = client.options
     try:
         schema = schemathesis.openapi.from_dict(bundled(evaluation.contract))
     except Exception as error:  # a contract Schemathesis cannot load is our problem: an error, not a finding
         outcome.errors.append(f"Schemathesis が契約を読めません: {type(error).__name__}")
         return
-    token = client._token  # noqa: SLF001 (the client owns the token; it is sent, never shown)
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    verify: bool | str = options.ca_bundle or True if options.verify else False
     seen: set[tuple[str, str]] = set()
+    checks = [not_a_server_error, response_schema_conformance]
     for result in schema.get_all_operations():
         try:
-            operation = result.ok()
+            operation = result.ok()  # type: ignore[union-attr]
         except Exception as error:
             outcome.errors.append(f"Schemathesis: {type(error).__name__}")
             continue
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            strategy = operation.as_strategy(generation_mode=mode)
+            probe = _probe(evaluation, requirement, outcome, operation, checks, seen)
+            settings(max_examples=evaluation.fuzz_examples, deadline=None, database=None, derandomize=True,
+                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))(
+                given(case=operation.as_strategy(generation_mode=mode))(probe))()
 
-            @settings(max_examples=evaluation.fuzz_examples, deadline=None, database=None, derandomize=True,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-            @given(case=strategy)
-            def probe(case: Any) -> None:
-                try:
-                    response = case.call(base_url=client.base_url, session=client.session, headers=headers,
-                                         timeout=(options.connect_timeout, options.read_timeout), verify=verify,
-                                         allow_redirects=False)
-                except Exception as error:
-                    outcome.errors.append(f"{operation.method.upper()} {operation.path}: 要求に失敗しました（{type(error).__name__}）")
-                    return
-                outcome.tested = True
-                try:
-                    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
-                except (AssertionError, BaseExceptionGroup) as failure:  # Schemathesis's FailureGroup is a BaseExceptionGroup
-                    status = response.status_code
-                    kind = "server-error" if status >= 500 else "contract-violation"
-                    path = operation.path
-                    if (kind, path) in seen or len(outcome.findings) >= _MAX_FINDINGS:
-                        return
-                    seen.add((kind, path))
-                    what = "サーバー内部エラー（5xx）" if status >= 500 else "契約に反する応答"
-                    message = f"生成した要求に HTTP {status} の{what}が返りました（{type(failure).__name__}）。"
-                    location = Location(method=operation.method.upper(), url=client.url(operation.path))
-                    outcome.findings.append(Finding(requirement.id, kind, message, location))
 
-            probe()
+def _probe(evaluation: ApiEvaluation, requirement: ApiRequirement, outcome: Outcome, operation: Any,
+           checks: list[Any], seen: set[tuple[str, str]]) -> Any:
+    """One generated request: send it with the run's limits, record what the checks reject."""
+    client = evaluation.client
+    options = client.options
+    verify: bool | str = options.ca_bundle or True if options.verify else False
+    method, path = operation.method.upper(), operation.path
+
+    def probe(case: Any) -> None:
+        try:
+            response = case.call(base_url=client.base_url, session=client.session, headers=client.authorization(),
+                                 timeout=(options.connect_timeout, options.read_timeout), verify=verify,
+                                 allow_redirects=False)
+        except Exception as error:
+            outcome.errors.append(f"{method} {path}: 要求に失敗しました（{type(error).__name__}）")
+            return
+        outcome.tested = True
+        try:
+            case.validate_response(response, checks=checks)
+        except (AssertionError, BaseExceptionGroup) as failure:  # Schemathesis's FailureGroup is a BaseExceptionGroup
+            status = response.status_code
+            kind = "server-error" if status >= 500 else "contract-violation"
+            if (kind, path) in seen or len(outcome.findings) >= _MAX_FINDINGS:
+                return
+            seen.add((kind, path))
+            what = "サーバー内部エラー（5xx）" if status >= 500 else "契約に反する応答"
+            message = f"生成した要求に HTTP {status} の{what}が返りました（{type(failure).__name__}）。"
+            outcome.findings.append(Finding(requirement.id, kind, message, Location(method=method, url=client.url(path))))
+
+    return probe
