@@ -210,6 +210,13 @@ def trickle(connection: socket.socket) -> None:
         time.sleep(0.2)
 
 
+def trickle_headers(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    for _ in range(30):
+        connection.sendall(b"a")
+        time.sleep(0.2)
+
+
 def reset(connection: socket.socket) -> None:
     import struct
 

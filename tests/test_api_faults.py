@@ -29,6 +29,7 @@ from api_servers import (
     running,
     store_of,
     trickle,
+    trickle_headers,
 )
 
 from conformance.api.client import ApiClient, ClientOptions
@@ -52,9 +53,9 @@ def store() -> object:
 
 @pytest.mark.parametrize(
     ("behaviour", "reason"),
-    [(hang, "タイムアウト"), (hang_after_headers, "タイムアウト"), (trickle, "期限"), (reset, "切断"),
-     (huge_length, "大きすぎます")],
-    ids=["hang", "hang-after-headers", "trickle", "reset", "5GB-content-length"],
+    [(hang, "タイムアウト"), (hang_after_headers, "タイムアウト"), (trickle, "期限"), (trickle_headers, "期限"),
+     (reset, "切断"), (huge_length, "大きすぎます")],
+    ids=["hang", "hang-after-headers", "trickle", "trickle-headers", "reset", "5GB-content-length"],
 )
 def test_transport_faults_are_error_verdicts_within_the_limits(behaviour: object, reason: str) -> None:
     with raw_server(behaviour) as url:  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ location; redirects are followed only within the base URL's origin, so it never 
 from __future__ import annotations
 
 import email.utils
+import socket
 import ssl
 import threading
 import time
@@ -18,6 +19,9 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance import __version__
 
@@ -83,6 +87,8 @@ class ApiClient:
         # No .netrc credentials, no proxy or CA settings from the environment: what the run used is
         # what its command line and result say.
         self.session.trust_env = False
+        for prefix in ("http://", "https://"):
+            self.session.mount(prefix, _TrackingAdapter())
         self.session.headers.update({"User-Agent": f"jichitai-conformance/{__version__}",
                                      "Accept": "application/json, application/problem+json"})
         self.requests_made = 0
@@ -173,7 +179,6 @@ class ApiClient:
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
                 response = self.session.get(url, headers=headers, timeout=(options.connect_timeout, options.read_timeout),
                                             stream=True, allow_redirects=False, verify=verify)
-                timer.watch(response)
                 try:
                     exchange = self._read(url, response, started)
                 finally:
@@ -198,6 +203,10 @@ class ApiClient:
             return Exchange("GET", url, error=f"接続が切断されたか確立できません（{_kind(error)}）")
         except requests.exceptions.RequestException as error:
             return Exchange("GET", url, error=f"要求に失敗しました（{_kind(error)}）")
+        except Exception as error:  # http.client's own complaints about a malformed answer, among others
+            if timer.fired:
+                return Exchange("GET", url, error=f"応答が期限（{options.deadline:g}秒）内に終わりませんでした")
+            return Exchange("GET", url, error=f"応答をHTTPとして解釈できません（{type(error).__name__}）")
 
     def _read(self, url: str, response: requests.Response, started: float) -> Exchange:
         options = self.options
@@ -225,23 +234,57 @@ class ApiClient:
         return Exchange("GET", url, status, headers, b"".join(chunks))
 
 
+# The socket each thread is receiving an answer on, so that a deadline can cut it even while the
+# status line and headers are still trickling in (requests offers no hook before the headers).
+_IN_FLIGHT: dict[int, socket.socket] = {}
+
+
+class _TrackedHTTPConnection(HTTPConnection):
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        if self.sock is not None:
+            _IN_FLIGHT[threading.get_ident()] = self.sock
+        return super().getresponse()
+
+
+class _TrackedHTTPSConnection(HTTPSConnection):
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        if self.sock is not None:
+            _IN_FLIGHT[threading.get_ident()] = self.sock
+        return super().getresponse()
+
+
+class _TrackedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _TrackedHTTPConnection
+
+
+class _TrackedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackedHTTPSConnection
+
+
+class _TrackingAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+        self.poolmanager.pool_classes_by_scheme = {"http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
+
+
 class _Watchdog:
-    """Closes the response's socket when the deadline passes, so that no receive outlives it."""
+    """Cuts the request's socket when the deadline passes, so that no receive outlives it."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.fired = False
-        self._response: requests.Response | None = None
+        self._thread = threading.get_ident()
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
 
-    def watch(self, response: requests.Response) -> None:
-        self._response = response
-
     def _fire(self) -> None:
         self.fired = True
-        if self._response is not None:
-            self._response.close()
+        sock = _IN_FLIGHT.get(self._thread)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed: nothing left to cut
 
     def __enter__(self) -> _Watchdog:
         self._timer.start()
@@ -249,6 +292,7 @@ class _Watchdog:
 
     def __exit__(self, *exc: object) -> None:
         self._timer.cancel()
+        _IN_FLIGHT.pop(self._thread, None)
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
