@@ -8,6 +8,7 @@ location; redirects are followed only within the base URL's origin, so it never 
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import socket
 import ssl
@@ -281,10 +282,8 @@ class _Watchdog:
         self.fired = True
         sock = _IN_FLIGHT.get(self._thread)
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):  # already closed: nothing left to cut
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed: nothing left to cut
 
     def __enter__(self) -> _Watchdog:
         self._timer.start()
