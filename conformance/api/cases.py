@@ -296,33 +296,29 @@ class ApiEvaluation:
             messages.append(f"応答の {pointer} が契約のスキーマに合いません: {what}。")
         return messages
 
-    def _paging(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:
+    def _complete_list(self, table: Table, outcome: Outcome) -> tuple[Gathered, Endpoint] | None:
+        """The table's gathered records and list endpoint; None (an error) when gathering failed."""
         gathered = self.gathered[table.name]
         endpoint = self.contract.endpoint(table.name, "list")
-        assert endpoint is not None
-        if not gathered.complete:
+        if endpoint is None or not gathered.complete:
             outcome.errors.append(f"{gathered.display}: {gathered.failure}")
+            return None
+        return gathered, endpoint
+
+    def _paging(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:
+        listed = self._complete_list(table, outcome)
+        if listed is None:
             return
+        gathered, endpoint = listed
         if not table.primary_key:
             outcome.not_tested = outcome.not_tested or f"{table.name}に主キーがないため、ページ間の欠落・重複を判定できません"
             return
         size = int(requirement.definition.get("params", {}).get("page_size", 7))
         query = {"limit": str(size)}
         where = self._where(endpoint, query)
-        keys: list[tuple[str, ...]] = []
-        for exchange, body in self._walk(endpoint, query):
-            if exchange.error is not None:
-                outcome.errors.append(f"{where.method} {where.url}: {exchange.error}")
-                return
-            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-                outcome.tested = True
-                outcome.findings.append(self._finding(requirement, "page-failed", f"ページの取得に失敗しました（HTTP {exchange.status}）。", where))
-                return
-            for item in body["items"]:
-                record = item.get(RECORD_KEY) if isinstance(item, dict) else None
-                if isinstance(record, dict):
-                    keys.append(tuple(_text(record.get(name)) or "" for name in table.primary_key))
-        outcome.tested = True
+        keys = self._listed_keys(requirement, table, endpoint, query, outcome, "ページの取得に失敗しました")
+        if keys is None:
+            return
         expected = [entry.key for entry in gathered.entries]
         # Counted, not set-compared: an export may hold a key twice (a data finding of its own).
         want, got = Counter(expected), Counter(keys)
@@ -338,13 +334,31 @@ class ApiEvaluation:
         if not outcome.findings and keys != expected:
             outcome.findings.append(self._finding(requirement, "unstable-order", f"limit={size} と limit={self.contract.max_limit} でレコードの順序が異なります。", where))
 
+    def _listed_keys(self, requirement: ApiRequirement, table: Table, endpoint: Endpoint, query: dict[str, str],
+                     outcome: Outcome, failed: str) -> list[tuple[str, ...]] | None:
+        """The primary keys a list walk returns, in order; None when it could not be completed
+        (an error, or a finding under `requirement` for a page that is not a list)."""
+        where = self._where(endpoint, query)
+        keys: list[tuple[str, ...]] = []
+        for exchange, body in self._walk(endpoint, query):
+            if exchange.error is not None:
+                outcome.errors.append(f"{where.method} {where.url}: {exchange.error}")
+                return None
+            outcome.tested = True
+            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                outcome.findings.append(self._finding(requirement, "page-failed", f"{failed}（HTTP {exchange.status}）。", where))
+                return None
+            for item in body["items"]:
+                record = item.get(RECORD_KEY) if isinstance(item, dict) else None
+                if isinstance(record, dict):
+                    keys.append(tuple(_text(record.get(name)) or "" for name in table.primary_key))
+        return keys
+
     def _updated_since(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:
-        gathered = self.gathered[table.name]
-        endpoint = self.contract.endpoint(table.name, "list")
-        assert endpoint is not None
-        if not gathered.complete:
-            outcome.errors.append(f"{gathered.display}: {gathered.failure}")
+        listed = self._complete_list(table, outcome)
+        if listed is None:
             return
+        gathered, endpoint = listed
         stamped = [(entry, _instant(entry.updated_at)) for entry in gathered.entries]
         times = sorted({when for _, when in stamped if when is not None})
         if not times:
@@ -357,20 +371,10 @@ class ApiEvaluation:
             query = {"limit": str(self.contract.max_limit), "updated_since": stamp}
             where = self._where(endpoint, query)
             expected = {entry.key for entry, when in stamped if when is not None and when >= since}
-            returned: set[tuple[str, ...]] = set()
-            for exchange, body in self._walk(endpoint, query):
-                if exchange.error is not None:
-                    outcome.errors.append(f"{where.method} {where.url}: {exchange.error}")
-                    return
-                if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-                    outcome.tested = True
-                    outcome.findings.append(self._finding(requirement, "page-failed", f"updated_since を付けた要求が失敗しました（HTTP {exchange.status}）。", where))
-                    return
-                for item in body["items"]:
-                    record = item.get(RECORD_KEY) if isinstance(item, dict) else None
-                    if isinstance(record, dict):
-                        returned.add(tuple(_text(record.get(name)) or "" for name in table.primary_key))
-            outcome.tested = True
+            keys = self._listed_keys(requirement, table, endpoint, query, outcome, "updated_since を付けた要求が失敗しました")
+            if keys is None:
+                return
+            returned = set(keys)
             older = len(returned - expected)
             missing = len(expected - returned)
             if older:
