@@ -128,6 +128,12 @@ def test_result_validates_and_renders_request_locations(stores: dict[str, object
         if isinstance(output, str) and name != "badge":
             # Markdown breaks autolinks with a zero-width space; every format names the request.
             assert "/juki/jumin?limit=7" in output.replace("\u200b", ""), name
+    from conformance.results import RunResult
+
+    assert RunResult.from_dict(result.to_dict()) == result  # `conformance report` re-renders it unchanged
+    sarif_schema = json.loads((ROOT / "tests/data/sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(sarif_schema)
+    validator(sarif_schema, format_checker=validator.FORMAT_CHECKER).validate(json.loads(FORMATS["sarif"].render(result)))  # type: ignore[arg-type]
     import openpyxl
 
     FORMATS["xlsx"].write(result, tmp_path / "r.xlsx")
@@ -159,7 +165,8 @@ def test_cli_serve_and_run_exit_0_and_1(tmp_path: Path) -> None:
             del os.environ["TOKEN_VAR"]
     finally:
         server.terminate()
-        server.wait(5)
+        output, errors = server.communicate(timeout=5)
+    assert TOKEN not in output + errors and "Traceback" not in errors
 
 
 def test_cli_usage_errors_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:

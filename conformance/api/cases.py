@@ -24,7 +24,7 @@ from conformance.spec.model import Spec, Table
 
 RECORD_KEY = "record"  # where the contract's envelope holds the record (list items and single answers)
 UNKNOWN_KEY = "conformance-unknown-key-0"
-_MAX_PAGES = 100_000
+_MAX_PAGES = 10_000
 _SCHEMA_FINDINGS_PER_RESPONSE = 5
 
 
@@ -113,7 +113,8 @@ class ApiEvaluation:
             if not isinstance(body, dict):
                 return
             nxt = body.get("next_cursor")
-            if not isinstance(nxt, str) or not nxt or nxt in seen:
+            # An empty page that still points further would let a server keep a run walking forever.
+            if not isinstance(nxt, str) or not nxt or nxt in seen or not body.get("items"):
                 return
             seen.add(nxt)
             cursor = nxt

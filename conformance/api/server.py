@@ -14,6 +14,7 @@ import datetime
 import hmac
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -198,6 +199,11 @@ class ApiServer(ThreadingHTTPServer):
         super().__init__(address, handler)
         self.store = store
         self.token = token
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer is routine here: one line, no traceback."""
+        kind = sys.exc_info()[0]
+        sys.stderr.write(f"conformance serve: {client_address[0]}: {kind.__name__ if kind else 'error'}\n")
 
 
 def _encode_cursor(offset: int) -> str:
