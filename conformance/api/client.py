@@ -286,6 +286,7 @@ class _Watchdog:
                 sock.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> _Watchdog:
+        _IN_FLIGHT.pop(self._thread, None)  # a socket of an earlier request is not this one's to cut
         self._timer.start()
         return self
 
