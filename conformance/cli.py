@@ -16,12 +16,23 @@ import jsonschema
 
 from conformance import __version__
 from conformance import spec as spec_store
+from conformance.api.client import ClientOptions
+from conformance.api.server import ApiServer
 from conformance.progress import RunProgress
 from conformance.readers import InputLimits, TargetError
 from conformance.report import FORMATS
 from conformance.results import RunResult, terminal_safe
 from conformance.results.diff import diff, render_text
-from conformance.runner import DeclarationError, RunOptions, load_declaration, run
+from conformance.runner import (
+    ApiOptions,
+    DeclarationError,
+    RunOptions,
+    export_store,
+    is_url,
+    load_declaration,
+    run,
+    run_api,
+)
 from conformance.spec import SpecError
 
 USAGE_ERROR = 2
@@ -61,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run_parser = commands.add_parser("run", help="run the conformance checks on an export (file, folder or ZIP)")
-    run_parser.add_argument("target", type=Path, help="the export: a file, a folder or a ZIP")
+    run_parser.add_argument("target", help="the export (a file, a folder or a ZIP), or a system's base URL (http:// or https://: API mode)")
     run_parser.add_argument("--spec", action="append", metavar="OP[@VERSION]",
                             help="operation to check (e.g. juki or juki@0.1.0); repeatable; inferred from file names when absent")
     run_parser.add_argument("--declaration", type=Path, metavar="FILE", help="the vendor's declaration (YAML)")
@@ -98,6 +109,16 @@ def _parser() -> argparse.ArgumentParser:
     generate_parser.add_argument("--defect-rate", type=float, default=0.0, metavar="R",
                                  help="share of records given one known defect (expected.json holds the exact counts; default 0)")
 
+    _api_arguments(run_parser)
+
+    serve_parser = commands.add_parser("serve", help="serve an export folder through the API contract (reference server)")
+    serve_parser.add_argument("folder", type=Path, help="a conforming export: a file, a folder or a ZIP")
+    serve_parser.add_argument("--spec", action="append", metavar="OP[@VERSION]", help="operation(s) to serve; inferred from file names when absent")
+    serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one and prints it)")
+    serve_parser.add_argument("--token-env", metavar="VAR",
+                              help="require exactly the bearer token in environment variable VAR (default: any bearer token)")
+
     report_parser = commands.add_parser("report", help="re-render a saved JSON result into another format")
     report_parser.add_argument("result", type=Path, help="a JSON result written by `conformance run --format json`")
     report_parser.add_argument("--format", required=True, choices=list(FORMATS), metavar="FORMAT",
@@ -118,6 +139,44 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _api_arguments(run_parser: argparse.ArgumentParser) -> None:
+    group = run_parser.add_argument_group("API mode (TARGET is a base URL)")
+    group.add_argument("--token-env", metavar="VAR", help="send the bearer token held in environment variable VAR (never printed or written)")
+    group.add_argument("--ca-bundle", metavar="FILE", help="trust the certificate authorities in FILE (PEM) for TLS")
+    group.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (recorded in the result)")
+    group.add_argument("--rate-limit", type=float, metavar="N", help="at most N requests per second")
+    group.add_argument("--connect-timeout", type=float, default=5.0, metavar="SEC", help="connect timeout (default 5)")
+    group.add_argument("--read-timeout", type=float, default=10.0, metavar="SEC", help="longest wait for data (default 10)")
+    group.add_argument("--deadline", type=float, default=30.0, metavar="SEC", help="longest time for one whole response (default 30)")
+    group.add_argument("--max-response-bytes", type=int, default=64 * 1024**2, metavar="N", help="largest response body read (default 64 MiB)")
+    group.add_argument("--retries", type=int, default=2, metavar="N", help="retries on 429 and 503, with backoff and Retry-After (default 2)")
+    group.add_argument("--fuzz", action="store_true", help="also drive Schemathesis against the contract (needs the api-fuzz extra)")
+    group.add_argument("--fuzz-examples", type=int, default=20, metavar="N", help="generated requests per endpoint with --fuzz (default 20)")
+
+
+def _api_options(arguments: argparse.Namespace) -> ApiOptions:
+    """The API mode options; ValueError names what is wrong (never the token)."""
+    token = None
+    if arguments.token_env:
+        token = os.environ.get(arguments.token_env)
+        if not token:
+            raise ValueError(f"環境変数 {arguments.token_env} が設定されていないか空です（--token-env）")
+    if arguments.ca_bundle and not Path(arguments.ca_bundle).is_file():
+        raise ValueError(f"--ca-bundle {arguments.ca_bundle}: ファイルがありません")
+    numbers = {"--connect-timeout": arguments.connect_timeout, "--read-timeout": arguments.read_timeout,
+               "--deadline": arguments.deadline, "--max-response-bytes": arguments.max_response_bytes}
+    for name, value in numbers.items():
+        if value <= 0:
+            raise ValueError(f"{name} must be more than 0")
+    if arguments.retries < 0 or (arguments.rate_limit is not None and arguments.rate_limit <= 0):
+        raise ValueError("--retries must be 0 or more and --rate-limit more than 0")
+    client = ClientOptions(connect_timeout=arguments.connect_timeout, read_timeout=arguments.read_timeout,
+                           deadline=arguments.deadline, max_bytes=arguments.max_response_bytes, retries=arguments.retries,
+                           rate_limit=arguments.rate_limit, verify=not arguments.insecure, ca_bundle=arguments.ca_bundle)
+    return ApiOptions(client=client, token=token, token_env=arguments.token_env, fuzz=arguments.fuzz,
+                      fuzz_examples=arguments.fuzz_examples)
+
+
 def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     formats = arguments.format or ["console"]
     if arguments.max_findings < 0:
@@ -132,7 +191,13 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                              max_findings=arguments.max_findings, as_of=arguments.as_of,
                              memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
                              progress=progress, limits=limits)
-        result = run(arguments.target, arguments.spec, options)
+        if is_url(arguments.target):
+            result = run_api(arguments.target, arguments.spec, options, _api_options(arguments))
+        else:
+            result = run(Path(arguments.target), arguments.spec, options)
+    except ValueError as error:
+        stderr.write(f"conformance: {terminal_safe(str(error))}\n")
+        return USAGE_ERROR
     except (TargetError, SpecError, DeclarationError) as error:
         stderr.write(f"conformance: {terminal_safe(str(error))}\n")
         return USAGE_ERROR
@@ -233,6 +298,39 @@ def _diff(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 1 if result_diff.regressions else 0
 
 
+def _serve(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    token = None
+    if arguments.token_env:
+        token = os.environ.get(arguments.token_env)
+        if not token:
+            stderr.write(f"conformance: 環境変数 {arguments.token_env} が設定されていないか空です（--token-env）\n")
+            return USAGE_ERROR
+    try:
+        store = export_store(arguments.folder, arguments.spec)
+    except (TargetError, SpecError) as error:
+        stderr.write(f"conformance: {error}\n")
+        return USAGE_ERROR
+    if not store.tables:
+        stderr.write(f"conformance: {arguments.folder}: 配信できる表がありません\n")
+        return USAGE_ERROR
+    try:
+        server = ApiServer((arguments.host, arguments.port), store, token)
+    except OSError as error:
+        stderr.write(f"conformance: {arguments.host}:{arguments.port} で待ち受けできません ({error.strerror})\n")
+        return USAGE_ERROR
+    host, port = server.socket.getsockname()[:2]
+    stdout.write(f"serving http://{host}:{port}\n")
+    for path, table in store.tables.items():
+        stdout.write(f"  GET {path}  {table.name} {len(table.records)}件\n")
+    stdout.write("token: " + ("the value of " + arguments.token_env if token else "any bearer token") + " (Ctrl-C stops)\n")
+    stdout.flush()
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
 def _spec_list(arguments: argparse.Namespace, stdout: TextIO) -> int:
     specs = [spec_store.load(operation) for operation in spec_store.available()]
     if arguments.format == "json":
@@ -298,6 +396,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
                 return _run(arguments, out, err)
         if arguments.command == "generate":
             return _generate(arguments, out, err)
+        if arguments.command == "serve":
+            return _serve(arguments, out, err)
         if arguments.command == "report":
             return _report(arguments, out, err)
         if arguments.command == "diff":

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +18,17 @@ import yaml
 
 from conformance import __version__
 from conformance import spec as spec_store
+from conformance.api.cases import ApiEvaluation, Gathered, Outcome
+from conformance.api.client import ApiClient, ClientOptions
+from conformance.api.contract import ApiRequirement, load_api_requirements, load_contract
+from conformance.api.server import Store
 from conformance.checks.database import Database, LoadedTable
 from conformance.checks.rules import run_row_rules, run_rule
 from conformance.checks.schema import run_schema_checks
 from conformance.readers import (
     InputLimits,
     ParsedTable,
+    RawRecord,
     ReadIssue,
     SourceFile,
     Target,
@@ -45,7 +50,8 @@ from conformance.results import (
 from conformance.spec import Spec, SpecError
 from conformance.spec.model import Requirement, Table
 
-__all__ = ["Declaration", "DeclarationError", "RunOptions", "infer_specs", "load_declaration", "run"]
+__all__ = ["ApiOptions", "Declaration", "DeclarationError", "RunOptions", "export_store", "infer_specs", "is_url",
+           "load_declaration", "run", "run_api"]
 
 
 class DeclarationError(Exception):
@@ -532,3 +538,212 @@ def _workspace(parent: Path | None = None) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- API mode: a live system tested through its contract (conformance.api) -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ApiOptions:
+    """How to talk to the target. The token is held here only; it is never part of the result."""
+
+    client: ClientOptions = field(default_factory=ClientOptions)
+    token: str | None = field(default=None, repr=False)
+    token_env: str | None = None
+    fuzz: bool = False
+    fuzz_examples: int = 20
+
+
+def is_url(target: str | Path) -> bool:
+    """True for an http(s) base URL: the target of API mode."""
+    return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
+
+
+class _ApiSpecRun(_SpecRun):
+    """A spec's data requirements over the records gathered from its list endpoints, not from files."""
+
+    def __init__(self, spec: Spec, gathered: dict[str, Gathered], options: RunOptions, database: Database,
+                 loaded: dict[tuple[str, str], LoadedTable]) -> None:
+        super().__init__(spec, Target(Path(".")), options, database, loaded)
+        self.gathered = gathered
+
+    def load(self) -> None:
+        """Load each table's gathered records into the same DuckDB tables a file would fill."""
+        for table in self.spec.tables:
+            gathered = self.gathered.get(table.name)
+            if gathered is None:
+                self._skip_table(table, f"API契約に{table.name}の一覧がないため検査できません")
+                continue
+            if not gathered.complete:
+                for requirement in self.spec.requirements:
+                    if requirement.check.table == table.name or self._shared_schema_requirement(requirement):
+                        self.errors.setdefault(requirement.id, f"{gathered.display}: {gathered.failure}")
+                continue
+            try:
+                loaded = self.database.load(table, _parsed(gathered))
+            except duckdb.Error as error:
+                for requirement in self.spec.requirements:
+                    if requirement.check.table == table.name:
+                        self.errors[requirement.id] = f"{gathered.display} の応答をデータベースに読み込めません: {error}"
+                continue
+            self.tested.add(table.unknown_item_requirement)
+            standard = {item.name for item in table.items}
+            for name in (name for name in gathered.header if name not in standard):
+                message = f"「{name}」は標準にない項目です。"
+                self.collector.add(Finding(table.unknown_item_requirement, "unknown-item", message, Location(gathered.display, item=name)))
+            self.loaded[(self.spec.id, table.name)] = loaded
+            self.displays[table.name] = gathered.display
+            if loaded.records == 0:
+                self._skip_table(table, f"{gathered.display} にレコードがないため検査できません")
+
+    def results(self) -> list[RequirementResult]:
+        """The data requirements (file-level ones do not apply to an API), located by request."""
+        results = []
+        for result in self.check():
+            if self.spec.requirement(result.id).check.kind == "file":
+                continue
+            findings = tuple(
+                replace(f, location=Location(record=f.location.record, item=f.location.item, method="GET", url=f.location.file))
+                if f.location.file is not None else f
+                for f in result.findings
+            )
+            results.append(replace(result, findings=findings))
+        return results
+
+
+def _parsed(gathered: Gathered) -> ParsedTable:
+    """Gathered records as a reader's table: the record's position in the list is its number and line."""
+    records = (RawRecord(entry.position, entry.position, entry.values) for entry in gathered.entries)
+    return ParsedTable(header=gathered.header, records=records, encoding="UTF-8")
+
+
+def _gather_references(chosen: list[Spec], client: ApiClient, database: Database, options: RunOptions,
+                       loaded: dict[tuple[str, str], LoadedTable]) -> None:
+    """Tables other operations' rules read, fetched from their own list endpoints for reference only."""
+    wanted = {reference.key for spec in chosen for requirement in spec.requirements for reference in requirement.check.references}
+    wanted -= {(spec.id, table.name) for spec in chosen for table in spec.tables}
+    for operation, table_name in sorted(wanted):
+        if operation not in spec_store.available():
+            continue
+        spec = spec_store.load(operation)
+        table = spec.table(table_name)
+        if table is None:
+            continue
+        evaluation = ApiEvaluation(spec, load_contract(spec), client, [], options.show_values, False)
+        evaluation.gather({table_name})
+        gathered = evaluation.gathered.get(table_name)
+        if gathered is not None and gathered.complete:
+            try:
+                loaded[(operation, table_name)] = database.load(table, _parsed(gathered))
+            except duckdb.Error:
+                continue  # the rules that need it are then not-tested, never passed
+
+
+def _api_result(requirement: ApiRequirement, outcome: Outcome, options: RunOptions) -> RequirementResult:
+    declared = options.declaration.options if options.declaration else ()
+    verdict: Verdict
+    reason: str | None = None
+    if requirement.level == "標準オプション" and requirement.id not in declared:
+        verdict, reason = "not-applicable", "宣言されていない標準オプションです"
+    elif outcome.findings:
+        # A violation seen is certain even when other requests of the case could not be evaluated.
+        verdict = "fail"
+        if outcome.errors:
+            reason = f"一部の要求は評価できませんでした: {outcome.errors[0]}"
+    elif outcome.errors:
+        more = f"（ほか{len(outcome.errors) - 1}件）" if len(outcome.errors) > 1 else ""
+        verdict, reason = "error", outcome.errors[0] + more
+    elif not outcome.tested:
+        verdict, reason = "not-tested", outcome.not_tested or "検査できませんでした"
+    else:
+        verdict = "pass"
+    applicable = verdict in ("fail",)
+    return RequirementResult(
+        id=requirement.id, operation=requirement.operation, title=requirement.title, level=requirement.level,
+        basis=requirement.basis, fix=requirement.fix, verdict=verdict,
+        findings_total=len(outcome.findings) if applicable else 0,
+        findings=tuple(outcome.findings[: options.max_findings]) if applicable else (),
+        reason=reason,
+    )
+
+
+def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptions | None = None,
+            api: ApiOptions | None = None) -> RunResult:
+    """Evaluate a live system at `base_url` against the API cases and the data requirements of `specs`.
+
+    Raises SpecError or DeclarationError for what makes a run impossible (exit code 2); anything the
+    server does, including not answering, becomes findings or `error` verdicts with reasons.
+    """
+    options = options or RunOptions()
+    api = api or ApiOptions()
+    started = _now()
+    if not specs:
+        raise SpecError("APIモードでは --spec で業務を指定してください（例 --spec juki）")
+    chosen = _resolve_specs(specs, Target(Path(".")))
+    _check_declaration(options.declaration, chosen)
+    as_of = options.as_of or datetime.date.today()
+    client = ApiClient(base_url, api.token, api.client)
+    requirements: list[RequirementResult] = []
+    with contextlib.ExitStack() as stack:
+        stack.callback(client.close)
+        evaluations = []
+        for spec in chosen:
+            api_requirements = load_api_requirements(spec)
+            evaluation = ApiEvaluation(spec, load_contract(spec), client, api_requirements, options.show_values,
+                                       api.fuzz, api.fuzz_examples)
+            evaluations.append((api_requirements, evaluation.evaluate(), evaluation.gathered))
+        workspace = stack.enter_context(_workspace(options.temp_dir))
+        database = Database(options.memory_limit, as_of, workspace / "db")
+        try:
+            loaded: dict[tuple[str, str], LoadedTable] = {}
+            runs = [_ApiSpecRun(spec, gathered, options, database, loaded)
+                    for spec, (_, _, gathered) in zip(chosen, evaluations, strict=True)]
+            for spec_run in runs:
+                spec_run.load()
+            _gather_references(chosen, client, database, options, loaded)
+            for spec_run, (api_requirements, outcomes, _) in zip(runs, evaluations, strict=True):
+                requirements += [_api_result(r, outcomes[r.id], options) for r in api_requirements if r.id in outcomes]
+                requirements += spec_run.results()
+        finally:
+            database.close()
+    transport = {"base_url": base_url, **api.client.to_dict(), "token_env": api.token_env, "fuzz": api.fuzz,
+                 "requests": client.requests_made}
+    return RunResult(
+        suite_version=__version__,
+        specs=tuple(SpecRef(s.id, s.version, s.name, tuple(f"{d.title} {d.version}" for d in s.documents)) for s in chosen),
+        target=base_url,
+        files=(),
+        started=started,
+        finished=_now(),
+        requirements=tuple(requirements),
+        declaration=options.declaration.to_dict() if options.declaration else None,
+        options={"show_values": options.show_values, "max_findings": options.max_findings, "as_of": as_of.isoformat(),
+                 "api": transport},
+    )
+
+
+def export_store(target: str | Path, specs: Sequence[str | Spec] | None = None) -> Store:
+    """Read an export (file, folder or ZIP) into the reference server's store, per its specs' contracts."""
+    store = Store()
+    operations = set(spec_store.available())
+    with open_target(Path(target)) as opened:
+        chosen = _resolve_specs(specs, opened)
+        # The tables other operations' rules read are served too, as a system holding them would.
+        served = {(spec.id, table.name) for spec in chosen for table in spec.tables}
+        served |= {reference.key for spec in chosen for requirement in spec.requirements
+                   for reference in requirement.check.references if reference.operation in operations}
+        for operation in sorted({operation for operation, _ in served}):
+            spec = spec_store.load(operation)
+            contract = load_contract(spec)
+            for table in spec.tables:
+                if (operation, table.name) not in served:
+                    continue
+                sources = _table_sources(opened, spec, table, operations)
+                if not sources:
+                    continue
+                source, sheet = sources[0]
+                parsed = read_table(source, sheet)
+                records = [dict(record.values) for record in parsed.records] if parsed.readable else []
+                modified = datetime.datetime.fromtimestamp(source.path.stat().st_mtime, datetime.UTC)
+                store.add(contract, table.name, table.primary_key, records, modified)
+    return store

@@ -107,9 +107,12 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         if location.line is not None and location.line >= 1:
             physical["region"] = {"startLine": location.line}
         entry["locations"] = [{"physicalLocation": physical}]
+    elif location.url:
+        # API mode: the request is the artifact (its URL carries no token and masked keys only).
+        entry["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": location.url}}}]
     # What SARIF has no slot for (sheet, record number, item, finding code) stays machine-readable here.
     sheet = split_sheet(location.file)[1] if location.file else None
-    extra = {"sheet": sheet, "record": location.record, "item": location.item}
+    extra = {"sheet": sheet, "record": location.record, "item": location.item, "method": location.method}
     entry["properties"] = {"code": finding.code, **{key: value for key, value in extra.items() if value is not None}}
     return entry
 

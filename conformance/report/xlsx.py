@@ -331,7 +331,7 @@ def _requirements(ws: Any, requirements: Sequence[RequirementResult]) -> None:
 def _findings(ws: Any, findings: Sequence[Finding]) -> None:
     """指摘一覧: one row per kept finding; values are the result's (masked unless --show-values)."""
     rows = [
-        (f.requirement, f.location.file, f.location.line, f.location.record, f.location.item, f.code, f.message, f.value)
+        (f.requirement, f.location.where, f.location.line, f.location.record, f.location.item, f.code, f.message, f.value)
         for f in findings
     ]
     _table(ws, _FINDING_COLUMNS, rows)

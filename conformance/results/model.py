@@ -15,19 +15,28 @@ EXIT_CODES: dict[RunVerdict, int] = {"pass": 0, "fail": 1, "incomplete": 3}
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where a finding is: file + line + record number + item (all optional)."""
+    """Where a finding is: file + line + record number + item, or request (method + URL) + record + item."""
 
     file: str | None = None
     line: int | None = None
     record: int | None = None
     item: str | None = None
+    method: str | None = None
+    url: str | None = None
+
+    @property
+    def where(self) -> str | None:
+        """The file, or the request as `GET URL`: what a report shows in its "file" column."""
+        if self.url is not None:
+            return f"{self.method or 'GET'} {self.url}"
+        return self.file
 
     def to_dict(self) -> dict[str, Any]:
         """Only the parts that are known."""
         return {key: value for key, value in _fields(self).items() if value is not None}
 
     def __str__(self) -> str:
-        parts = [self.file or ""]
+        parts = [self.where or ""]
         if self.line is not None:
             parts.append(f"{self.line}行目")
         if self.record is not None:

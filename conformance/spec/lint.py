@@ -248,6 +248,73 @@ def _fixture_problems(spec: Spec, fixtures: Path) -> list[Problem]:
     return problems
 
 
+def _api_problems(spec: Spec, specs_folder: Path) -> list[Problem]:
+    """The operation's API requirements and contract: valid, with IDs of its own, one per generic case."""
+    from conformance.api.contract import generic_cases, load_api_requirements, load_contract
+
+    cases_file = spec.path / "api-cases.yaml"
+    where = str(cases_file)
+    if not cases_file.is_file():
+        return []
+    try:
+        raw = yaml.load(Loader=_FAST_YAML, stream=cases_file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        return [Problem(where, f"not valid YAML: {error}")]
+    meta = meta_schema("api-cases")
+    problems = _validate(raw, {"$defs": meta["$defs"], "$ref": "#/$defs/operation"}, where)
+    if problems:
+        return problems
+    try:
+        generic = generic_cases(specs_folder)
+        requirements = load_api_requirements(spec, specs_folder)
+        contract = load_contract(spec)
+    except Exception as error:  # SpecError and anything the contract's YAML throws
+        return [Problem(where, f"cannot be loaded: {error}")]
+    ids = [r.id for r in requirements]
+    spec_ids = {r.id for r in spec.requirements}
+    for requirement in requirements:
+        if not requirement.id.startswith(spec.id.upper() + "-A-"):
+            problems.append(Problem(where, f"{requirement.id}: API requirement IDs of this spec start with {spec.id.upper()}-A-"))
+        if ids.count(requirement.id) > 1 or requirement.id in spec_ids:
+            problems.append(Problem(where, f"{requirement.id} is defined more than once (here or in spec.yaml)"))
+    for case in sorted(set(generic) - {r.case for r in requirements}):
+        problems.append(Problem(where, f"generic API case {case!r} has no requirement ID in this operation"))
+    contract_where = str(spec.path / "openapi.yaml")
+    for table in spec.tables:
+        listing = contract.endpoint(table.name, "list")
+        single = contract.endpoint(table.name, "single")
+        if listing is None:
+            problems.append(Problem(contract_where, f"no list endpoint for table {table.name} (x-table, x-endpoint: list); rerun scripts/make_openapi.py"))
+        if table.primary_key and (single is None or single.key_items != table.primary_key):
+            problems.append(Problem(contract_where, f"the single endpoint of {table.name} must take its primary key {'・'.join(table.primary_key)}"))
+        for endpoint in (listing, single):
+            if endpoint is None:
+                continue
+            try:
+                contract.validator(endpoint.schema_ref).is_valid({})
+            except Exception as error:  # an unresolvable $ref
+                problems.append(Problem(contract_where, f"{endpoint.path}: response schema does not resolve locally: {error}"))
+    return problems
+
+
+def _api_fixture_problems(specs_folder: Path, fixtures: Path) -> list[Problem]:
+    """Every generic API case is failed by some broken-server scenario (fixtures/api/broken-servers.yaml)."""
+    from conformance.api.contract import generic_cases
+
+    path = fixtures / "api" / "broken-servers.yaml"
+    try:
+        cases = set(generic_cases(specs_folder))
+    except Exception as error:
+        return [Problem(str(specs_folder / "common" / "api-cases.yaml"), f"cannot be loaded: {error}")]
+    if not path.is_file():
+        return [Problem(str(path), "missing: the broken-server scenarios that fail the API cases")]
+    data = yaml.load(Loader=_FAST_YAML, stream=path.read_text(encoding="utf-8")) or {}
+    failing = {case for scenario in data.get("scenarios", []) for case in scenario.get("fail", [])}
+    problems = [Problem(str(path), f"API case {case!r}: no broken-server scenario fails it") for case in sorted(cases - failing)]
+    problems += [Problem(str(path), f"a scenario expects unknown API case {case!r}") for case in sorted(failing - cases)]
+    return problems
+
+
 def lint(path: Path | None = None) -> list[Problem]:
     """Every problem found in the specs under `path` (a specs/ folder or one operation's folder)."""
     root = path or specs_root()
@@ -278,6 +345,9 @@ def lint(path: Path | None = None) -> list[Problem]:
             continue
         problems += _requirement_problems(spec)
         problems += _rule_problems(spec, specs_folder)
+        problems += _api_problems(spec, specs_folder)
         if fixtures.is_dir():
             problems += _fixture_problems(spec, fixtures)
+    if fixtures.is_dir() and (specs_folder / "common" / "api-cases.yaml").is_file():
+        problems += _api_fixture_problems(specs_folder, fixtures)
     return problems

@@ -1,0 +1,413 @@
+"""Evaluating the API cases of one operation against a live target, and gathering its records.
+
+Generic over operations and tables: what to request and what to expect comes from the case
+definitions (specs/common/api-cases.yaml) and the contract (specs/<operation>/openapi.yaml).
+Each requirement ends with findings, an error reason or a not-tested reason; the runner turns
+that into a verdict. Values never appear in messages; primary keys are shown masked.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from conformance.api.client import ApiClient, Exchange
+from conformance.api.contract import ApiRequirement, Contract, Endpoint
+from conformance.results import Finding, Location, shown_value
+from conformance.spec.model import Spec, Table
+
+RECORD_KEY = "record"  # where the contract's envelope holds the record (list items and single answers)
+UNKNOWN_KEY = "conformance-unknown-key-0"
+_MAX_PAGES = 10_000
+_SCHEMA_FINDINGS_PER_RESPONSE = 5
+
+
+@dataclass
+class Outcome:
+    """What one requirement's evaluation found."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    tested: bool = False
+    not_tested: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One record as listed: its position in the list (1-based), key, updated_at and values as text."""
+
+    position: int
+    key: tuple[str, ...]
+    updated_at: str | None
+    values: dict[str, str]
+
+
+@dataclass
+class Gathered:
+    """Every record of one table's list endpoint, walked to the end (or why it stopped)."""
+
+    table: Table
+    display: str
+    entries: list[Entry] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    pages: list[Exchange] = field(default_factory=list)
+    failure: str | None = None
+    complete: bool = False
+
+
+def _text(value: Any) -> str | None:
+    """A record value as the file readers see it: text, or None when absent or empty."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+class ApiEvaluation:
+    """The API cases of one spec against one target."""
+
+    def __init__(self, spec: Spec, contract: Contract, client: ApiClient, requirements: list[ApiRequirement],
+                 show_values: bool, fuzz: bool, fuzz_examples: int = 20) -> None:
+        self.spec = spec
+        self.contract = contract
+        self.client = client
+        self.requirements = requirements
+        self.show_values = show_values
+        self.fuzz = fuzz
+        self.fuzz_examples = fuzz_examples
+        self.gathered: dict[str, Gathered] = {}
+        self._cache: dict[tuple[str, tuple[tuple[str, str], ...], bool], Exchange] = {}
+
+    # -- requests ------------------------------------------------------------------------------------
+    def _get(self, path: str, query: dict[str, str], auth: bool = True) -> Exchange:
+        key = (path, tuple(sorted(query.items())), auth)
+        if key not in self._cache:
+            self._cache[key] = self.client.get(path, query, auth=auth)
+        return self._cache[key]
+
+    def _where(self, endpoint: Endpoint, query: dict[str, str] | None = None, key: tuple[str, ...] = ()) -> Location:
+        """The request as reports show it: key values masked, cursors left out."""
+        path = endpoint.path
+        table = self.spec.table(endpoint.table)
+        for index, (item_name, value) in enumerate(zip(endpoint.key_items, key, strict=False), start=1):
+            item = table.item(item_name) if table else None
+            shown = shown_value(value, item.personal if item else "mask", self.show_values) or "***"
+            path = path.replace(f"{{key{index}}}", shown if value != UNKNOWN_KEY else value)
+        shown_query = {k: v for k, v in (query or {}).items() if k != "cursor"}
+        return Location(method="GET", url=self.client.url(path) + (f"?{urlencode(shown_query)}" if shown_query else ""))
+
+    def _walk(self, endpoint: Endpoint, query: dict[str, str], auth: bool = True) -> Iterator[tuple[Exchange, Any]]:
+        """Every page of a list, following next_cursor; stops at the first page that is not a 200 JSON list."""
+        cursor: str | None = None
+        seen: set[str] = set()
+        for _ in range(_MAX_PAGES):
+            page_query = {**query, **({"cursor": cursor} if cursor else {})}
+            exchange = self._get(endpoint.render(), page_query, auth)
+            body = _json(exchange) if exchange.status == 200 and exchange.error is None else None
+            yield exchange, body
+            if not isinstance(body, dict):
+                return
+            nxt = body.get("next_cursor")
+            # An empty page that still points further would let a server keep a run walking forever.
+            if not isinstance(nxt, str) or not nxt or nxt in seen or not body.get("items"):
+                return
+            seen.add(nxt)
+            cursor = nxt
+
+    def gather(self, only: set[str] | None = None) -> None:
+        """Walk every table's list endpoint (or those named) with the largest page the contract allows."""
+        for table in self.spec.tables:
+            if only is not None and table.name not in only:
+                continue
+            endpoint = self.contract.endpoint(table.name, "list")
+            if endpoint is None:
+                continue
+            gathered = Gathered(table, str(self._where(endpoint, {"limit": str(self.contract.max_limit)}).url))
+            self.gathered[table.name] = gathered
+            header: dict[str, None] = {}
+            for exchange, body in self._walk(endpoint, {"limit": str(self.contract.max_limit)}):
+                gathered.pages.append(exchange)
+                if exchange.error is not None:
+                    gathered.failure = exchange.error
+                    break
+                if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                    gathered.failure = f"一覧の応答がJSONの一覧ではありません（HTTP {exchange.status}）"
+                    break
+                for item in body["items"]:
+                    record = item.get(RECORD_KEY) if isinstance(item, dict) else None
+                    if not isinstance(record, dict):
+                        continue
+                    values = {name: text for name, value in record.items() if (text := _text(value)) is not None}
+                    header.update(dict.fromkeys(record))
+                    key = tuple(_text(record.get(name)) or "" for name in table.primary_key)
+                    updated = item.get("updated_at") if isinstance(item.get("updated_at"), str) else None
+                    gathered.entries.append(Entry(len(gathered.entries) + 1, key, updated, values))
+            gathered.complete = gathered.failure is None
+            gathered.header = list(header)
+
+    # -- evaluation ----------------------------------------------------------------------------------
+    def evaluate(self) -> dict[str, Outcome]:
+        """Requirement ID -> outcome (robustness only with fuzz; the caller leaves it out otherwise)."""
+        self.gather()
+        outcomes: dict[str, Outcome] = {}
+        for requirement in self.requirements:
+            outcome = Outcome()
+            procedure = requirement.procedure
+            if procedure == "fuzz":
+                if not self.fuzz:
+                    continue
+                from conformance.api.fuzz import run_fuzz  # Schemathesis is an optional extra
+
+                run_fuzz(self, requirement, outcome)
+            else:
+                for table in self.spec.tables:
+                    if table.name not in self.gathered:
+                        continue
+                    if procedure == "request":
+                        self._requests(requirement, table, outcome)
+                    elif procedure == "paging":
+                        self._paging(requirement, table, outcome)
+                    elif procedure == "updated-since":
+                        self._updated_since(requirement, table, outcome)
+            if not outcome.tested and outcome.not_tested is None:
+                outcome.not_tested = "検査できる表・レコードがありません"
+            outcomes[requirement.id] = outcome
+        return outcomes
+
+    def _finding(self, requirement: ApiRequirement, code: str, message: str, location: Location,
+                 value: str | None = None) -> Finding:
+        return Finding(requirement.id, code, message, location, value)
+
+    def _shown_key(self, table: Table, key: tuple[str, ...]) -> str:
+        parts = []
+        for name, value in zip(table.primary_key, key, strict=False):
+            item = table.item(name)
+            parts.append(f"{name}={shown_value(value, item.personal if item else 'mask', self.show_values) or '***'}")
+        return "; ".join(parts)
+
+    def _requests(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:
+        expect: dict[str, Any] = requirement.definition["expect"]
+        gathered = self.gathered[table.name]
+        for request in requirement.definition["requests"]:
+            endpoint = self.contract.endpoint(table.name, request["endpoint"])
+            if endpoint is None:
+                outcome.not_tested = outcome.not_tested or f"{table.name}: 契約にこのエンドポイントがありません"
+                continue
+            auth = request.get("auth", "token") != "none"
+            query = dict(request.get("query", {}))
+            exchanges: list[tuple[Exchange, tuple[str, ...], dict[str, str]]] = []
+            if request["endpoint"] == "list":
+                if request.get("pages") == "all":
+                    query.setdefault("limit", str(self.contract.max_limit))
+                    exchanges = [(exchange, (), query) for exchange, _ in self._walk(endpoint, query, auth)]
+                else:
+                    exchanges = [(self._get(endpoint.render(), query, auth), (), query)]
+            elif request["key"] == "unknown":
+                key = tuple(UNKNOWN_KEY for _ in endpoint.key_items)
+                exchanges = [(self._get(endpoint.render(key), query, auth), key, query)]
+            else:
+                if not gathered.complete or not gathered.entries:
+                    reason = gathered.failure or f"{table.name}のレコードがないため1件取得を検査できません"
+                    if gathered.failure:
+                        outcome.errors.append(f"{gathered.display}: {reason}")
+                    else:
+                        outcome.not_tested = outcome.not_tested or reason
+                    continue
+                for entry in gathered.entries[: int(request.get("sample", 1))]:
+                    exchanges.append((self._get(endpoint.render(entry.key), query, auth), entry.key, query))
+            for exchange, key, used_query in exchanges:
+                self._expect(requirement, table, endpoint, exchange, key, used_query, expect, outcome)
+
+    def _expect(self, requirement: ApiRequirement, table: Table, endpoint: Endpoint, exchange: Exchange,
+                key: tuple[str, ...], query: dict[str, str], expect: dict[str, Any], outcome: Outcome) -> None:
+        where = self._where(endpoint, query, key)
+        if exchange.error is not None:
+            outcome.errors.append(f"{where.method} {where.url}: {exchange.error}")
+            return
+        outcome.tested = True
+        add = outcome.findings.append
+        if exchange.refused_redirect is not None:
+            add(self._finding(requirement, "redirect-other-host",
+                              f"HTTP {exchange.status} で別のホスト（{exchange.refused_redirect}）へ転送されました。トークンを送らないため追跡していません。", where))
+            return
+        status = expect.get("status")
+        if status is not None and exchange.status != status:
+            extra = "（サーバー内部エラー）" if exchange.status is not None and exchange.status >= 500 else ""
+            add(self._finding(requirement, "unexpected-status", f"HTTP {exchange.status}{extra}が返りました（期待: {status}）。", where))
+            return
+        media = expect.get("media_type")
+        content_type = exchange.header("content-type") or ""
+        mime, params = _media_type(content_type)
+        if media is not None and mime != media:
+            add(self._finding(requirement, "wrong-content-type", f"Content-Type が「{content_type or '（なし）'}」です（期待: {media}）。", where))
+        charset = expect.get("charset")
+        if charset is not None:
+            given = params.get("charset")
+            if given is not None and given.lower() != charset:
+                add(self._finding(requirement, "wrong-charset", f"Content-Type の charset が {given} です（期待: {charset}、または指定なし）。", where))
+            if exchange.body.startswith(b"\xef\xbb\xbf"):
+                add(self._finding(requirement, "bom", "本文の先頭にBOMがあります（JSONの応答には付けません）。", where))
+            try:
+                exchange.body.decode("utf-8")
+            except UnicodeDecodeError as error:
+                add(self._finding(requirement, "not-utf8", f"本文がUTF-8として読めません（{error.start}バイト目）。", where))
+        headers: dict[str, str] = expect.get("headers", {})
+        for name, pattern in headers.items():
+            value = exchange.header(name)
+            if value is None or not re.match(pattern, value):
+                add(self._finding(requirement, "missing-header", f"ヘッダー {name} がないか、形式（{pattern}）に合いません。", where))
+        body_kind = expect.get("body")
+        if body_kind is None:
+            return
+        body = _json(exchange)
+        if body is _NOT_JSON:
+            add(self._finding(requirement, "not-json", f"本文がJSONではありません（Content-Type: {content_type or 'なし'}）。", where))
+            return
+        ref = self.contract.problem_ref() if body_kind == "problem" else endpoint.schema_ref
+        for message in self._schema_errors(ref, body)[:_SCHEMA_FINDINGS_PER_RESPONSE]:
+            add(self._finding(requirement, "schema-violation", message, where))
+        if expect.get("same_key") and isinstance(body, dict) and isinstance(body.get(RECORD_KEY), dict):
+            got = tuple(_text(body[RECORD_KEY].get(name)) or "" for name in table.primary_key)
+            if got != key:
+                add(self._finding(requirement, "wrong-record", "指定した主キーと異なるレコードが返りました。", where,
+                                  self._shown_key(table, got)))
+
+    def _schema_errors(self, ref: str, body: Any) -> list[str]:
+        """Contract violations of a body. Inside a record only wrong JSON types count here: the values
+        themselves are judged by the data requirements, record by record, with their own IDs."""
+        messages = []
+        for error in sorted(self.contract.validator(ref).iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
+            path = list(error.absolute_path)
+            if RECORD_KEY in path and error.validator != "type":
+                continue
+            pointer = "/" + "/".join(str(part) for part in path)
+            if error.validator == "type":
+                what = f"型が {error.validator_value} ではありません"
+            elif error.validator == "required":
+                what = f"必須のキーがありません（{error.message.split(' ')[0]}）"
+            elif error.validator == "additionalProperties":
+                what = "契約にないキーがあります"
+            else:
+                what = f"{error.validator} を満たしません"
+            messages.append(f"応答の {pointer} が契約のスキーマに合いません: {what}。")
+        return messages
+
+    def _complete_list(self, table: Table, outcome: Outcome) -> tuple[Gathered, Endpoint] | None:
+        """The table's gathered records and list endpoint; None (an error) when gathering failed."""
+        gathered = self.gathered[table.name]
+        endpoint = self.contract.endpoint(table.name, "list")
+        if endpoint is None or not gathered.complete:
+            outcome.errors.append(f"{gathered.display}: {gathered.failure}")
+            return None
+        return gathered, endpoint
+
+    def _paging(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:
+        listed = self._complete_list(table, outcome)
+        if listed is None:
+            return
+        gathered, endpoint = listed
+        if not table.primary_key:
+            outcome.not_tested = outcome.not_tested or f"{table.name}に主キーがないため、ページ間の欠落・重複を判定できません"
+            return
+        size = int(requirement.definition.get("params", {}).get("page_size", 7))
+        query = {"limit": str(size)}
+        where = self._where(endpoint, query)
+        keys = self._listed_keys(requirement, table, endpoint, query, outcome, "ページの取得に失敗しました")
+        if keys is None:
+            return
+        expected = [entry.key for entry in gathered.entries]
+        # Counted, not set-compared: an export may hold a key twice (a data finding of its own).
+        want, got = Counter(expected), Counter(keys)
+        for key in got:
+            if got[key] > want.get(key, 0) and key in want:
+                outcome.findings.append(self._finding(requirement, "duplicate-record", f"limit={size} のページングで同じレコードが重複して返りました。", where, self._shown_key(table, key)))
+        for key in want:
+            if want[key] > got.get(key, 0):
+                outcome.findings.append(self._finding(requirement, "lost-record", f"limit={size} のページングで返らないレコードがあります（limit={self.contract.max_limit} では返ります）。", where, self._shown_key(table, key)))
+        for key in got:
+            if key not in want:
+                outcome.findings.append(self._finding(requirement, "extra-record", f"limit={size} のページングでだけ返るレコードがあります。", where, self._shown_key(table, key)))
+        if not outcome.findings and keys != expected:
+            outcome.findings.append(self._finding(requirement, "unstable-order", f"limit={size} と limit={self.contract.max_limit} でレコードの順序が異なります。", where))
+
+    def _listed_keys(self, requirement: ApiRequirement, table: Table, endpoint: Endpoint, query: dict[str, str],
+                     outcome: Outcome, failed: str) -> list[tuple[str, ...]] | None:
+        """The primary keys a list walk returns, in order; None when it could not be completed
+        (an error, or a finding under `requirement` for a page that is not a list)."""
+        where = self._where(endpoint, query)
+        keys: list[tuple[str, ...]] = []
+        for exchange, body in self._walk(endpoint, query):
+            if exchange.error is not None:
+                outcome.errors.append(f"{where.method} {where.url}: {exchange.error}")
+                return None
+            outcome.tested = True
+            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                outcome.findings.append(self._finding(requirement, "page-failed", f"{failed}（HTTP {exchange.status}）。", where))
+                return None
+            for item in body["items"]:
+                record = item.get(RECORD_KEY) if isinstance(item, dict) else None
+                if isinstance(record, dict):
+                    keys.append(tuple(_text(record.get(name)) or "" for name in table.primary_key))
+        return keys
+
+    def _updated_since(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:
+        listed = self._complete_list(table, outcome)
+        if listed is None:
+            return
+        gathered, endpoint = listed
+        stamped = [(entry, _instant(entry.updated_at)) for entry in gathered.entries]
+        times = sorted({when for _, when in stamped if when is not None})
+        if not times:
+            outcome.not_tested = outcome.not_tested or f"{table.name}: updated_at のあるレコードがないため検査できません"
+            return
+        # The middle update time returns a subset (all, when every record shares one time); a time
+        # after the last update must return nothing.
+        for since in (times[len(times) // 2], times[-1] + datetime.timedelta(seconds=1)):
+            stamp = since.isoformat()
+            query = {"limit": str(self.contract.max_limit), "updated_since": stamp}
+            where = self._where(endpoint, query)
+            expected = {entry.key for entry, when in stamped if when is not None and when >= since}
+            keys = self._listed_keys(requirement, table, endpoint, query, outcome, "updated_since を付けた要求が失敗しました")
+            if keys is None:
+                return
+            returned = set(keys)
+            older = len(returned - expected)
+            missing = len(expected - returned)
+            if older:
+                outcome.findings.append(self._finding(requirement, "not-filtered", f"updated_since より前に更新されたレコードが{older}件返りました。", where))
+            if missing:
+                outcome.findings.append(self._finding(requirement, "missing-updated", f"updated_since 以降に更新されたレコードのうち{missing}件が返りませんでした。", where))
+
+
+_NOT_JSON = object()
+
+
+def _json(exchange: Exchange) -> Any:
+    try:
+        return json.loads(exchange.body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _NOT_JSON
+
+
+def _media_type(content_type: str) -> tuple[str, dict[str, str]]:
+    mime, *rest = content_type.split(";")
+    params = {}
+    for part in rest:
+        name, _, value = part.strip().partition("=")
+        params[name.strip().lower()] = value.strip().strip('"')
+    return mime.strip().lower(), params
+
+
+def _instant(text: str | None) -> datetime.datetime | None:
+    if text is None:
+        return None
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
