@@ -111,9 +111,13 @@ def table_schema(table_name: str) -> dict[str, Any]:
 PEER = """
 import json, sys
 from frictionless import Resource, Schema
+# frictionless refuses absolute paths as unsafe: the path is given relative to the working folder.
 resource = Resource(sys.argv[1], schema=Schema.from_descriptor(json.load(open(sys.argv[2], encoding='utf-8'))))
 report = resource.validate(limit_errors=10**9)
-print(json.dumps({"rows": report.tasks[0].stats.get("rows"), "errors": report.stats.get("errors")}))
+rows = report.tasks[0].stats.get("rows")
+if rows is None:
+    sys.exit(f"frictionless did not validate: {[(e.type, e.note) for e in report.errors]}")
+print(json.dumps({"rows": rows, "errors": report.stats.get("errors")}))
 """
 
 NAIVE = """
@@ -192,7 +196,7 @@ def main() -> int:
         print(f"peer: frictionless validate on {measured_rows:,} records …", flush=True)
         schema_path = logs / "tableschema.json"
         schema_path.write_text(json.dumps(table_schema("住民"), ensure_ascii=False), encoding="utf-8")
-        results["peer"] = _measure([sys.executable, "-c", PEER, str(source), str(schema_path)], logs / "peer.log")
+        results["peer"] = _measure([sys.executable, "-c", PEER, str(source.relative_to(ROOT)), str(schema_path)], logs / "peer.log")
     if "naive" in which:
         print(f"naive: csv.DictReader + jsonschema per row on {measured_rows:,} records …", flush=True)
         results["naive"] = _measure([sys.executable, "-c", NAIVE, str(source), "住民", str(ROOT)], logs / "naive.log")
@@ -204,6 +208,9 @@ def main() -> int:
                 results[name]["wall_s"] = round(results[name]["wall_s"] * scale, 3)
                 results[name]["extrapolated"] = True
                 results[name]["rows"] = arguments.residents
+    failed = [name for name, result in results.items() if result["exit_status"] != 0]
+    if failed:
+        print(f"FAILED: {', '.join(failed)} (see the logs under {logs})", file=sys.stderr)
     for result in results.values():
         result["rows_per_s"] = round(result["rows"] / result["wall_s"]) if result["wall_s"] else None
 
@@ -230,7 +237,7 @@ def main() -> int:
     path = RESULTS / f"{stamp}-{arguments.operations.replace(',', '+')}-{arguments.residents}.json"
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
