@@ -55,7 +55,7 @@ def _hostile(result: RunResult) -> RunResult:
     """JUKI-D-0002 failing with a finding whose message, file name and value try to break out of Markdown."""
     finding = dataclasses.replace(result.requirement("JUKI-D-0002").findings[0], message=HOSTILE_MESSAGE,
                                   location=Location(HOSTILE_FILE, 3, 2, "宛名*番号"), value="`*|*`")
-    return _replace_requirement(result, "JUKI-D-0002", findings=(finding,))
+    return _replace_requirement(result, "JUKI-D-0002", findings=(finding,), findings_total=1)
 
 
 # --- Markdown ---------------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def test_markdown_heading_for_an_incomplete_run(results: dict[str, RunResult]) -
 
 def test_markdown_counts_table(results: dict[str, RunResult]) -> None:
     text = markdown.render(results["valid"])
-    for row in ("| 適合 (pass) | 69 |", "| 不適合 (fail) | 0 |", "| 対象外 (not-applicable) | 1 |",
+    for row in ("| 適合 (pass) | 141 |", "| 不適合 (fail) | 0 |", "| 対象外 (not-applicable) | 1 |",
                 "| 未検査 (not-tested) | 0 |", "| エラー (error) | 0 |"):
         assert row in text
     assert "不適合の要件" not in text and "未検査・エラーの要件" not in text
@@ -91,28 +91,29 @@ def test_markdown_lists_failing_requirements_with_their_first_finding(results: d
     text = markdown.render(results["juki-d-0002"])
     row = next(line for line in text.splitlines() if line.startswith("| JUKI-D-0002 |"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
-    assert cells[:4] == ["JUKI-D-0002", "宛名番号が数字でモジュラス11の検査数字を持つこと", "1", "住民.csv 10行目 レコード9 「宛名番号」"]
-    assert html.unescape(cells[4]) == "「宛名番号」が番号の形式（桁数・検査数字）を満たしません。 値: 0***"
+    # the case breaks the number in 住民 and 異動履歴 alike: two findings, the first shown
+    assert cells[:4] == ["JUKI-D-0002", "宛名番号が数字でモジュラス11の検査数字を持つこと", "2", "住民.csv 12行目 レコード11 「宛名番号」"]
+    assert html.unescape(cells[4]) == "「宛名番号」が番号の形式（桁数・検査数字）を満たしません。 値: 0***（ほか1件）"
     assert cells[5].startswith("宛名番号は半角数字")
     assert "### ❌ 不適合の要件（1件）" in text
 
     c0001 = markdown.render(results["juki-c-0001"])
-    assert "| JUKI-C-0001 | 文字がJIS X 0213の範囲内であること | 1 | 住民.csv 19行目 レコード18 「氏名」 |" in c0001
+    assert "| JUKI-C-0001 | 文字がJIS X 0213の範囲内であること | 1 | 住民.csv 20行目 レコード19 「氏名」 |" in c0001
 
 
 def test_markdown_failing_finding_without_a_file_and_the_untested_requirements(results: dict[str, RunResult]) -> None:
     text = markdown.render(results["juki-f-0005"])
-    assert "| JUKI-F-0005 | 住民のファイルがあること | 1 | — | 「住民」のファイル（住民.csv など）がありません。 |" in text
-    assert "### ⚠️ 未検査・エラーの要件（68件）" in text
-    assert "| JUKI-D-0001 | 市区町村コードが検査数字の正しい全国地方公共団体コードであること | 未検査 (not-tested) | 住民のファイルがないため検査できません |" in text
+    assert "| JUKI-F-0005 | 住民・世帯・異動履歴のファイルがあること | 1 | — | 「住民」のファイル（住民.csv など）がありません。 |" in text
+    assert "### ⚠️ 未検査・エラーの要件（116件）" in text
+    assert "| JUKI-D-0004 | 住民種別がコード表の値であること | 未検査 (not-tested) | 住民のファイルがないため検査できません |" in text
 
 
 def test_markdown_collapses_passing_requirements(results: dict[str, RunResult]) -> None:
     text = markdown.render(results["valid"])
     block = text[text.index("<details>"):text.index("</details>")]
-    assert "<summary>✅ 適合した要件（69件）</summary>" in block
+    assert "<summary>✅ 適合した要件（141件）</summary>" in block
     assert "\n- JUKI-F-0001 ファイルの文字コードがUTF-8であること\n" in block
-    assert len(re.findall(r"^- JUKI-", block, re.MULTILINE)) == 69
+    assert len(re.findall(r"^- JUKI-", block, re.MULTILINE)) == 141
     assert "<summary>対象外の要件（1件）</summary>" in text
     assert "- JUKI-D-0050 " in text
 
@@ -173,17 +174,17 @@ def test_markdown_counts_characters_outside_the_bmp_twice(results: dict[str, Run
 # --- Badge ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("case", "text", "color"), [
-    ("valid", "pass 69/69 · juki 0.1.0", "#4c1"),
-    ("juki-d-0002", "fail 68/69 · juki 0.1.0", "#e05d44"),
-    ("juki-f-0005", "fail 0/69 · juki 0.1.0", "#e05d44"),
-    ("juki-c-0001", "fail 68/69 · juki 0.1.0", "#e05d44"),
+    ("valid", "pass 141/141 · juki 0.1.0", "#4c1"),
+    ("juki-d-0002", "fail 140/141 · juki 0.1.0", "#e05d44"),
+    ("juki-f-0005", "fail 24/141 · juki 0.1.0", "#e05d44"),  # 世帯 and 異動履歴 are there
+    ("juki-c-0001", "fail 140/141 · juki 0.1.0", "#e05d44"),
 ])
 def test_badge_is_svg_with_verdict_ratio_and_color(results: dict[str, RunResult], case: str, text: str, color: str) -> None:
     _check_badge(badge.render(results[case]), text, color)
 
 
 def test_badge_for_an_incomplete_run_is_orange(results: dict[str, RunResult]) -> None:
-    _check_badge(badge.render(_incomplete(results["valid"])), "incomplete 68/69 · juki 0.1.0", "#fe7d37")
+    _check_badge(badge.render(_incomplete(results["valid"])), "incomplete 140/141 · juki 0.1.0", "#fe7d37")
 
 
 def _check_badge(svg: str, text: str, color: str) -> None:
@@ -218,7 +219,7 @@ def test_badge_escapes_data_and_grows_with_it(results: dict[str, RunResult]) -> 
     hostile = badge.render(dataclasses.replace(results["valid"], specs=(spec, SpecRef("住民税", "2.0.0", "税"))))
     root = ET.fromstring(hostile)
     texts = [element.text for element in root.iter(f"{SVG}text")]
-    assert 'pass 69/69 · ju<&>"ki 0.1.0\N{REPLACEMENT CHARACTER}, 住民税 2.0.0' in texts
+    assert 'pass 141/141 · ju<&>"ki 0.1.0\N{REPLACEMENT CHARACTER}, 住民税 2.0.0' in texts
     assert int(root.get("width", "0")) > int(ET.fromstring(plain).get("width", "0"))
 
 
@@ -270,19 +271,21 @@ def test_sarif_structure_and_a_known_finding(results: dict[str, RunResult]) -> N
     assert rule["fullDescription"]["text"].startswith("宛名番号は半角数字")
     assert rule["help"]["text"].startswith("対処方法: 宛名番号は半角数字")
     assert rule["properties"] == {"level": "必須", "basis": rule["properties"]["basis"], "operation": "juki",
-                                  "verdict": "fail", "findingsTotal": 1}
-    [result] = run_["results"]
+                                  "verdict": "fail", "findingsTotal": 2}
+    # the case breaks the number in 住民 and 異動履歴 alike: the first result is 住民's
+    assert len(run_["results"]) == 2
+    result = run_["results"][0]
     assert result["ruleId"] == "JUKI-D-0002" and result["ruleIndex"] == 0 and result["level"] == "error"
     assert result["message"]["text"] == "「宛名番号」が番号の形式（桁数・検査数字）を満たしません。 値: 0***"
     physical = result["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == quote("住民.csv") == "%E4%BD%8F%E6%B0%91.csv"
     assert unquote(physical["artifactLocation"]["uri"]) == "住民.csv"
-    assert physical["region"] == {"startLine": 10}
-    assert result["properties"] == {"code": "check-digit", "record": 9, "item": "宛名番号"}
+    assert physical["region"] == {"startLine": 12}
+    assert result["properties"] == {"code": "check-digit", "record": 11, "item": "宛名番号"}
     assert run_["invocations"][0]["executionSuccessful"] is True
     assert run_["properties"]["verdict"] == "fail"
-    assert run_["properties"]["counts"] == {"pass": 68, "fail": 1, "not-applicable": 1, "not-tested": 0, "error": 0}
-    [artifact] = run_["artifacts"]
+    assert run_["properties"]["counts"] == {"pass": 140, "fail": 1, "not-applicable": 1, "not-tested": 0, "error": 0}
+    artifact = run_["artifacts"][0]
     assert artifact["hashes"]["sha-256"] == results["juki-d-0002"].files[0].sha256
 
 

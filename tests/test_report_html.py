@@ -89,6 +89,8 @@ def incomplete(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     folder = tmp_path_factory.mktemp("header-only")
     header = (FIXTURES / "juki" / "valid" / "住民.csv").read_text(encoding="utf-8").splitlines(keepends=True)[0]
     (folder / "住民.csv").write_text(header, encoding="utf-8")
+    for table in ("世帯", "異動履歴"):
+        (folder / f"{table}.csv").write_bytes((FIXTURES / "juki" / "valid" / f"{table}.csv").read_bytes())
     return run(folder, ["juki"])
 
 

@@ -37,6 +37,8 @@ def capped_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
         writer = csv.DictWriter(stream, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows({**row, "住民種別": "7"} for row in rows)
+    for table in ("世帯", "異動履歴"):
+        (folder / f"{table}.csv").write_bytes((VALID / f"{table}.csv").read_bytes())
     return folder
 
 
@@ -92,7 +94,7 @@ def test_requirement_rows_say_it_in_japanese_and_in_english(results: dict[str, R
     failed = result.requirement("JUKI-D-0002")
     row = rows["JUKI-D-0002"]
     assert (row["業務"], row["要件"], row["水準"], row["対処方法"]) == (failed.operation, failed.title, failed.level, failed.fix)
-    assert (row["判定"], row["判定(英)"], row["指摘数"]) == ("不適合", "fail", 1)
+    assert (row["判定"], row["判定(英)"], row["指摘数"]) == ("不適合", "fail", 2)  # in 住民 and 異動履歴
     assert {row["根拠"] for row in rows.values()} == {"公式文書", "公開事例", "仮定"}
     assert rows["JUKI-D-0050"]["判定"] in ("適合", "対象外")
 

@@ -22,6 +22,8 @@ def _export(tmp_path: Path, change) -> Path:
         writer = csv.DictWriter(stream, header, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+    for table in ("世帯", "異動履歴"):  # the rest of the 住民基本台帳 export, unchanged
+        (tmp_path / f"{table}.csv").write_bytes((VALID_CSV.parent / f"{table}.csv").read_bytes())
     return tmp_path
 
 
@@ -40,11 +42,11 @@ def test_non_calendar_removal_date_is_present_for_the_rules(tmp_path: Path) -> N
 
 def test_non_calendar_dates_are_ordered_as_the_last_day_of_their_month(tmp_path: Path) -> None:
     def change(rows: list[dict[str, str]]) -> None:
-        person = _first(rows, 住民状態="1", 生年月日_不詳フラグ="0")
+        # A 同居人 (no 続柄 to the 世帯主's age, no 資格 by age) whose latest 異動 is later anyway.
+        person = _first(rows, 住民状態="1", 生年月日_不詳フラグ="0", 続柄コード1="99")
         person["生年月日"] = "2001-02-29"
         person["住民となった年月日"] = "2001-02-27"
         person["住所を定めた年月日"] = "2001-03-01"
-        person["異動年月日"] = "2001-03-01"
 
     result = run(_export(tmp_path, change))
     assert result.failed_ids() == ["JUKI-R-0001"]
@@ -85,7 +87,8 @@ def test_rules_judge_today_by_the_as_of_date() -> None:
     )
     spec = dataclasses.replace(spec, requirements=(*spec.requirements, future))
     early = run(FIXTURES / "juki" / "valid", [spec], RunOptions(as_of=datetime.date(2000, 1, 1)))
-    assert early.failed_ids() == ["JUKI-R-0999"]
+    # JUKI-R-0024 judges by the as-of date too: on 2000-01-01 the registered voters born after 1982 were minors.
+    assert early.failed_ids() == ["JUKI-R-0024", "JUKI-R-0999"]
     assert early.options["as_of"] == "2000-01-01"
     late = run(FIXTURES / "juki" / "valid", [spec], RunOptions(as_of=datetime.date(2100, 1, 1)))
     assert late.failed_ids() == []
