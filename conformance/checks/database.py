@@ -181,6 +181,6 @@ class Database:
             else quote(item.name)
             for item in table.items
         )
-        con.execute(f"CREATE OR REPLACE VIEW {typed_name(table)} AS SELECT _record, _line, {typed} FROM {raw_name(table)}")
+        con.execute(f"CREATE OR REPLACE TABLE {typed_name(table)} AS SELECT _record, _line, {typed} FROM {raw_name(table)}")
         con.execute(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
         return LoadedTable(table=table, records=records, present=frozenset(set(items) & set(parsed.header)))
