@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "fixtures" / "hostile"
 JUKI_EXPORT = ROOT / "fixtures" / "juki" / "valid" / "住民.csv"
+COMPANIONS = [ROOT / "fixtures" / "juki" / "valid" / name for name in ("世帯.csv", "異動履歴.csv")]
 # Fixed timestamps keep the committed ZIPs and workbooks byte-identical from run to run.
 _ZIP_TIME = (2026, 11, 24, 0, 0, 0)
 
@@ -264,19 +265,25 @@ def _export() -> bytes:
     return JUKI_EXPORT.read_bytes()
 
 
+def _companions() -> list[tuple[zipfile.ZipInfo | str, bytes]]:
+    """The conforming 世帯 and 異動履歴 tables: with them an archive is a complete juki export, so a case fails
+    only what its hostile member breaks, not the file-presence requirement."""
+    return [(path.name, path.read_bytes()) for path in COMPANIONS]
+
+
 def zip_traversal(folder: Path) -> None:
-    _zip(folder / "export.zip", [("住民.csv", _export()), ("../../outside.csv", b"a,b\n1,2\n")])
+    _zip(folder / "export.zip", [("住民.csv", _export()), *_companions(), ("../../outside.csv", b"a,b\n1,2\n")])
 
 
 def zip_absolute_path(folder: Path) -> None:
-    _zip(folder / "export.zip", [("住民.csv", _export()), ("/tmp/conformance-hostile-absolute.csv", b"a,b\n1,2\n")])
+    _zip(folder / "export.zip", [("住民.csv", _export()), *_companions(), ("/tmp/conformance-hostile-absolute.csv", b"a,b\n1,2\n")])
 
 
 def zip_symlink(folder: Path) -> None:
     link = zipfile.ZipInfo("住民.csv", _ZIP_TIME)
     link.create_system = 3  # Unix, so the mode bits in external_attr are honoured by unzip
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
-    _zip(folder / "export.zip", [(link, b"/etc/passwd")])
+    _zip(folder / "export.zip", [(link, b"/etc/passwd"), *_companions()])
 
 
 def zip_nested(folder: Path) -> None:
@@ -288,7 +295,7 @@ def zip_nested(folder: Path) -> None:
 
 def zip_bomb_ratio(folder: Path) -> None:
     # 64 MiB of one character deflates to ~64 KB: a ratio near 1,000 (the default limit is 200).
-    _zip(folder / "export.zip", [("住民.csv", _export()), ("bomb.csv", b"0" * (64 << 20))])
+    _zip(folder / "export.zip", [("住民.csv", _export()), *_companions(), ("bomb.csv", b"0" * (64 << 20))])
 
 
 def zip_bomb_total(folder: Path) -> None:

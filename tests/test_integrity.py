@@ -101,7 +101,8 @@ def test_a_file_modified_during_the_run_is_reported_and_the_run_cannot_pass(
 def test_a_zip_modified_during_the_run_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
-        bundle.write(VALID / "住民.csv", "住民.csv")
+        for table in ("住民", "世帯", "異動履歴"):  # a complete juki export: only the tested change may fail it
+            bundle.write(VALID / f"{table}.csv", f"{table}.csv")
     _modify_after_reading(monkeypatch, archive)
     result = run(archive, ["juki"], conformance.runner.RunOptions(as_of=FIXTURE_AS_OF))
     assert result.changed == ("export.zip",)
@@ -113,7 +114,8 @@ def test_every_temporary_file_lives_in_one_private_folder_removed_at_the_end(
 ) -> None:
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
-        bundle.write(VALID / "住民.csv", "住民.csv")
+        for table in ("住民", "世帯", "異動履歴"):  # a complete juki export: only the tested change may fail it
+            bundle.write(VALID / f"{table}.csv", f"{table}.csv")
     seen: list[tuple[list[str], int, list[str]]] = []
     original = conformance.runner.read_table
 
@@ -126,9 +128,11 @@ def test_every_temporary_file_lives_in_one_private_folder_removed_at_the_end(
     monkeypatch.setattr(conformance.runner, "read_table", look)
     result = run(archive, ["juki"], conformance.runner.RunOptions(as_of=FIXTURE_AS_OF))
     assert result.summary.verdict == "pass"
-    [(folders, mode, inside)] = seen
-    assert len(folders) == 1 and mode == 0o700
-    assert inside == ["db", "zip"]  # DuckDB's staging and spill, the extracted archive: nothing elsewhere
+    assert len(seen) == 3  # one read per table
+    for folders, mode, inside in seen:
+        assert len(folders) == 1 and mode == 0o700
+        assert inside == ["db", "zip"]  # DuckDB's staging and spill, the extracted archive: nothing elsewhere
+    assert len({folders[0] for folders, _mode, _inside in seen}) == 1
     assert list(private_tmp.iterdir()) == []
 
 

@@ -69,6 +69,11 @@ _TYPED = {
 }
 
 
+# read_csv plans every declared column even when few are selected: a million-column header made the fast path
+# take a minute (the staged path needs a second). Far wider than any real export, so the staged path decides.
+_DIRECT_MAX_COLUMNS = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedTable:
     """A table in the database: how many records, and which standard items had a column."""
@@ -122,6 +127,8 @@ class Database:
 
     def _load_direct(self, table: Table, parsed: ParsedTable, direct: DirectRead) -> int | None:
         """DuckDB reads a plain file itself; None (nothing created) when it cannot prove the same result."""
+        if direct.width > _DIRECT_MAX_COLUMNS:
+            return None
         con = self.connection
         data = f"{quote('raw.' + table.operation)}.{quote(table.name + '#data')}"
         positions = header_positions(parsed.header)
