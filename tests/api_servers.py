@@ -18,6 +18,15 @@ from conformance.runner import export_store
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def send_html(handler: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str) -> None:
+    """Answer with an HTML page where the contract wants JSON (what a misconfigured proxy does)."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 class WrongTypes(ReferenceHandler):
     def entry(self, served: Served) -> dict[str, Any]:
         body = super().entry(served)
@@ -54,12 +63,7 @@ class HtmlNotFound(ReferenceHandler):
         if status != 404:
             super().problem(status, title, detail, extra)
             return
-        data = b"<html><body><h1>404 Not Found</h1></body></html>"
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_html(self, 404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html")
 
 
 class ServerErrorOnBadInput(ReferenceHandler):
@@ -136,12 +140,7 @@ class HtmlEverywhere(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        data = b"<!doctype html><html><body>Welcome</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_html(self, 200, b"<!doctype html><html><body>Welcome</body></html>", "text/html; charset=utf-8")
 
 
 @contextmanager
