@@ -27,30 +27,26 @@ def _run(folder: Path):  # type: ignore[no-untyped-def]
     return run(folder / "data", ["juki"], RunOptions(declaration=declaration, as_of=AS_OF))
 
 
-# Known defect, kept visible (strict: the marker fails as soon as the generator is fixed): the
-# generator was written for the one-table 住民基本台帳 (50 items) and does not yet write the 世帯 and
-# 異動履歴 tables nor the items the completed spec's rules require (JUKI-F-0005, JUKI-R-0010/0011/0017/0018).
-GENERATOR_BEHIND_THE_JUKI_SPEC = pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="conformance generate does not write 世帯 and 異動履歴 yet (issue 9, open)")
-
-
-@GENERATOR_BEHIND_THE_JUKI_SPEC
 def test_generated_municipality_passes_every_requirement(tmp_path: Path) -> None:
     summary = generate(["juki"], 300, 7, tmp_path)
     assert summary["expected"] == {} and summary["total"] == 0
     result = _run(tmp_path)
     assert {r.verdict for r in result.requirements} == {"pass"}
     assert len(result.requirements) == len(spec_store.load("juki").requirements)
-    assert result.files[0].records == 300
+    records = {Path(file.path).stem: file.records for file in result.files}
+    assert records["住民"] == 300
+    # Every table is written, and the summary counts what the run read.
+    assert records == {Path(path).stem: n for path, n in summary["files"].items()}
+    assert set(records) == {"住民", "世帯", "異動履歴"} and records["異動履歴"] > 300 and records["世帯"] < 300
 
 
-@GENERATOR_BEHIND_THE_JUKI_SPEC
 def test_defects_are_found_exactly_as_expected(tmp_path: Path) -> None:
     code = cli("generate", "--operations", "juki", "--residents", "300", "--seed", "7",
                "--defect-rate", "0.05", "--output", tmp_path).code
     assert code == 0
     expected = json.loads((tmp_path / "expected.json").read_text(encoding="utf-8"))
-    # 15 defects, one of each of the profile's kinds at least; a duplicate is found on both records.
+    # 15 defects, one of each of the profile's kinds at least, in all three tables; a duplicate is found
+    # on both records, a wrong 宛名番号 also in the person's 異動履歴.
     kinds = {defect["requirement"] for defect in profile("juki")["defects"]}
     assert set(expected["expected"]) == kinds
     assert expected["total"] >= 15
@@ -61,18 +57,22 @@ def test_defects_are_found_exactly_as_expected(tmp_path: Path) -> None:
     assert {r.verdict for r in result.requirements} == {"pass", "fail"}
 
 
+def _digests(folder: Path) -> dict[str, str]:
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted((folder / "data" / "juki").iterdir())}
+
+
 def test_same_seed_same_files_and_header_from_schema(tmp_path: Path) -> None:
-    digests = []
     for name in ("a", "b"):
         generate(["juki"], 40, 11, tmp_path / name, 0.1)
-        digests.append(hashlib.sha256((tmp_path / name / "data" / "juki" / "住民.csv").read_bytes()).hexdigest())
-    assert digests[0] == digests[1]
+    assert _digests(tmp_path / "a") == _digests(tmp_path / "b")
+    assert set(_digests(tmp_path / "a")) == {"住民.csv", "世帯.csv", "異動履歴.csv"}
     generate(["juki"], 40, 12, tmp_path / "c")
-    assert hashlib.sha256((tmp_path / "c" / "data" / "juki" / "住民.csv").read_bytes()).hexdigest() != digests[0]
-    with (tmp_path / "a" / "data" / "juki" / "住民.csv").open(encoding="utf-8", newline="") as stream:
-        header = next(csv.reader(stream))
-    table = spec_store.load("juki").table("住民")
-    assert table is not None and header == columns(table)
+    assert all(a != c for a, c in zip(_digests(tmp_path / "a").values(), _digests(tmp_path / "c").values(), strict=True))
+    for name in ("住民", "世帯", "異動履歴"):
+        with (tmp_path / "a" / "data" / "juki" / f"{name}.csv").open(encoding="utf-8", newline="") as stream:
+            header = next(csv.reader(stream))
+        table = spec_store.load("juki").table(name)
+        assert table is not None and header == columns(table)
 
 
 @pytest.mark.parametrize(
