@@ -1,8 +1,10 @@
 """The embedded DuckDB database a run evaluates its checks in.
 
-Each table is loaded twice over: `"raw.<operation>"."<table>"` holds every item as text (NULL when
-empty) with `_record` and `_line`; the view `"<operation>"."<table>"` types dates and numbers for the
-row and dataset rules (unparsable values are NULL there and already reported by the schema checks).
+Each table is seen twice over: `"raw.<operation>"."<table>"` holds every item as text (NULL when
+empty) with `_record` and `_line`; `"<operation>"."<table>"` types dates and numbers for the row and
+dataset rules (unparsable values are NULL there and already reported by the schema checks). A plain
+file is stored once, text and typed values side by side, and both are views of it; a file the strict
+parser read is a text table and a typed table.
 """
 
 from __future__ import annotations
@@ -122,23 +124,31 @@ class Database:
         if isinstance(parsed, DelimitedTable) and parsed.direct is not None:
             records = self._load_direct(table, parsed, parsed.direct)
             if records is not None:
-                return self._finish(table, parsed, records)
-        return self._finish(table, parsed, self._load_staged(table, parsed))
+                return self._loaded(table, parsed, records)
+        records = self._load_staged(table, parsed)
+        con.execute(f"CREATE OR REPLACE TABLE {typed_name(table)} AS SELECT _record, _line, {_typed_columns(table)} FROM {raw_name(table)}")
+        return self._loaded(table, parsed, records)
 
     def _load_direct(self, table: Table, parsed: ParsedTable, direct: DirectRead) -> int | None:
-        """DuckDB reads a plain file itself; None (nothing created) when it cannot prove the same result."""
+        """DuckDB reads a plain file itself; None (nothing created) when it cannot prove the same result.
+
+        One table holds the text of every item and, beside it, the typed value of each typed item
+        (`<item>#typed`): the raw and typed views are projections of it, so a million-record file is
+        stored once, not twice (measured: the copy cost as much as reading the file)."""
         if direct.width > _DIRECT_MAX_COLUMNS:
             return None
         con = self.connection
         data = f"{quote('raw.' + table.operation)}.{quote(table.name + '#data')}"
         positions = header_positions(parsed.header)
-        present = [item.name for item in table.items if item.name in positions]
+        present = [item for item in table.items if item.name in positions]
         columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(direct.width)) + "}"
-        selected = ", ".join(f"c{positions[name]} AS {quote(name)}" for name in present) or "NULL AS _none"
+        selected = [f"c{positions[item.name]} AS {quote(item.name)}" for item in present]
+        selected += [_TYPED[item.sql_type].format(column=f"c{positions[item.name]}") + f" AS {quote(item.name + '#typed')}"
+                     for item in present if item.sql_type in _TYPED]
         try:
             # Plain files hold no quote character, so quoting cannot change how a line is split.
             con.execute(
-                f"CREATE OR REPLACE TABLE {data} AS SELECT {selected} FROM read_csv({literal(str(direct.path))}, "
+                f"CREATE OR REPLACE TABLE {data} AS SELECT {', '.join(selected) or 'NULL AS _none'} FROM read_csv({literal(str(direct.path))}, "
                 f"header = false, skip = 1, delim = {literal(direct.delimiter)}, quote = '\"', escape = '\"', "
                 f"auto_detect = false, strict_mode = true, null_padding = false, columns = {columns})"
             )
@@ -152,9 +162,17 @@ class Database:
             con.execute(f"DROP TABLE {data}")
             return None
         # Insertion order is the file's order, so rowid numbers the records as the strict parser does.
+        numbered = "rowid + 1 AS _record, rowid + 2 AS _line"
         values = ", ".join(quote(item.name) if item.name in positions else f"CAST(NULL AS VARCHAR) AS {quote(item.name)}"
                            for item in table.items)
-        con.execute(f"CREATE OR REPLACE VIEW {raw_name(table)} AS SELECT rowid + 1 AS _record, rowid + 2 AS _line, {values} FROM {data}")
+        con.execute(f"CREATE OR REPLACE VIEW {raw_name(table)} AS SELECT {numbered}, {values} FROM {data}")
+        typed = ", ".join(
+            (quote(item.name + "#typed") if item.name in positions else _TYPED[item.sql_type].format(column="CAST(NULL AS VARCHAR)"))
+            + f" AS {quote(item.name)}" if item.sql_type in _TYPED
+            else (quote(item.name) if item.name in positions else f"CAST(NULL AS VARCHAR) AS {quote(item.name)}")
+            for item in table.items
+        )
+        con.execute(f"CREATE OR REPLACE VIEW {typed_name(table)} AS SELECT {numbered}, {typed} FROM {data}")
         return records
 
     def _load_staged(self, table: Table, parsed: ParsedTable) -> int:
@@ -179,15 +197,14 @@ class Database:
         staging.unlink()
         return records
 
-    def _finish(self, table: Table, parsed: ParsedTable, records: int) -> LoadedTable:
-        con = self.connection
-        items = [item.name for item in table.items]
-        typed = ", ".join(
-            (_TYPED[item.sql_type].format(column=quote(item.name)) + f" AS {quote(item.name)}")
-            if item.sql_type in _TYPED
-            else quote(item.name)
-            for item in table.items
-        )
-        con.execute(f"CREATE OR REPLACE TABLE {typed_name(table)} AS SELECT _record, _line, {typed} FROM {raw_name(table)}")
-        con.execute(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
-        return LoadedTable(table=table, records=records, present=frozenset(set(items) & set(parsed.header)))
+    def _loaded(self, table: Table, parsed: ParsedTable, records: int) -> LoadedTable:
+        self.connection.execute(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
+        return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(parsed.header)))
+
+
+def _typed_columns(table: Table) -> str:
+    """The items of `table` as the rules see them: dates and numbers typed (NULL when unparsable)."""
+    return ", ".join(
+        (_TYPED[item.sql_type].format(column=quote(item.name)) + f" AS {quote(item.name)}") if item.sql_type in _TYPED else quote(item.name)
+        for item in table.items
+    )
