@@ -15,8 +15,11 @@ Layout written under the output folder:
 from __future__ import annotations
 
 import csv
+import datetime
 import json
-from collections.abc import Callable, Iterable, Sequence
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ import yaml
 from conformance import spec as spec_store
 from conformance.spec.model import Table
 
-__all__ = ["GENERATORS", "GenerateError", "Generated", "generate"]
+__all__ = ["GENERATORS", "GenerateError", "Generated", "generate", "inject"]
 
 
 class GenerateError(Exception):
@@ -51,8 +54,90 @@ def _juki(profile: dict[str, Any], residents: int, seed: int, rate: float, _link
     return juki.generate(profile, residents, seed, rate)
 
 
-GENERATORS: dict[str, Generator] = {"juki": _juki}
+def _inkan(profile: dict[str, Any], residents: int, seed: int, rate: float, linked: dict[str, Sequence[dict[str, str]]]) -> Generated:
+    from conformance.generate import inkan
+
+    return inkan.generate(profile, seed, rate, linked)
+
+
+def _senkyo(profile: dict[str, Any], residents: int, seed: int, rate: float, linked: dict[str, Sequence[dict[str, str]]]) -> Generated:
+    from conformance.generate import senkyo
+
+    return senkyo.generate(profile, seed, rate, linked)
+
+
+GENERATORS: dict[str, Generator] = {"juki": _juki, "inkan": _inkan, "senkyo": _senkyo}
 """Operations that can be generated; juki comes first because the others link to its 宛名番号."""
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+Custom = Callable[[dict[str, Any], int, list[int]], "tuple[int, list[int]] | None"]
+"""An operation's own defect kind: (defect, record index, free records of the pool) -> (findings, other
+records it changed) or None when that record cannot carry the defect."""
+
+
+def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], count: int, rng: random.Random,
+           pools: Mapping[str, Sequence[int]], custom: Mapping[str, Custom] | None = None) -> dict[str, int]:
+    """Apply `count` defects (at least one of each kind when count > 0), round-robin over the kinds,
+    each on a record of its pool (`target`, default `any`) that no other defect touched; a kind whose
+    pool runs out gets fewer. Returns requirement -> exact findings.
+
+    Built-in kinds (item names come from the profile): `set` (`value`, or `set`: item -> value),
+    `full-width` (digits), `slash-date`, `day-before` / `same-as` (the item `of`), `wrong-check-digit`,
+    `copy-from-other` (the item of another free record of the pool: a duplicate found on both)."""
+    if count <= 0 or not defects:
+        return {}
+    count = max(count, len(defects))
+    per_kind = [count // len(defects) + (1 if k < count % len(defects) else 0) for k in range(len(defects))]
+    used: set[int] = set()
+    expected: Counter[str] = Counter()
+    for defect, how_many in zip(defects, per_kind, strict=True):
+        candidates = list(pools[defect.get("target", "any")])
+        rng.shuffle(candidates)
+        applied = 0
+        for index in candidates:
+            if applied == how_many:
+                break
+            if index in used:
+                continue
+            free = [i for i in candidates if i not in used and i != index]
+            outcome = _apply(rows, defect, index, free, rng) if custom is None or defect.get("kind", "set") not in custom \
+                else custom[defect["kind"]](defect, index, free)
+            if outcome is None:
+                continue
+            findings, others = outcome
+            used.add(index)
+            used.update(others)
+            expected[defect["requirement"]] += findings
+            applied += 1
+    return {requirement: n for requirement, n in sorted(expected.items()) if n}
+
+
+def _apply(rows: list[dict[str, str]], defect: dict[str, Any], index: int, free: list[int], rng: random.Random) -> tuple[int, list[int]] | None:
+    row, kind, item = rows[index], defect.get("kind", "set"), defect.get("item", "")
+    findings = int(defect.get("findings", 1))
+    if kind == "set":
+        row.update({name: str(value) for name, value in (defect.get("set") or {item: defect["value"]}).items()})
+    elif kind == "full-width":
+        row[item] = row[item].translate(_FULL_WIDTH)
+    elif kind == "slash-date":
+        row[item] = row[item].replace("-", "/")
+    elif kind == "day-before":
+        row[item] = (datetime.date.fromisoformat(row[defect["of"]]) - datetime.timedelta(days=1)).isoformat()
+    elif kind == "same-as":
+        row[item] = row[defect["of"]]
+    elif kind == "wrong-check-digit":
+        row[item] = row[item][:-1] + str((int(row[item][-1]) + 1) % 10)
+    elif kind == "copy-from-other":
+        sources = [i for i in free if rows[i][item] != row[item]]
+        if not sources:
+            return None
+        source = rng.choice(sources)
+        row[item] = rows[source][item]
+        return 2, [source]
+    else:
+        raise ValueError(f"unknown defect kind {kind}")
+    return findings, []
 
 
 def profile(operation: str) -> dict[str, Any]:
