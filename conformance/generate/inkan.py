@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from conformance.generate import Generated, inject
-from conformance.generate.residents import Resident, latest_notification, plus_years, residents, unknown_numbers
+from conformance.generate.residents import (
+    Resident,
+    latest_notification,
+    plus_years,
+    residents,
+    unknown_numbers,
+)
 
 _DAY = datetime.timedelta(days=1)
 

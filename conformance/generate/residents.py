@@ -96,7 +96,8 @@ def latest_notification(rows: Sequence[dict[str, str]]) -> datetime.date | None:
 def unknown_numbers(rows: Sequence[dict[str, str]], start: int) -> list[str]:
     """宛名番号 with a valid check digit that no 住民 record holds (10 digits, from `start` upwards)."""
     taken = {row.get("宛名番号", "") for row in rows}
-    numbers, base = [], start
+    numbers: list[str] = []
+    base = start
     while len(numbers) < 1000:
         text = f"{base:09d}"
         text += check_digit(text)
