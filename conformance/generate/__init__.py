@@ -19,7 +19,7 @@ import datetime
 import json
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,49 +71,59 @@ GENERATORS: dict[str, Generator] = {"juki": _juki, "inkan": _inkan, "senkyo": _s
 
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
-Custom = Callable[[dict[str, Any], int, list[int]], "tuple[int, list[int]] | None"]
+Custom = Callable[[dict[str, Any], int, Iterator[int]], "tuple[int, list[int]] | None"]
 """An operation's own defect kind: (defect, record index, free records of the pool) -> (findings, other
 records it changed) or None when that record cannot carry the defect."""
 
 
-def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], count: int, rng: random.Random,
+def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], rate: float, rng: random.Random,
            pools: Mapping[str, Sequence[int]], custom: Mapping[str, Custom] | None = None) -> dict[str, int]:
-    """Apply `count` defects (at least one of each kind when count > 0), round-robin over the kinds,
+    """Apply round(records × rate) defects (at least one of each kind when rate > 0), round-robin over the kinds,
     each on a record of its pool (`target`, default `any`) that no other defect touched; a kind whose
     pool runs out gets fewer. Returns requirement -> exact findings.
 
     Built-in kinds (item names come from the profile): `set` (`value`, or `set`: item -> value),
     `full-width` (digits), `slash-date`, `day-before` / `same-as` (the item `of`), `wrong-check-digit`,
     `copy-from-other` (the item of another free record of the pool: a duplicate found on both)."""
-    if count <= 0 or not defects:
+    if rate <= 0 or not defects:
         return {}
-    count = max(count, len(defects))
+    count = max(round(len(rows) * rate), len(defects))
     per_kind = [count // len(defects) + (1 if k < count % len(defects) else 0) for k in range(len(defects))]
     used: set[int] = set()
     expected: Counter[str] = Counter()
-    for defect, how_many in zip(defects, per_kind, strict=True):
-        candidates = list(pools[defect.get("target", "any")])
-        rng.shuffle(candidates)
-        applied = 0
-        for index in candidates:
-            if applied == how_many:
+    candidates = []
+    for defect in defects:
+        pool = list(pools[defect.get("target", "any")])
+        rng.shuffle(pool)
+        candidates.append(pool)
+    # One defect of each kind per round, so that kinds sharing a small pool each get their share.
+    # A record tried once for a kind is not tried again for it (a pointer per kind keeps this linear).
+    remaining, tried = list(per_kind), [0] * len(defects)
+    while any(remaining):
+        for kind, defect in enumerate(defects):
+            if not remaining[kind]:
+                continue
+            remaining[kind] -= 1
+            pool = candidates[kind]
+            while tried[kind] < len(pool):
+                index = pool[tried[kind]]
+                tried[kind] += 1
+                if index in used:
+                    continue
+                free = (i for i in pool if i not in used and i != index)
+                outcome = _apply(rows, defect, index, free, rng) if custom is None or defect.get("kind", "set") not in custom \
+                    else custom[defect["kind"]](defect, index, free)
+                if outcome is None:
+                    continue
+                findings, others = outcome
+                used.add(index)
+                used.update(others)
+                expected[defect["requirement"]] += findings
                 break
-            if index in used:
-                continue
-            free = [i for i in candidates if i not in used and i != index]
-            outcome = _apply(rows, defect, index, free, rng) if custom is None or defect.get("kind", "set") not in custom \
-                else custom[defect["kind"]](defect, index, free)
-            if outcome is None:
-                continue
-            findings, others = outcome
-            used.add(index)
-            used.update(others)
-            expected[defect["requirement"]] += findings
-            applied += 1
     return {requirement: n for requirement, n in sorted(expected.items()) if n}
 
 
-def _apply(rows: list[dict[str, str]], defect: dict[str, Any], index: int, free: list[int], rng: random.Random) -> tuple[int, list[int]] | None:
+def _apply(rows: list[dict[str, str]], defect: dict[str, Any], index: int, free: Iterator[int], rng: random.Random) -> tuple[int, list[int]] | None:
     row, kind, item = rows[index], defect.get("kind", "set"), defect.get("item", "")
     findings = int(defect.get("findings", 1))
     if kind == "set":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from conformance.generate import Generated, inject
@@ -82,11 +82,11 @@ def generate(profile: dict[str, Any], seed: int, rate: float, linked: dict[str, 
             pools["removed"].append(index)
     unknown = iter(unknown_numbers(juki_rows, profile["unknown_number_base"]))
 
-    def unknown_person(_defect: dict[str, Any], index: int, _free: list[int]) -> tuple[int, list[int]] | None:
+    def unknown_person(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
         rows[index]["宛名番号"] = next(unknown)
         return 1, []
 
-    def under_age(_defect: dict[str, Any], index: int, _free: list[int]) -> tuple[int, list[int]] | None:
+    def under_age(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
         person = people_of[index]
         day = plus_years(person.birth, profile["minimum_age"]) - datetime.timedelta(days=60)
         if not person.birth_known or day < person.since or day > today:
@@ -94,7 +94,7 @@ def generate(profile: dict[str, Any], seed: int, rate: float, linked: dict[str, 
         rows[index]["登録日"] = day.isoformat()
         return 1, []
 
-    def before_residence(_defect: dict[str, Any], index: int, _free: list[int]) -> tuple[int, list[int]] | None:
+    def before_residence(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
         person = people_of[index]
         day = person.since - _DAY
         if day < plus_years(person.birth, profile["minimum_age"]) + _DAY:
@@ -102,6 +102,6 @@ def generate(profile: dict[str, Any], seed: int, rate: float, linked: dict[str, 
         rows[index]["登録日"] = day.isoformat()
         return 1, []
 
-    expected = inject(rows, profile["defects"], round(len(rows) * rate), random.Random(seed + 102), pools,
+    expected = inject(rows, profile["defects"], rate, random.Random(seed + 102), pools,
                       {"unknown-person": unknown_person, "under-age": under_age, "before-residence": before_residence})
     return Generated(tables={"印鑑登録": rows}, options=tuple(profile.get("options", ())), expected=expected)
