@@ -5,6 +5,8 @@ from the table's JSON Schema, so an item the generator does not know yet becomes
 the vocabulary and the defects come from the operation's generation profile
 (`specs/<operation>/generate.yaml`). The per-operation household model lives in one module per
 operation (`conformance/generate/<operation>.py`), the only place that names that operation's items.
+The linked operations (inkan, senkyo) read the generated juki 住民 records through
+`conformance/generate/residents.py`; their defects go through `inject`, into their own records only.
 
 Layout written under the output folder:
     data/<operation>/<table>.csv   the export (UTF-8, RFC 4180, header of the schema's items)
