@@ -22,6 +22,7 @@ import json
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,10 @@ GENERATORS: dict[str, Generator] = {"juki": _juki, "inkan": _inkan, "senkyo": _s
 
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
-Custom = Callable[[dict[str, Any], int, Iterator[int]], "tuple[int, list[int]] | None"]
-"""An operation's own defect kind: (defect, record index, free records of the pool) -> (findings, other
-records it changed) or None when that record cannot carry the defect."""
+Custom = Callable[[dict[str, Any], int, Iterator[int], AbstractSet[int]], "tuple[int, list[int]] | None"]
+"""An operation's own defect kind: (defect, record index, free records of the pool, records any defect
+already touched) -> (findings, other records it changed or relies on) or None when that record cannot
+carry the defect."""
 
 
 def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], rate: float, rng: random.Random,
@@ -114,7 +116,7 @@ def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], rate: 
                     continue
                 free = (i for i in pool if i not in used and i != index)
                 outcome = _apply(rows, defect, index, free, rng) if custom is None or defect.get("kind", "set") not in custom \
-                    else custom[defect["kind"]](defect, index, free)
+                    else custom[defect["kind"]](defect, index, free, used)
                 if outcome is None:
                     continue
                 findings, others = outcome

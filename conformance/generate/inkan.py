@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from conformance.generate import Generated, inject
@@ -60,6 +61,8 @@ def generate(profile: dict[str, Any], seed: int, rate: float, linked: dict[str, 
     people_of: list[Resident] = []
     pools: dict[str, list[int]] = {"any": [], "in-force": [], "ended": [], "superseded": [], "removed": []}
     in_effect = latest_notification(juki_rows)
+    replacement: dict[int, int] = {}   # a superseded registration -> the one that replaced it
+    replaced_by: dict[str, int] = {}
     for serial, (registered, person, ended, reason, superseded) in enumerate(drafts):
         index = len(rows)
         rows.append({
@@ -78,15 +81,18 @@ def generate(profile: dict[str, Any], seed: int, rate: float, linked: dict[str, 
         pools["in-force" if ended is None else "ended"].append(index)
         if superseded:
             pools["superseded"].append(index)
+            replaced_by[person.number] = index
+        elif ended is None and person.number in replaced_by:   # the replacement comes later: its 登録日 is the 廃止日
+            replacement[replaced_by.pop(person.number)] = index
         if person.removed is not None and in_effect is not None and person.removed <= in_effect:
             pools["removed"].append(index)
     unknown = iter(unknown_numbers(juki_rows, profile["unknown_number_base"]))
 
-    def unknown_person(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
+    def unknown_person(_defect: dict[str, Any], index: int, _free: Iterator[int], _used: AbstractSet[int]) -> tuple[int, list[int]] | None:
         rows[index]["宛名番号"] = next(unknown)
         return 1, []
 
-    def under_age(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
+    def under_age(_defect: dict[str, Any], index: int, _free: Iterator[int], _used: AbstractSet[int]) -> tuple[int, list[int]] | None:
         person = people_of[index]
         day = plus_years(person.birth, profile["minimum_age"]) - datetime.timedelta(days=60)
         if not person.birth_known or day < person.since or day > today:
@@ -94,7 +100,7 @@ def generate(profile: dict[str, Any], seed: int, rate: float, linked: dict[str, 
         rows[index]["登録日"] = day.isoformat()
         return 1, []
 
-    def before_residence(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
+    def before_residence(_defect: dict[str, Any], index: int, _free: Iterator[int], _used: AbstractSet[int]) -> tuple[int, list[int]] | None:
         person = people_of[index]
         day = person.since - _DAY
         if day < plus_years(person.birth, profile["minimum_age"]) + _DAY:
@@ -102,6 +108,15 @@ def generate(profile: dict[str, Any], seed: int, rate: float, linked: dict[str, 
         rows[index]["登録日"] = day.isoformat()
         return 1, []
 
+    def reopen_superseded(defect: dict[str, Any], index: int, _free: Iterator[int], used: AbstractSet[int]) -> tuple[int, list[int]] | None:
+        # Both registrations are then in force: found on both, as long as no other defect touches the new one.
+        partner = replacement[index]
+        if partner in used:
+            return None
+        rows[index].update({name: str(value) for name, value in defect["set"].items()})
+        return 2, [partner]
+
     expected = inject(rows, profile["defects"], rate, random.Random(seed + 102), pools,
-                      {"unknown-person": unknown_person, "under-age": under_age, "before-residence": before_residence})
+                      {"unknown-person": unknown_person, "under-age": under_age, "before-residence": before_residence,
+                       "reopen-superseded": reopen_superseded})
     return Generated(tables={"印鑑登録": rows}, options=tuple(profile.get("options", ())), expected=expected)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from conformance.generate import Generated, inject
@@ -145,11 +146,11 @@ def generate(profile: dict[str, Any], seed: int, rate: float, linked: dict[str, 
         row = rows[index]
         return datetime.date.fromisoformat(row["選挙期日"] or row["登録日"])
 
-    def unknown_person(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
+    def unknown_person(_defect: dict[str, Any], index: int, _free: Iterator[int], _used: AbstractSet[int]) -> tuple[int, list[int]] | None:
         rows[index]["宛名番号"] = next(unknown)
         return 1, []
 
-    def share_person(defect: dict[str, Any], index: int, free: Iterator[int]) -> tuple[int, list[int]] | None:
+    def share_person(defect: dict[str, Any], index: int, free: Iterator[int], _used: AbstractSet[int]) -> tuple[int, list[int]] | None:
         registered = datetime.date.fromisoformat(rows[index]["登録日"])
         for other in free:
             if rows[other]["登録日"] < rows[index]["登録日"] and law.qualified(people_of[other], registered, judged(index)):
@@ -157,7 +158,7 @@ def generate(profile: dict[str, Any], seed: int, rate: float, linked: dict[str, 
                 return int(defect.get("findings", 2)), [other]
         return None
 
-    def foreign_person(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
+    def foreign_person(_defect: dict[str, Any], index: int, _free: Iterator[int], _used: AbstractSet[int]) -> tuple[int, list[int]] | None:
         registered = datetime.date.fromisoformat(rows[index]["登録日"])
         for person in foreigners:
             if person.number not in taken and law.qualified(person, registered, judged(index)):
@@ -172,17 +173,17 @@ def generate(profile: dict[str, Any], seed: int, rate: float, linked: dict[str, 
         rows[index]["登録日"] = day.isoformat()
         return 1, []
 
-    def under_age(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
+    def under_age(_defect: dict[str, Any], index: int, _free: Iterator[int], _used: AbstractSet[int]) -> tuple[int, list[int]] | None:
         person = people_of[index]
         day = plus_years(person.birth, law.youngest) - datetime.timedelta(days=40)
         return moved(index, day, person.birth_known and day >= plus_months(person.since, law.residence) and day >= person.since)
 
-    def too_soon(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
+    def too_soon(_defect: dict[str, Any], index: int, _free: Iterator[int], _used: AbstractSet[int]) -> tuple[int, list[int]] | None:
         person = people_of[index]
         day = person.since + datetime.timedelta(days=40)
         return moved(index, day, day >= plus_years(person.birth, law.oldest) + _DAY)
 
-    def before_residence(_defect: dict[str, Any], index: int, _free: Iterator[int]) -> tuple[int, list[int]] | None:
+    def before_residence(_defect: dict[str, Any], index: int, _free: Iterator[int], _used: AbstractSet[int]) -> tuple[int, list[int]] | None:
         person = people_of[index]
         day = person.since - _DAY
         return moved(index, day, day >= plus_years(person.birth, law.oldest) + _DAY)
