@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
                             help="do not read a JSON, NDJSON or XLSX file larger than this (they are parsed in memory; default 1G)")
 
     generate_parser = commands.add_parser("generate", help="write a synthetic municipality's exports (deterministic; optional counted defects)")
-    generate_parser.add_argument("--operations", required=True, metavar="OP[,OP...]", help="operations to generate (juki is required)")
+    generate_parser.add_argument("--operations", required=True, metavar="OP[,OP...]", help="operations to generate: juki, inkan, senkyo (juki is required; the others link to its 住民)")
     generate_parser.add_argument("--residents", required=True, type=int, metavar="N", help="number of 住民 records")
     generate_parser.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same files; default 1)")
     generate_parser.add_argument("--output", required=True, type=Path, metavar="DIR", help="folder to write data/, declaration.yaml, expected.json")

@@ -5,6 +5,8 @@ from the table's JSON Schema, so an item the generator does not know yet becomes
 the vocabulary and the defects come from the operation's generation profile
 (`specs/<operation>/generate.yaml`). The per-operation household model lives in one module per
 operation (`conformance/generate/<operation>.py`), the only place that names that operation's items.
+The linked operations (inkan, senkyo) read the generated juki 住民 records through
+`conformance/generate/residents.py`; their defects go through `inject`, into their own records only.
 
 Layout written under the output folder:
     data/<operation>/<table>.csv   the export (UTF-8, RFC 4180, header of the schema's items)
@@ -15,8 +17,12 @@ Layout written under the output folder:
 from __future__ import annotations
 
 import csv
+import datetime
 import json
-from collections.abc import Callable, Iterable, Sequence
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +32,7 @@ import yaml
 from conformance import spec as spec_store
 from conformance.spec.model import Table
 
-__all__ = ["GENERATORS", "GenerateError", "Generated", "generate"]
+__all__ = ["GENERATORS", "GenerateError", "Generated", "generate", "inject"]
 
 
 class GenerateError(Exception):
@@ -51,8 +57,101 @@ def _juki(profile: dict[str, Any], residents: int, seed: int, rate: float, _link
     return juki.generate(profile, residents, seed, rate)
 
 
-GENERATORS: dict[str, Generator] = {"juki": _juki}
+def _inkan(profile: dict[str, Any], residents: int, seed: int, rate: float, linked: dict[str, Sequence[dict[str, str]]]) -> Generated:
+    from conformance.generate import inkan
+
+    return inkan.generate(profile, seed, rate, linked)
+
+
+def _senkyo(profile: dict[str, Any], residents: int, seed: int, rate: float, linked: dict[str, Sequence[dict[str, str]]]) -> Generated:
+    from conformance.generate import senkyo
+
+    return senkyo.generate(profile, seed, rate, linked)
+
+
+GENERATORS: dict[str, Generator] = {"juki": _juki, "inkan": _inkan, "senkyo": _senkyo}
 """Operations that can be generated; juki comes first because the others link to its 宛名番号."""
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+Custom = Callable[[dict[str, Any], int, Iterator[int], AbstractSet[int]], "tuple[int, list[int]] | None"]
+"""An operation's own defect kind: (defect, record index, free records of the pool, records any defect
+already touched) -> (findings, other records it changed or relies on) or None when that record cannot
+carry the defect."""
+
+
+def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], rate: float, rng: random.Random,
+           pools: Mapping[str, Sequence[int]], custom: Mapping[str, Custom] | None = None) -> dict[str, int]:
+    """Apply round(records × rate) defects (at least one of each kind when rate > 0), round-robin over the kinds,
+    each on a record of its pool (`target`, default `any`) that no other defect touched; a kind whose
+    pool runs out gets fewer. Returns requirement -> exact findings.
+
+    Built-in kinds (item names come from the profile): `set` (`value`, or `set`: item -> value),
+    `full-width` (digits), `slash-date`, `day-before` / `same-as` (the item `of`), `wrong-check-digit`,
+    `copy-from-other` (the item of another free record of the pool: a duplicate found on both)."""
+    if rate <= 0 or not defects:
+        return {}
+    count = max(round(len(rows) * rate), len(defects))
+    per_kind = [count // len(defects) + (1 if k < count % len(defects) else 0) for k in range(len(defects))]
+    used: set[int] = set()
+    expected: Counter[str] = Counter()
+    candidates = []
+    for defect in defects:
+        pool = list(pools[defect.get("target", "any")])
+        rng.shuffle(pool)
+        candidates.append(pool)
+    # One defect of each kind per round, so that kinds sharing a small pool each get their share.
+    # A record tried once for a kind is not tried again for it (a pointer per kind keeps this linear).
+    remaining, tried = list(per_kind), [0] * len(defects)
+    while any(remaining):
+        for kind, defect in enumerate(defects):
+            if not remaining[kind]:
+                continue
+            remaining[kind] -= 1
+            pool = candidates[kind]
+            while tried[kind] < len(pool):
+                index = pool[tried[kind]]
+                tried[kind] += 1
+                if index in used:
+                    continue
+                free = (i for i in pool if i not in used and i != index)
+                outcome = _apply(rows, defect, index, free, rng) if custom is None or defect.get("kind", "set") not in custom \
+                    else custom[defect["kind"]](defect, index, free, used)
+                if outcome is None:
+                    continue
+                findings, others = outcome
+                used.add(index)
+                used.update(others)
+                expected[defect["requirement"]] += findings
+                break
+    return {requirement: n for requirement, n in sorted(expected.items()) if n}
+
+
+def _apply(rows: list[dict[str, str]], defect: dict[str, Any], index: int, free: Iterator[int], rng: random.Random) -> tuple[int, list[int]] | None:
+    row, kind, item = rows[index], defect.get("kind", "set"), defect.get("item", "")
+    findings = int(defect.get("findings", 1))
+    if kind == "set":
+        row.update({name: str(value) for name, value in (defect.get("set") or {item: defect["value"]}).items()})
+    elif kind == "full-width":
+        row[item] = row[item].translate(_FULL_WIDTH)
+    elif kind == "slash-date":
+        row[item] = row[item].replace("-", "/")
+    elif kind == "day-before":
+        row[item] = (datetime.date.fromisoformat(row[defect["of"]]) - datetime.timedelta(days=1)).isoformat()
+    elif kind == "same-as":
+        row[item] = row[defect["of"]]
+    elif kind == "wrong-check-digit":
+        row[item] = row[item][:-1] + str((int(row[item][-1]) + 1) % 10)
+    elif kind == "copy-from-other":
+        sources = [i for i in free if rows[i][item] != row[item]]
+        if not sources:
+            return None
+        source = rng.choice(sources)
+        row[item] = rows[source][item]
+        return 2, [source]
+    else:
+        raise ValueError(f"unknown defect kind {kind}")
+    return findings, []
 
 
 def profile(operation: str) -> dict[str, Any]:
