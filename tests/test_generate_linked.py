@@ -1,7 +1,6 @@
 """`conformance generate` for the linked operations: 印鑑登録 and 選挙人名簿 follow the generated 住民 records.
 
-Only the inkan and senkyo requirements are asserted: the juki generator is behind its spec (see
-tests/test_generate.py), and these operations read its 住民 records as they are.
+The whole municipality is judged: the juki requirements pass (or fail exactly) alongside.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ def _linked(result: RunResult) -> list[RequirementResult]:
     return [r for r in result.requirements if r.operation in LINKED]
 
 
-def test_linked_data_passes_every_inkan_and_senkyo_requirement(tmp_path: Path) -> None:
+def test_linked_data_passes_every_requirement_of_the_three_operations(tmp_path: Path) -> None:
     summary = generate(["juki", "inkan", "senkyo"], 300, 7, tmp_path)
     assert summary["operations"] == ["juki", "inkan", "senkyo"]
     assert not [name for name in summary["expected"] if not name.startswith("JUKI-")]
@@ -43,6 +42,8 @@ def test_linked_data_passes_every_inkan_and_senkyo_requirement(tmp_path: Path) -
     # Every requirement is tested and passes (neither operation has a 標準オプション).
     assert {r.id: r.verdict for r in linked} == {r.id: "pass" for r in linked}
     assert len(linked) == sum(len(spec_store.load(operation).requirements) for operation in LINKED)
+    assert {r.verdict for r in result.requirements} == {"pass"}
+    assert len(result.requirements) == len(linked) + len(spec_store.load("juki").requirements)
     records = {file.path: file.records for file in result.files}
     for operation, table in FILES.items():
         path = f"{operation}/{table}.csv"
@@ -62,6 +63,8 @@ def test_linked_defects_are_found_exactly_as_expected(tmp_path: Path) -> None:
     assert {r.id: r.findings_total for r in linked if r.findings_total} == expected
     assert {r.id for r in linked if r.verdict == "fail"} == kinds
     assert {r.verdict for r in linked} == {"pass", "fail"}
+    # The juki defects are found exactly too: one defect never shows up in another operation.
+    assert {r.id: r.findings_total for r in result.requirements if r.findings_total} == summary["expected"]
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -88,7 +91,8 @@ def test_one_linked_operation_with_juki(tmp_path: Path, operation: str) -> None:
     assert result.code == 0
     summary = json.loads((tmp_path / "expected.json").read_text(encoding="utf-8"))
     assert summary["operations"] == ["juki", operation]
-    assert set(summary["files"]) == {"data/juki/住民.csv", f"data/{operation}/{FILES[operation]}.csv"}
+    assert set(summary["files"]) == {"data/juki/住民.csv", "data/juki/世帯.csv", "data/juki/異動履歴.csv",
+                                     f"data/{operation}/{FILES[operation]}.csv"}
 
 
 def test_a_linked_operation_without_juki_is_refused(tmp_path: Path) -> None:
