@@ -151,14 +151,17 @@ def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | No
                 decoder.decode(chunk)
             except UnicodeDecodeError:
                 return None
-            lf += chunk.count(b"\n")
-            cr += chunk.count(b"\r")
-            crlf += chunk.count(b"\r\n") + (1 if previous_cr and chunk.startswith(b"\n") else 0)
-            previous_cr = chunk.endswith(b"\r")
             # Separators per line, vectorised: how many separators precede each line end, differenced.
             data = numpy.frombuffer(chunk, dtype=numpy.uint8)
             marks = numpy.flatnonzero(data == mark)
             ends = numpy.flatnonzero(data == 10)
+            lf += len(ends)
+            # Most exports hold no CR (a memchr-fast test); a CRLF is a line end whose byte before is CR.
+            if b"\r" in chunk:
+                cr += chunk.count(b"\r")
+                crlf += int(numpy.count_nonzero(data[ends[ends > 0] - 1] == 13))
+            crlf += 1 if previous_cr and chunk.startswith(b"\n") else 0
+            previous_cr = chunk.endswith(b"\r")
             if len(ends):
                 before = numpy.searchsorted(marks, ends)
                 per_line = numpy.diff(before, prepend=0)
