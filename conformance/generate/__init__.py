@@ -72,7 +72,8 @@ def _senkyo(profile: dict[str, Any], residents: int, seed: int, rate: float, lin
 GENERATORS: dict[str, Generator] = {"juki": _juki, "inkan": _inkan, "senkyo": _senkyo}
 """Operations that can be generated; juki comes first because the others link to its 宛名番号."""
 
-_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+"""Digits to their full-width forms (addresses are written with them)."""
 
 Custom = Callable[[dict[str, Any], int, Iterator[int], AbstractSet[int]], "tuple[int, list[int]] | None"]
 """An operation's own defect kind: (defect, record index, free records of the pool, records any defect
@@ -86,9 +87,11 @@ def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], rate: 
     each on a record of its pool (`target`, default `any`) that no other defect touched; a kind whose
     pool runs out gets fewer. Returns requirement -> exact findings.
 
+    A pool is narrowed by the defect's `where` (item -> value) and `require` (items that must not be empty).
     Built-in kinds (item names come from the profile): `set` (`value`, or `set`: item -> value),
     `full-width` (digits), `slash-date`, `day-before` / `same-as` (the item `of`), `wrong-check-digit`,
-    `copy-from-other` (the item of another free record of the pool: a duplicate found on both)."""
+    `increment` (a number plus 1), `copy-from-other` (the item of another free record of the pool: a
+    duplicate found on both)."""
     if rate <= 0 or not defects:
         return {}
     count = max(round(len(rows) * rate), len(defects))
@@ -97,7 +100,10 @@ def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], rate: 
     expected: Counter[str] = Counter()
     candidates = []
     for defect in defects:
-        pool = list(pools[defect.get("target", "any")])
+        where: dict[str, str] = defect.get("where", {})
+        required: list[str] = defect.get("require", [])
+        pool = [i for i in pools[defect.get("target", "any")]
+                if all(rows[i].get(k) == v for k, v in where.items()) and all(rows[i].get(k) for k in required)]
         rng.shuffle(pool)
         candidates.append(pool)
     # One defect of each kind per round, so that kinds sharing a small pool each get their share.
@@ -133,7 +139,7 @@ def _apply(rows: list[dict[str, str]], defect: dict[str, Any], index: int, free:
     if kind == "set":
         row.update({name: str(value) for name, value in (defect.get("set") or {item: defect["value"]}).items()})
     elif kind == "full-width":
-        row[item] = row[item].translate(_FULL_WIDTH)
+        row[item] = row[item].translate(FULL_WIDTH)
     elif kind == "slash-date":
         row[item] = row[item].replace("-", "/")
     elif kind == "day-before":
@@ -142,6 +148,8 @@ def _apply(rows: list[dict[str, str]], defect: dict[str, Any], index: int, free:
         row[item] = row[defect["of"]]
     elif kind == "wrong-check-digit":
         row[item] = row[item][:-1] + str((int(row[item][-1]) + 1) % 10)
+    elif kind == "increment":
+        row[item] = str(int(row[item]) + 1)
     elif kind == "copy-from-other":
         sources = [i for i in free if rows[i][item] != row[item]]
         if not sources:

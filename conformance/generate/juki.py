@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from conformance import spec as spec_store
-from conformance.generate import Generated
+from conformance.generate import FULL_WIDTH, Generated, inject
 
 _ERAS = (("2019-05-01", "5"), ("1989-01-08", "4"), ("1926-12-25", "3"), ("1912-07-30", "2"))
 _HOUSEHOLD_SIZES = (1, 2, 3, 4, 5, 6)
 _SIZE_WEIGHTS = (38, 28, 17, 12, 4, 1)
-_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _EVENTS = "_events"
 """Private key of a 住民 row: its 異動 as (date, 異動事由, 住民状態, 町字コード); never written (not an item)."""
 
@@ -83,7 +82,7 @@ class _Municipality:
         return self.today - age * 365 - self.rng.randrange(365)
 
     def _block(self) -> str:
-        return f"{self.rng.randrange(1, 40)}番{self.rng.randrange(1, 30)}号".translate(_FULL_WIDTH)
+        return f"{self.rng.randrange(1, 40)}番{self.rng.randrange(1, 30)}号".translate(FULL_WIDTH)
 
     def household(self, limit: int) -> None:
         """Append one household (at most `limit` records): head first, then its members; and its 世帯 record."""
@@ -94,7 +93,7 @@ class _Municipality:
         block = self._block()
         building = ""
         if rng.random() < 0.3:
-            building = f"{rng.choice(self.p['buildings'])}{rng.randrange(1, 6)}0{rng.randrange(1, 9)}".translate(_FULL_WIDTH)
+            building = f"{rng.choice(self.p['buildings'])}{rng.randrange(1, 6)}0{rng.randrange(1, 9)}".translate(FULL_WIDTH)
         surname = rng.choice(self.p["surnames"])
         nationality: dict[str, Any] | None = rng.choice(self.p["nationalities"]) if foreign else None
         size = rng.choices(_HOUSEHOLD_SIZES, _SIZE_WEIGHTS)[0]
@@ -120,7 +119,7 @@ class _Municipality:
                 relation = codes["father"] if sex == "1" else codes["mother"]
                 members.append((sex, min(110, head_age + rng.randrange(24, 36)), relation, codes["dead"]))
         kokuho = rng.random() < self.rates["kokuho_household"]
-        koseki_number = f"{rng.randrange(1, 40)}番地".translate(_FULL_WIDTH)
+        koseki_number = f"{rng.randrange(1, 40)}番地".translate(FULL_WIDTH)
         city = self.p["municipality"]
         head: dict[str, Any] = {}
         parents_head = ""
@@ -209,7 +208,7 @@ class _Municipality:
             })
             if "1926-12-25" <= birth_text < "1989-01-08" and rng.random() < self.rates["birth_unknown"]:
                 row["生年月日_不詳フラグ"] = "1"
-                row["生年月日_不詳表記"] = f"昭和{int(birth_text[:4]) - 1925}年頃".translate(_FULL_WIDTH)
+                row["生年月日_不詳表記"] = f"昭和{int(birth_text[:4]) - 1925}年頃".translate(FULL_WIDTH)
         if not born_here:
             row.update(self._moved_in_from(row, nationality))
         gone = None
@@ -265,7 +264,7 @@ class _Municipality:
             "転入前住所_郵便番号": postal, "転入前住所_世帯主氏名": row["氏名"],
         }
         if rng.random() < 0.3:
-            items["転入前住所_方書"] = f"{rng.choice(other['buildings'])}{rng.randrange(1, 6)}0{rng.randrange(1, 9)}".translate(_FULL_WIDTH)
+            items["転入前住所_方書"] = f"{rng.choice(other['buildings'])}{rng.randrange(1, 6)}0{rng.randrange(1, 9)}".translate(FULL_WIDTH)
         return items
 
     def _moved_out_to(self, gone: int) -> dict[str, str]:
@@ -329,65 +328,16 @@ def history_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     return history
 
 
-def _pool(rows: Sequence[dict[str, Any]], defect: dict[str, Any], codes: dict[str, str]) -> list[int]:
-    """The records a defect may be put on: in 住民, current Japanese non-heads (or heads); elsewhere any."""
-    if defect.get("table", "住民") == "住民":
-        target = defect.get("target", "ordinary")
-        indices = [i for i, r in enumerate(rows) if i > 0 and r["住民状態"] == codes["resident"]
-                   and (r["続柄コード1"] == codes["head"]) == (target == "head")
-                   and (target == "head" or r["住民種別"] == codes["japanese"])]
-    else:
-        indices = list(range(1, len(rows)))
-    where: dict[str, str] = defect.get("where", {})
-    required: list[str] = defect.get("require", [])
-    return [i for i in indices if all(rows[i].get(k) == v for k, v in where.items()) and all(rows[i].get(k) for k in required)]
-
-
-def _apply(rows: list[dict[str, Any]], index: int, defect: dict[str, Any]) -> None:
-    row, kind = rows[index], defect.get("kind", "set")
-    item = defect.get("item", "")
-    if kind == "set":
-        row.update({name: str(value) for name, value in (defect.get("set") or {item: defect["value"]}).items()})
-    elif kind == "wrong-check-digit":
-        row[item] = row[item][:-1] + str((int(row[item][-1]) + 1) % 10)
-    elif kind == "before-birth":
-        born = datetime.date.fromisoformat(row["生年月日"])
-        row[item] = (born - datetime.timedelta(days=1)).isoformat()
-    elif kind == "copy-from-previous":
-        row[item] = rows[index - 1][item]
-    elif kind == "increment":
-        row[item] = str(int(row[item]) + 1)
-    else:
-        raise ValueError(f"unknown defect kind {kind}")
-
-
-def _inject(tables: dict[str, list[dict[str, Any]]], defects: Sequence[tuple[dict[str, Any], int]], rng: random.Random,
-            codes: dict[str, str]) -> tuple[Counter[str], dict[str, set[str]]]:
-    """Apply each defect `how_many` times on distinct records; returns expected findings and changed identifiers."""
-    used: set[tuple[str, int]] = set()
-    expected: Counter[str] = Counter()
-    changed: dict[str, set[str]] = {}
-    for defect, how_many in defects:
-        table = defect.get("table", "住民")
-        rows = tables[table]
-        pool = [i for i in _pool(rows, defect, codes) if (table, i) not in used]
-        if how_many > len(pool):
-            raise ValueError(f"too few records for {how_many} defects of {defect['requirement']}")
-        chosen = sorted(rng.sample(pool, how_many))
-        used.update((table, i) for i in chosen)
-        for index in chosen:
-            _apply(rows, index, defect)
-        item = defect.get("item", "")
-        if defect.get("kind") == "copy-from-previous":
-            # A duplicate is found on every record that holds it: count from the data itself.
-            counts = Counter(row.get(item) for row in rows)
-            expected[defect["requirement"]] += sum(n for value, n in counts.items() if value and n > 1)
-        elif defect.get("kind") == "wrong-check-digit":
-            # Counted once every table is written: the identifier is carried into the 異動履歴 too.
-            changed.setdefault(defect["requirement"] + "\t" + item, set()).update(rows[i][item] for i in chosen)
-        else:
-            expected[defect["requirement"]] += how_many
-    return expected, changed
+def _pools(tables: dict[str, list[dict[str, Any]]], codes: dict[str, str]) -> dict[str, dict[str, list[int]]]:
+    """Where each table's defects may go: in 住民, current Japanese residents who do not head their
+    household (`ordinary`) or current heads (`head`); in the other tables, any record."""
+    residents = tables["住民"]
+    current = [i for i, row in enumerate(residents) if row["住民状態"] == codes["resident"]]
+    return {
+        "住民": {"ordinary": [i for i in current if residents[i]["続柄コード1"] != codes["head"] and residents[i]["住民種別"] == codes["japanese"]],
+                "head": [i for i in current if residents[i]["続柄コード1"] == codes["head"]]},
+        **{name: {"any": list(range(len(rows)))} for name, rows in tables.items() if name != "住民"},
+    }
 
 
 def generate(profile: dict[str, Any], residents: int, seed: int, rate: float) -> Generated:
@@ -396,16 +346,24 @@ def generate(profile: dict[str, Any], residents: int, seed: int, rate: float) ->
     while len(municipality.rows) < residents:
         municipality.household(residents - len(municipality.rows))
     codes, defects = profile["codes"], profile["defects"]
-    count = round(residents * rate)
-    per_kind = [(defect, count // len(defects) + (1 if k < count % len(defects) else 0)) for k, defect in enumerate(defects)]
     tables: dict[str, list[dict[str, Any]]] = {"住民": municipality.rows, "世帯": municipality.households}
-    rng = random.Random(seed + 1)
+    expected: Counter[str] = Counter()
+
+    def inject_into(name: str, salt: int) -> None:
+        # Each table gets round(its records × rate) defects of its own kinds.
+        kinds = [{"target": "ordinary", **defect} if name == "住民" else defect for defect in defects if defect.get("table", "住民") == name]
+        pools = _pools(tables, codes)[name]
+        expected.update(inject(tables[name], kinds, rate, random.Random(seed + salt), pools))
+
+    inject_into("住民", 1)
+    inject_into("世帯", 2)
     # The 異動履歴 follows the 住民 records as the defects left them, then gets defects of its own.
-    expected, changed = _inject(tables, [(d, n) for d, n in per_kind if d.get("table", "住民") != "異動履歴"], rng, codes)
     tables["異動履歴"] = history_rows(municipality.rows)
-    more, more_changed = _inject(tables, [(d, n) for d, n in per_kind if d.get("table") == "異動履歴"], rng, codes)
-    expected.update(more)
-    for key, values in {**changed, **more_changed}.items():
-        requirement, item = key.split("\t")
-        expected[requirement] += sum(row.get(item) in values for rows in tables.values() for row in rows)
-    return Generated(tables=tables, options=tuple(profile.get("options", ())), expected={r: n for r, n in expected.items() if n})
+    inject_into("異動履歴", 3)
+    # A wrong 宛名番号 is carried into the person's 異動履歴, where it is found again.
+    for defect in defects:
+        if defect.get("kind") == "wrong-check-digit" and defect["requirement"] in expected:
+            item = defect["item"]
+            wrong = {row[item] for row in municipality.rows if row[item][-1] != check_digit(row[item][:-1])}
+            expected[defect["requirement"]] += sum(row[item] in wrong for row in tables["異動履歴"])
+    return Generated(tables=tables, options=tuple(profile.get("options", ())), expected={r: n for r, n in sorted(expected.items()) if n})
