@@ -57,6 +57,18 @@ def test_defects_are_found_exactly_as_expected(tmp_path: Path) -> None:
     assert {r.verdict for r in result.requirements} == {"pass", "fail"}
 
 
+@pytest.mark.parametrize("cap", [1, 2])
+def test_totals_stay_exact_when_the_examples_are_capped(tmp_path: Path, cap: int) -> None:
+    # Several defects of each kind, more than the cap: every kind of check (schema, batched row rules,
+    # dataset rules) must count them all while keeping at most `cap` examples.
+    summary = generate(["juki"], 600, 3, tmp_path, 0.06)
+    assert min(summary["expected"].values()) > cap
+    declaration = load_declaration(tmp_path / "declaration.yaml")
+    result = run(tmp_path / "data", ["juki"], RunOptions(declaration=declaration, as_of=AS_OF, max_findings=cap))
+    assert {r.id: r.findings_total for r in result.requirements if r.findings_total} == summary["expected"]
+    assert {len(r.findings) for r in result.requirements if r.findings_total} == {cap}
+
+
 def _digests(folder: Path) -> dict[str, str]:
     return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted((folder / "data" / "juki").iterdir())}
 

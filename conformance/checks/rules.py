@@ -58,10 +58,11 @@ def run_row_rules(
         f"SELECT _record, _line, i FROM (SELECT _record, _line, unnest([{cases}]) AS i "
         f"FROM {typed_name(loaded.table)} {where}) WHERE i IS NOT NULL"
     )
-    # The window count is taken before the cut: exact totals and the first examples in one query.
+    # The window count is taken in the inner query, before the cut: exact totals and the first examples
+    # in one query (counted after the cut, a total would stop at the cap).
     rows = con.execute(
-        f"SELECT i, _record, _line, count(*) OVER (PARTITION BY i) FROM (SELECT *, row_number() OVER "
-        f"(PARTITION BY i ORDER BY _record) AS n FROM ({violated})) WHERE n <= {max(int(collector.limit), 1)} "
+        f"SELECT i, _record, _line, total FROM (SELECT *, row_number() OVER (PARTITION BY i ORDER BY _record) AS n, "
+        f"count(*) OVER (PARTITION BY i) AS total FROM ({violated})) WHERE n <= {max(int(collector.limit), 1)} "
         "ORDER BY i, _record"
     ).fetchall()
     per_rule: dict[int, list[tuple[int, int]]] = {}
