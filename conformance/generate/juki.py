@@ -41,12 +41,12 @@ def _era(date: str) -> str:
     return next((code for start, code in _ERAS if date >= start), "1")
 
 
-def _birthday(birth: datetime.date, years: int) -> datetime.date:
-    """The day a person born on `birth` turns `years` (29 February counts from 1 March)."""
+def plus_years(day: datetime.date, years: int) -> datetime.date:
+    """The day `years` years on (a birthday); 2月29日 gives 3月1日 (never earlier than the age the law counts)."""
     try:
-        return birth.replace(year=birth.year + years)
+        return day.replace(year=day.year + years)
     except ValueError:
-        return datetime.date(birth.year + years, 3, 1)
+        return datetime.date(day.year + years, 3, 1)
 
 
 def code_labels(table_name: str, item: str) -> dict[str, str]:
@@ -287,15 +287,15 @@ class _Municipality:
         items = {"選挙人名簿登録有無": "1" if voter else "0", "国保資格有無": "0", "後期高齢資格有無": "0",
                  "介護資格有無": "0", "年金資格有無": "0"}
         if age >= 75:
-            items.update({"後期高齢資格有無": "1", "後期高齢資格取得年月日": max(_birthday(birth, 75), moved_in).isoformat()})
+            items.update({"後期高齢資格有無": "1", "後期高齢資格取得年月日": max(plus_years(birth, 75), moved_in).isoformat()})
         elif kokuho:
             items.update({"国保資格有無": "1", "国保資格取得年月日": moved_in.isoformat()})
         if age >= 65:
-            reached = _birthday(birth, 65) - datetime.timedelta(days=1)
+            reached = plus_years(birth, 65) - datetime.timedelta(days=1)
             items.update({"介護資格有無": "1", "介護資格取得年月日": max(reached, moved_in).isoformat()})
         if 20 <= age < 60:
             items.update({"年金資格有無": "1", "基礎年金番号": f"99{index:08d}", "年金資格種別": self.codes["pension_kind"],
-                          "年金資格取得年月日": max(_birthday(birth, 20), moved_in).isoformat()})
+                          "年金資格取得年月日": max(plus_years(birth, 20), moved_in).isoformat()})
         return items
 
     def _history(self, row: dict[str, Any], town_code: str) -> None:

@@ -15,7 +15,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from conformance.generate.juki import check_digit
+from conformance.generate.juki import check_digit, plus_years
+
+__all__ = ["Resident", "check_digit", "latest_notification", "plus_months", "plus_years", "residents", "unknown_numbers", "valid_number"]
 
 
 def plus_months(day: datetime.date, months: int) -> datetime.date:
@@ -23,14 +25,6 @@ def plus_months(day: datetime.date, months: int) -> datetime.date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return datetime.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def plus_years(day: datetime.date, years: int) -> datetime.date:
-    """The day `years` years on; 2月29日 gives 3月1日 (never earlier than the age the law counts)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return datetime.date(day.year + years, 3, 1)
 
 
 def _date(text: str | None) -> datetime.date | None:
