@@ -14,7 +14,7 @@ import pytest
 
 from conformance import spec as spec_store
 from conformance.cli import main
-from conformance.generate import columns, generate, profile
+from conformance.generate import columns, generate, juki, profile
 from conformance.progress import RunProgress
 from conformance.runner import RunOptions, load_declaration, run
 from tests.conftest import FIXTURES, cli
@@ -55,6 +55,21 @@ def test_defects_are_found_exactly_as_expected(tmp_path: Path) -> None:
     assert found == expected["expected"]
     assert {r.id for r in result.requirements if r.verdict == "fail"} == kinds
     assert {r.verdict for r in result.requirements} == {"pass", "fail"}
+
+
+def test_blocks_conform_and_count_exactly_like_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A large municipality is generated block by block (memory of one block): with blocks of ~100
+    # residents, 450 residents take five blocks, numbered on across them, each with its own defects.
+    monkeypatch.setattr(juki, "BLOCK", 100)
+    clean = generate(["juki"], 450, 5, tmp_path / "clean")
+    result = _run(tmp_path / "clean")
+    assert {r.verdict for r in result.requirements} == {"pass"}
+    assert clean["files"]["data/juki/住民.csv"] == 450
+    defects = generate(["juki"], 450, 5, tmp_path / "defects", 0.04)
+    result = _run(tmp_path / "defects")
+    assert {r.id: r.findings_total for r in result.requirements if r.findings_total} == defects["expected"]
+    # round(records × rate) per block and table: more than one block's worth of 住民 defects.
+    assert defects["total"] > round(100 * 0.04) * 3
 
 
 @pytest.mark.parametrize("cap", [1, 2])

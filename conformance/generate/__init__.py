@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
@@ -48,25 +48,26 @@ class Generated:
     expected: dict[str, int]
 
 
-Generator = Callable[[dict[str, Any], int, int, float, dict[str, Sequence[dict[str, str]]]], Generated]
+Generator = Callable[[dict[str, Any], int, int, float, dict[str, Sequence[dict[str, str]]]], Iterable[Generated]]
+"""(profile, residents, seed, defect rate, linked tables) -> the operation's records, in one or more blocks."""
 
 
-def _juki(profile: dict[str, Any], residents: int, seed: int, rate: float, _linked: dict[str, Sequence[dict[str, str]]]) -> Generated:
+def _juki(profile: dict[str, Any], residents: int, seed: int, rate: float, _linked: dict[str, Sequence[dict[str, str]]]) -> Iterable[Generated]:
     from conformance.generate import juki
 
     return juki.generate(profile, residents, seed, rate)
 
 
-def _inkan(profile: dict[str, Any], residents: int, seed: int, rate: float, linked: dict[str, Sequence[dict[str, str]]]) -> Generated:
+def _inkan(profile: dict[str, Any], residents: int, seed: int, rate: float, linked: dict[str, Sequence[dict[str, str]]]) -> Iterable[Generated]:
     from conformance.generate import inkan
 
-    return inkan.generate(profile, seed, rate, linked)
+    return [inkan.generate(profile, seed, rate, linked)]
 
 
-def _senkyo(profile: dict[str, Any], residents: int, seed: int, rate: float, linked: dict[str, Sequence[dict[str, str]]]) -> Generated:
+def _senkyo(profile: dict[str, Any], residents: int, seed: int, rate: float, linked: dict[str, Sequence[dict[str, str]]]) -> Iterable[Generated]:
     from conformance.generate import senkyo
 
-    return senkyo.generate(profile, seed, rate, linked)
+    return [senkyo.generate(profile, seed, rate, linked)]
 
 
 GENERATORS: dict[str, Generator] = {"juki": _juki, "inkan": _inkan, "senkyo": _senkyo}
@@ -82,8 +83,9 @@ carry the defect."""
 
 
 def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], rate: float, rng: random.Random,
-           pools: Mapping[str, Sequence[int]], custom: Mapping[str, Custom] | None = None) -> dict[str, int]:
-    """Apply round(records × rate) defects (at least one of each kind when rate > 0), round-robin over the kinds,
+           pools: Mapping[str, Sequence[int]], custom: Mapping[str, Custom] | None = None, at_least_one: bool = True) -> dict[str, int]:
+    """Apply round(records × rate) defects (at least one of each kind when rate > 0, unless not
+    `at_least_one`: a later block of a large table), round-robin over the kinds,
     each on a record of its pool (`target`, default `any`) that no other defect touched; a kind whose
     pool runs out gets fewer. Returns requirement -> exact findings.
 
@@ -94,7 +96,7 @@ def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], rate: 
     duplicate found on both)."""
     if rate <= 0 or not defects:
         return {}
-    count = max(round(len(rows) * rate), len(defects))
+    count = max(round(len(rows) * rate), len(defects) if at_least_one else 0)
     per_kind = [count // len(defects) + (1 if k < count % len(defects) else 0) for k in range(len(defects))]
     used: set[int] = set()
     expected: Counter[str] = Counter()
@@ -174,17 +176,33 @@ def columns(table: Table) -> list[str]:
     return [item.name for item in table.items]
 
 
-def write_csv(path: Path, header: list[str], rows: Iterable[dict[str, str]]) -> int:
-    """Write rows as UTF-8 CSV with the given header; an item a row lacks is an empty value."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream, lineterminator="\r\n")
-        writer.writerow(header)
+class _Files:
+    """The CSV files being written, appended to block by block (UTF-8, RFC 4180, CRLF)."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.open: dict[str, tuple[TextIO, Any, list[str]]] = {}
+        self.counts: dict[str, int] = {}
+
+    def append(self, operation: str, table: Table, rows: Iterable[dict[str, str]]) -> None:
+        """Write rows of `table`; an item a row lacks is an empty value."""
+        path = self.output / "data" / operation / f"{table.name}.csv"
+        key = path.relative_to(self.output).as_posix()
+        if key not in self.open:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            stream = path.open("w", encoding="utf-8", newline="")
+            writer = csv.writer(stream, lineterminator="\r\n")
+            header = columns(table)
+            writer.writerow(header)
+            self.open[key], self.counts[key] = (stream, writer, header), 0
+        _stream, writer, header = self.open[key]
         for row in rows:
             writer.writerow([row.get(name, "") for name in header])
-            count += 1
-    return count
+            self.counts[key] += 1
+
+    def close(self) -> None:
+        for stream, _writer, _header in self.open.values():
+            stream.close()
 
 
 def generate(operations: Sequence[str], residents: int, seed: int, output: Path, defect_rate: float = 0.0) -> dict[str, Any]:
@@ -199,29 +217,34 @@ def generate(operations: Sequence[str], residents: int, seed: int, output: Path,
     if not 0.0 <= defect_rate <= 0.5:
         raise GenerateError("--defect-rate は0以上0.5以下にしてください")
     ordered = [name for name in GENERATORS if name in operations]
-    linked: dict[str, Sequence[dict[str, str]]] = {}
-    expected: dict[str, int] = {}
+    linked: dict[str, list[dict[str, str]]] = {}
+    expected: Counter[str] = Counter()
     options: list[str] = []
-    files: dict[str, int] = {}
-    for operation in ordered:
-        spec = spec_store.load(operation)
-        generated = GENERATORS[operation](profile(operation), residents, seed, defect_rate, linked)
-        for table_name, rows in generated.tables.items():
-            table = spec.table(table_name)
-            if table is None:
-                raise GenerateError(f"{operation}: 仕様にない表です: {table_name}")
-            path = output / "data" / operation / f"{table_name}.csv"
-            files[path.relative_to(output).as_posix()] = write_csv(path, columns(table), rows)
-            linked[f"{operation}.{table_name}"] = rows
-        options += generated.options
-        expected.update(generated.expected)
+    files = _Files(output)
+    try:
+        for position, operation in enumerate(ordered):
+            spec = spec_store.load(operation)
+            # Records are kept for the operations linked to them only: a juki-only run holds one block.
+            keep = position + 1 < len(ordered)
+            for generated in GENERATORS[operation](profile(operation), residents, seed, defect_rate, dict(linked)):
+                for table_name, rows in generated.tables.items():
+                    table = spec.table(table_name)
+                    if table is None:
+                        raise GenerateError(f"{operation}: 仕様にない表です: {table_name}")
+                    files.append(operation, table, rows)
+                    if keep:
+                        linked.setdefault(f"{operation}.{table_name}", []).extend(rows)
+                options += [option for option in generated.options if option not in options]
+                expected.update(generated.expected)
+    finally:
+        files.close()
     summary = {
         "operations": ordered,
         "residents": residents,
         "seed": seed,
         "defect_rate": defect_rate,
-        "files": files,
-        "expected": dict(sorted(expected.items())),
+        "files": files.counts,
+        "expected": {requirement: n for requirement, n in sorted(expected.items()) if n},
         "total": sum(expected.values()),
     }
     declaration = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from conformance import spec as spec_store
@@ -72,8 +72,11 @@ class _Municipality:
         self.today = self.reference.toordinal()
         self.sex_labels = code_labels("住民", "性別")
         self.relation_labels = code_labels("住民", "続柄コード1")
+        # The current block's records; the counters run over the whole municipality (the numbers).
         self.rows: list[dict[str, Any]] = []
         self.households: list[dict[str, str]] = []
+        self.people = 0
+        self.household_count = 0
 
     def _date(self, ordinal: int) -> str:
         return datetime.date.fromordinal(ordinal).isoformat()
@@ -87,7 +90,8 @@ class _Municipality:
     def household(self, limit: int) -> None:
         """Append one household (at most `limit` records): head first, then its members; and its 世帯 record."""
         rng, codes = self.rng, self.codes
-        number = _numbered(500_000_000 + len(self.households) + 1, 9)
+        self.household_count += 1
+        number = _numbered(500_000_000 + self.household_count, 9)
         foreign = rng.random() < self.rates["foreign"]
         town, town_code, postal, district = rng.choice(self.p["towns"])
         block = self._block()
@@ -163,7 +167,8 @@ class _Municipality:
     def _person(self, sex: str, age: int, relation: str, removed: str | None, foreign: bool, surname: list[str],
                 nationality: dict[str, Any] | None, kokuho: bool) -> dict[str, Any]:
         rng, codes, city = self.rng, self.codes, self.p["municipality"]
-        index = len(self.rows) + 1
+        self.people += 1
+        index = self.people
         birth = self._birth(age)
         born_here = birth >= self.today - 60 or rng.random() < (0.5 if relation == codes["child"] else 0.25)
         since = birth if born_here else rng.randrange(birth, self.today - 60)
@@ -340,20 +345,34 @@ def _pools(tables: dict[str, list[dict[str, Any]]], codes: dict[str, str]) -> di
     }
 
 
-def generate(profile: dict[str, Any], residents: int, seed: int, rate: float) -> Generated:
-    """`residents` 住民 records (current and removed) in households, with round(residents × rate) defects."""
+BLOCK = 100_000
+"""Residents generated, given their defects and written per block: memory stays that of one block."""
+
+
+def generate(profile: dict[str, Any], residents: int, seed: int, rate: float) -> Iterator[Generated]:
+    """`residents` 住民 records (current and removed) in households, block by block; each table of a
+    block gets round(its records × rate) defects (the first block at least one of each kind)."""
     municipality = _Municipality(profile, seed)
-    while len(municipality.rows) < residents:
-        municipality.household(residents - len(municipality.rows))
+    block = 0
+    while municipality.people < residents:
+        municipality.rows, municipality.households = [], []
+        end = min(residents, municipality.people + BLOCK)
+        while municipality.people < end:
+            municipality.household(residents - municipality.people)
+        yield _with_defects(profile, municipality, seed, rate, block)
+        block += 1
+
+
+def _with_defects(profile: dict[str, Any], municipality: _Municipality, seed: int, rate: float, block: int) -> Generated:
+    """One block's three tables, with its defects and their expected findings."""
     codes, defects = profile["codes"], profile["defects"]
     tables: dict[str, list[dict[str, Any]]] = {"住民": municipality.rows, "世帯": municipality.households}
     expected: Counter[str] = Counter()
 
     def inject_into(name: str, salt: int) -> None:
-        # Each table gets round(its records × rate) defects of its own kinds.
         kinds = [{"target": "ordinary", **defect} if name == "住民" else defect for defect in defects if defect.get("table", "住民") == name]
-        pools = _pools(tables, codes)[name]
-        expected.update(inject(tables[name], kinds, rate, random.Random(seed + salt), pools))
+        rng = random.Random(seed + salt) if block == 0 else random.Random(f"{seed}:{block}:{salt}")
+        expected.update(inject(tables[name], kinds, rate, rng, _pools(tables, codes)[name], at_least_one=block == 0))
 
     inject_into("住民", 1)
     inject_into("世帯", 2)
@@ -366,4 +385,4 @@ def generate(profile: dict[str, Any], residents: int, seed: int, rate: float) ->
             item = defect["item"]
             wrong = {row[item] for row in municipality.rows if row[item][-1] != check_digit(row[item][:-1])}
             expected[defect["requirement"]] += sum(row[item] in wrong for row in tables["異動履歴"])
-    return Generated(tables=tables, options=tuple(profile.get("options", ())), expected={r: n for r, n in sorted(expected.items()) if n})
+    return Generated(tables=tables, options=tuple(profile.get("options", ())), expected=dict(expected))
