@@ -255,16 +255,20 @@ class _SpecRun:
                 self.collector.add(Finding(presence.id, "duplicate-file", message, Location(sources[1][0].display)))
             chosen.append((table, *sources[0]))
         limits = self.options.limits
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as reader:
-            pending = {index: reader.submit(read_table, source, sheet, limits) for index, (_t, source, sheet) in enumerate(chosen[:1])}
+        reader = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+        try:
+            ahead = reader.submit(read_table, chosen[0][1], chosen[0][2], limits) if chosen else None
             for index, (table, source, sheet) in enumerate(chosen):
+                assert ahead is not None
+                parsed = ahead.result()
                 if index + 1 < len(chosen):
-                    _next, next_source, next_sheet = chosen[index + 1]
-                    pending[index + 1] = reader.submit(read_table, next_source, next_sheet, limits)
+                    ahead = reader.submit(read_table, chosen[index + 1][1], chosen[index + 1][2], limits)
                 self.step(f"{self.spec.id} {table.name} 読込")
-                # Popped, so a parsed table is released once loaded (only one is read ahead).
-                if self._load_table(table, source, sheet, pending.pop(index).result()):
+                if self._load_table(table, source, sheet, parsed):
                     tables_read += 1
+        finally:
+            # An interrupt or an error does not wait for the table being read ahead.
+            reader.shutdown(wait=False, cancel_futures=True)
         if not tables_read:
             for aspect in ("encoding", "syntax", "header"):
                 requirement = self.spec.file_requirement(aspect)

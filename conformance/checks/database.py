@@ -26,7 +26,7 @@ from conformance.checks.formats import FORMATS, PYTHON_FUNCTIONS, sql_function_n
 from conformance.readers import ParsedTable
 from conformance.readers.base import header_positions
 from conformance.readers.delimited import DelimitedTable, DirectRead
-from conformance.spec.model import Table
+from conformance.spec.model import Item, Table
 
 
 def quote(identifier: str) -> str:
@@ -163,16 +163,15 @@ class Database:
             return None
         # Insertion order is the file's order, so rowid numbers the records as the strict parser does.
         numbered = "rowid + 1 AS _record, rowid + 2 AS _line"
-        values = ", ".join(quote(item.name) if item.name in positions else f"CAST(NULL AS VARCHAR) AS {quote(item.name)}"
-                           for item in table.items)
-        con.execute(f"CREATE OR REPLACE VIEW {raw_name(table)} AS SELECT {numbered}, {values} FROM {data}")
-        typed = ", ".join(
-            (quote(item.name + "#typed") if item.name in positions else _TYPED[item.sql_type].format(column="CAST(NULL AS VARCHAR)"))
-            + f" AS {quote(item.name)}" if item.sql_type in _TYPED
-            else (quote(item.name) if item.name in positions else f"CAST(NULL AS VARCHAR) AS {quote(item.name)}")
-            for item in table.items
-        )
-        con.execute(f"CREATE OR REPLACE VIEW {typed_name(table)} AS SELECT {numbered}, {typed} FROM {data}")
+
+        def view(item: Item, typed: bool) -> str:
+            kind = item.sql_type if typed and item.sql_type in _TYPED else "VARCHAR"
+            column = item.name + "#typed" if kind != "VARCHAR" else item.name
+            return (quote(column) if item.name in positions else f"CAST(NULL AS {kind})") + f" AS {quote(item.name)}"
+
+        for name, typed in ((raw_name(table), False), (typed_name(table), True)):
+            values = ", ".join(view(item, typed) for item in table.items)
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {numbered}, {values} FROM {data}")
         return records
 
     def _load_staged(self, table: Table, parsed: ParsedTable) -> int:
