@@ -73,6 +73,13 @@ def _senkyo(profile: dict[str, Any], residents: int, seed: int, rate: float, lin
 GENERATORS: dict[str, Generator] = {"juki": _juki, "inkan": _inkan, "senkyo": _senkyo}
 """Operations that can be generated; juki comes first because the others link to its 宛名番号."""
 
+def _linked_items() -> dict[str, tuple[str, ...]]:
+    """operation.table -> the items of its records that the linked generators read (kept, the rest dropped)."""
+    from conformance.generate import residents  # imports juki, which imports this module
+
+    return {"juki.住民": residents.ITEMS}
+
+
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 """Digits to their full-width forms (addresses are written with them)."""
 
@@ -221,10 +228,12 @@ def generate(operations: Sequence[str], residents: int, seed: int, output: Path,
     expected: Counter[str] = Counter()
     options: list[str] = []
     files = _Files(output)
+    linked_items = _linked_items()
     try:
         for position, operation in enumerate(ordered):
             spec = spec_store.load(operation)
-            # Records are kept for the operations linked to them only: a juki-only run holds one block.
+            # Records are kept for the operations linked to them only, and only the items they read:
+            # a juki-only run holds one block at a time.
             keep = position + 1 < len(ordered)
             for generated in GENERATORS[operation](profile(operation), residents, seed, defect_rate, dict(linked)):
                 for table_name, rows in generated.tables.items():
@@ -232,8 +241,9 @@ def generate(operations: Sequence[str], residents: int, seed: int, output: Path,
                     if table is None:
                         raise GenerateError(f"{operation}: 仕様にない表です: {table_name}")
                     files.append(operation, table, rows)
-                    if keep:
-                        linked.setdefault(f"{operation}.{table_name}", []).extend(rows)
+                    name = f"{operation}.{table_name}"
+                    if keep and name in linked_items:
+                        linked.setdefault(name, []).extend({item: row.get(item, "") for item in linked_items[name]} for row in rows)
                 options += [option for option in generated.options if option not in options]
                 expected.update(generated.expected)
     finally:

@@ -17,7 +17,11 @@ from dataclasses import dataclass
 
 from conformance.generate.juki import check_digit, plus_years
 
-__all__ = ["Resident", "check_digit", "latest_notification", "plus_months", "plus_years", "residents", "unknown_numbers", "valid_number"]
+ITEMS = ("宛名番号", "住民種別", "住民状態", "氏名", "生年月日", "生年月日_不詳フラグ", "住民となった年月日", "住民となった年月日_不詳フラグ",
+         "消除の異動年月日", "消除の異動年月日_不詳フラグ", "異動届出年月日", "住所_町字コード")
+"""The 住民 items this module reads: all that the generator keeps of a record for the linked operations."""
+
+__all__ = ["ITEMS", "Resident", "check_digit", "latest_notification", "plus_months", "plus_years", "residents", "unknown_numbers", "valid_number"]
 
 
 def plus_months(day: datetime.date, months: int) -> datetime.date:
