@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import random
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,37 @@ def _variant(name: str) -> bytes:
         lines = list(LINES)
         lines[2] = lines[2].replace(",本町", ',"本町', 1).replace("丁目,", '丁目",', 1)
         return "".join(lines).encode()
+    if name == "fully-quoted":
+        rows = csv.reader(io.StringIO(text))
+        out = io.StringIO()
+        csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+        return out.getvalue().encode()
+    if name == "quoted-empty-and-header":
+        lines = list(LINES)
+        lines[0] = ",".join(f'"{name}"' for name in lines[0].rstrip("\n").split(",")) + "\n"
+        lines[3] = lines[3].replace(",,", ',"",', 1)
+        return "".join(lines).encode()
+    if name == "quoted-at-chunk-edges":
+        # Quotes right before and after the scanner's chunk boundaries (shrunk for the test).
+        return "".join(line.replace(",", '","').replace("\n", '"\n').join(('"', "")) for line in LINES).encode()
+    if name == "doubled-quote":
+        lines = list(LINES)
+        lines[2] = lines[2].replace(",本町", ',"本""町', 1).replace("丁目,", '丁目",', 1)
+        return "".join(lines).encode()
+    if name == "quote-inside-unquoted":
+        return text.replace("本町", '本"町', 1).encode()
+    if name == "quote-closing-unquoted":
+        lines = list(LINES)
+        lines[2] = lines[2].replace("丁目,", '丁目",', 1)
+        return "".join(lines).encode()
+    if name == "quoted-separator":
+        lines = list(LINES)
+        lines[2] = lines[2].replace(",本町", ',"本,町', 1).replace("丁目,", '丁目",', 1)
+        return "".join(lines).encode()
+    if name == "quoted-newline":
+        lines = list(LINES)
+        lines[2] = lines[2].replace(",本町", ',"本\n町', 1).replace("丁目,", '丁目",', 1)
+        return "".join(lines).encode()
     if name == "nul":
         return text.replace("本町", "本\x00町", 1).encode()
     if name == "line-separator-in-field":
@@ -72,10 +105,13 @@ def _variant(name: str) -> bytes:
 
 
 VARIANTS = ["lf", "crlf", "bom", "no-final-newline", "trailing-comma", "short-last-line", "blank-line",
-            "blank-lines-at-end", "mixed-newlines", "bare-cr", "quoted", "nul", "line-separator-in-field",
-            "not-utf8", "duplicate-and-unknown-columns", "header-only"]
+            "blank-lines-at-end", "mixed-newlines", "bare-cr", "quoted", "fully-quoted", "quoted-empty-and-header",
+            "quoted-at-chunk-edges", "doubled-quote", "quote-inside-unquoted", "quote-closing-unquoted",
+            "quoted-separator", "quoted-newline", "nul", "line-separator-in-field", "not-utf8",
+            "duplicate-and-unknown-columns", "header-only"]
 # The variants the fast path may read itself; every other one must go to the strict parser.
-PLAIN = {"lf", "crlf", "bom", "no-final-newline", "line-separator-in-field", "duplicate-and-unknown-columns", "header-only"}
+PLAIN = {"lf", "crlf", "bom", "no-final-newline", "quoted", "fully-quoted", "quoted-empty-and-header", "quoted-at-chunk-edges",
+         "line-separator-in-field", "duplicate-and-unknown-columns", "header-only"}
 
 
 def _comparable(folder: Path) -> list[Any]:
@@ -87,6 +123,9 @@ def _comparable(folder: Path) -> list[Any]:
 @pytest.mark.parametrize("name", VARIANTS)
 def test_fast_path_gives_the_strict_result(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "住民.csv").write_bytes(_variant(name))
+    if name == "quoted-at-chunk-edges":
+        # Chunks of 7 bytes: quotes fall on both sides of many chunk boundaries.
+        monkeypatch.setattr(delimited, "_CHUNK", 7)
     parsed = read_delimited(tmp_path / "住民.csv", ",")
     assert (isinstance(parsed, DelimitedTable) and parsed.direct is not None) == (name in PLAIN)
     fast = _comparable(tmp_path)
@@ -129,3 +168,27 @@ def test_jisx0213_pattern_equals_the_python_check() -> None:
 def test_fixture_date_keeps_the_generator_valid() -> None:
     # The generated municipality is dated 2026-04-01: nothing in it lies after the fixtures' day.
     assert datetime.date(2026, 4, 1) <= FIXTURE_AS_OF
+
+
+@pytest.mark.parametrize(
+    ("content", "plain"),
+    [
+        (b'"a","b"\r\n"1","2"\r\n', True),
+        (b'a,b\n"1",""\n"",2\n', True),
+        (b'\xef\xbb\xbf"a",b\n1,"2"\n', True),
+        (b'a,b\n"1"x,2\n', False),        # text after a closing quote
+        (b'a,b\n1,x"2"\n', False),        # a quote inside an unquoted field
+        (b'a,b\n"1""",2\n', False),       # a doubled quote
+        (b'a,b\n"1,2"\n', False),         # a quoted separator (the field count differs)
+        (b'a,b\n"1\n2",3\n', False),      # a quoted line break
+        (b'a,b\n1,2"\n', False),          # an odd quote at a line end
+        (b'a,b\n1,"2', False),            # unclosed at the end of the file
+    ],
+)
+def test_quotes_are_judged_the_same_at_every_chunk_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             content: bytes, plain: bool) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(content)
+    for size in range(1, len(content) + 2):
+        monkeypatch.setattr(delimited, "_CHUNK", size)
+        assert (delimited._plain_lines(path, ",") is not None) == plain, size

@@ -4,9 +4,11 @@ Python's csv module is the parser of record rather than DuckDB's reader: measure
 `store_rejects` scan mis-parses the rows that follow a quoted field holding a line break, and a
 conformance report must never misplace a finding.
 
-The fast path: a file that one streaming pass proves *plain* (valid UTF-8, no double quote, no NUL,
-one line-end style, no bare CR) has one record per line and no quoting, so DuckDB's own reader gives
-exactly what the strict parser would, and record n is on line n + 1. Such a file carries a
+The fast path: a file that one streaming pass proves *plain* (valid UTF-8, no NUL, one line-end
+style, no bare CR, double quotes only around whole fields that hold no separator, quote or line break)
+has one record per line and no quoting that matters, so DuckDB's own reader gives exactly what the
+strict parser would, and record n is on line n + 1 (fully quoted exports, common from spreadsheet
+tools, take this path too). Such a file carries a
 `DirectRead`, and the database reads it natively. Anything DuckDB then refuses (a wrong field count,
 a blank line that makes the counts differ) sends the file back to the strict parser, which the
 `records` iterator still runs on demand: the findings and line numbers stay those of the strict parser.
@@ -126,9 +128,72 @@ class DelimitedTable(ParsedTable):
     direct: DirectRead | None = None
 
 
+class _Quotes:
+    """Proves, chunk by chunk, that every double quote of a file wraps one whole field.
+
+    A quote that opens must follow a separator or a line start, one that closes must precede a
+    separator or a line end, they alternate, each line holds an even number of them and no separator
+    lies between an opening and its closing quote. So no quoted field holds a separator, a line break
+    or a quote (a doubled quote fails the closing test): such a field reads the same whether quotes are
+    honoured or not, up to the quotes themselves, which DuckDB drops as csv does.
+    """
+
+    def __init__(self, delimiter: int, start: int) -> None:
+        self.delimiter = delimiter
+        self.start = start  # where the first line starts: after a UTF-8 BOM's bytes
+        self.offset = 0  # of the current chunk in the file
+        self.seen = 0
+        self.previous = 10  # the byte before the file: as after a line end
+        self.closing_at_end = False  # the last chunk ended on a closing quote: its next byte is pending
+        self.carried = 0  # quotes since the last line end
+
+    def feed(self, data: numpy.ndarray, ends: numpy.ndarray, marks: numpy.ndarray, any_quote: bool) -> bool:
+        """Take the next chunk (`any_quote`: it holds a quote; a memchr-fast test spares the scan)."""
+        if self.closing_at_end and int(data[0]) not in (self.delimiter, 13, 10):
+            return False
+        quotes = numpy.flatnonzero(data == 34) if any_quote else numpy.empty(0, dtype=numpy.intp)
+        self.closing_at_end = False
+        if len(quotes):
+            before = data[quotes - 1]
+            before[quotes == 0] = self.previous
+            if self.start:
+                before[quotes + self.offset == self.start] = 10
+            last = len(data) - 1
+            after = data[numpy.minimum(quotes + 1, last)]
+            opening = (self.seen + numpy.arange(len(quotes))) % 2 == 0
+            opens = (before == self.delimiter) | (before == 10)
+            closes = (after == self.delimiter) | (after == 13) | (after == 10) | (quotes == last)
+            if not bool(numpy.where(opening, opens, closes).all()):
+                return False
+            self.closing_at_end = bool(quotes[-1] == last and not opening[-1])
+        # A separator after an odd number of quotes is inside a quoted field.
+        if (self.seen % 2 or len(quotes)) and bool(((self.seen + numpy.searchsorted(quotes, marks)) % 2).any()):
+            return False
+        if len(ends):
+            per_line = numpy.diff(numpy.searchsorted(quotes, ends), prepend=0)
+            per_line[0] += self.carried
+            if bool((per_line % 2).any()):
+                return False
+            self.carried = len(quotes) - int(numpy.searchsorted(quotes, ends[-1]))
+        else:
+            self.carried += len(quotes)
+        self.seen += len(quotes)
+        self.previous = int(data[-1])
+        self.offset += len(data)
+        return True
+
+    def finish(self) -> bool:
+        return self.carried % 2 == 0
+
+
+def _unquoted(name: str) -> str:
+    return name[1:-1] if len(name) >= 2 and name[0] == name[-1] == '"' else name
+
+
 def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | None:
-    """(lines, BOM, header) when the file is plain: valid UTF-8 without a double quote or NUL, one
-    line-end style, and every line (the header's included) holding the header's number of fields."""
+    """(lines, BOM, header) when the file is plain: valid UTF-8 without NUL, quotes only around whole
+    fields (`_Quotes`), one line-end style, and every line (the header's included) holding the header's
+    number of fields."""
     with path.open("rb") as stream:
         first_line = stream.readline()
     bom = first_line.startswith(_UTF8_BOM)
@@ -136,16 +201,17 @@ def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | No
         header_text = first_line[len(_UTF8_BOM) if bom else 0 :].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    header = header_text.rstrip("\r\n").split(delimiter)
+    header = [_unquoted(name) for name in header_text.rstrip("\r\n").split(delimiter)]
     separators = len(header) - 1
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     mark = ord(delimiter)
+    quotes = _Quotes(mark, len(_UTF8_BOM) if bom else 0)
     lf = cr = crlf = 0
     carried = 0  # separators seen since the last line end
     previous_cr = False
     with path.open("rb") as stream:
         while chunk := stream.read(_CHUNK):
-            if b'"' in chunk or b"\x00" in chunk:
+            if b"\x00" in chunk:
                 return None
             try:
                 decoder.decode(chunk)
@@ -162,6 +228,8 @@ def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | No
                 crlf += int(numpy.count_nonzero(data[ends[ends > 0] - 1] == 13))
             crlf += 1 if previous_cr and chunk.startswith(b"\n") else 0
             previous_cr = chunk.endswith(b"\r")
+            if not quotes.feed(data, ends, marks, b'"' in chunk):
+                return None
             if len(ends):
                 before = numpy.searchsorted(marks, ends)
                 per_line = numpy.diff(before, prepend=0)
@@ -175,7 +243,7 @@ def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | No
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
-    if cr and not (cr == crlf == lf):
+    if (cr and not (cr == crlf == lf)) or not quotes.finish():
         return None
     ends_with_newline = _ends_with_newline(path)
     if not ends_with_newline and carried != separators:
