@@ -79,6 +79,27 @@ def test_code_points_are_reported_in_u_plus_form() -> None:
     assert formats.code_points(["髙", "𠮷"]) == "U+9AD9 U+20BB7"
 
 
+def test_repertoire_equals_what_the_codec_encodes() -> None:
+    # The repertoire is built by decoding every position of the two planes; the slow definition it
+    # stands for is "every character, and every base + U+309A, that iso2022_jp_2004 encodes".
+    encodable: set[str] = {chr(code) for code in range(0x20, 0x7F)} | formats._ALTERNATIVE_MAPPINGS
+    for code in list(range(0x80, 0xD800)) + list(range(0xE000, 0x30000)):
+        try:
+            chr(code).encode("iso2022_jp_2004")
+        except UnicodeEncodeError:
+            continue
+        encodable.add(chr(code))
+    sequences = set()
+    for base in encodable:
+        try:
+            (base + "\u309a").encode("iso2022_jp_2004")
+        except UnicodeEncodeError:
+            continue
+        sequences.add(base + "\u309a")
+    assert formats.jisx0213_repertoire() == (frozenset(encodable), frozenset(sequences))
+    assert len(encodable) == 11306 and len(sequences) == 14
+
+
 def test_euc_jis_2004_extras_are_not_accepted() -> None:
     # euc_jis_2004 accepts JIS X 0212 kanji such as 丄丅丌丟; JIS X 0213 lacks them.
     assert not any(formats.is_jisx0213_text(char) for char in "丄丅丌丟")

@@ -92,23 +92,22 @@ def jisx0213_repertoire() -> tuple[frozenset[str], frozenset[str]]:
 
     Built from the `iso2022_jp_2004` codec (not `euc_jis_2004`, which accepts 3,161 JIS X 0212
     characters that JIS X 0213 lacks), plus printable ASCII; half-width katakana are not included.
+    Every position of the two planes is decoded (17,672 of them): the same set as trying to encode
+    every code point (tests/test_formats.py keeps the two equal), ten times quicker, and every run pays it.
     """
-    singles: set[str] = {chr(code) for code in range(0x20, 0x7F)}
-    for code in list(range(0x80, 0xD800)) + list(range(0xE000, 0x30000)):
-        char = chr(code)
-        try:
-            char.encode("iso2022_jp_2004")
-        except UnicodeEncodeError:
-            continue
-        singles.add(char)
-    singles |= _ALTERNATIVE_MAPPINGS
+    singles: set[str] = {chr(code) for code in range(0x20, 0x7F)} | _ALTERNATIVE_MAPPINGS
     sequences: set[str] = set()
-    for base in singles:
-        try:
-            (base + _SEMI_VOICED_MARK).encode("iso2022_jp_2004")
-        except UnicodeEncodeError:
-            continue
-        sequences.add(base + _SEMI_VOICED_MARK)
+    for plane in (b"\x1b$(Q", b"\x1b$(P"):
+        for row in range(0x21, 0x7F):
+            for cell in range(0x21, 0x7F):
+                try:
+                    text = (plane + bytes((row, cell)) + b"\x1b(B").decode("iso2022_jp_2004")
+                except UnicodeDecodeError:
+                    continue
+                if len(text) == 1:
+                    singles.add(text)
+                elif text[1] == _SEMI_VOICED_MARK:
+                    sequences.add(text)
     return frozenset(singles), frozenset(sequences)
 
 
