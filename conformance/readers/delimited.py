@@ -132,8 +132,8 @@ class _Quotes:
     """Proves, chunk by chunk, that every double quote of a file wraps one whole field.
 
     A quote that opens must follow a separator or a line start, one that closes must precede a
-    separator or a line end, they alternate, each line holds an even number of them and no separator
-    lies between an opening and its closing quote. So no quoted field holds a separator, a line break
+    separator or a line end, they alternate, and no separator or line end lies between an opening and
+    its closing quote (after an odd number of quotes). So no quoted field holds a separator, a line break
     or a quote (a doubled quote fails the closing test): such a field reads the same whether quotes are
     honoured or not, up to the quotes themselves, which DuckDB drops as csv does.
     """
@@ -145,7 +145,6 @@ class _Quotes:
         self.seen = 0
         self.previous = 10  # the byte before the file: as after a line end
         self.closing_at_end = False  # the last chunk ended on a closing quote: its next byte is pending
-        self.carried = 0  # quotes since the last line end
 
     def feed(self, data: numpy.ndarray, ends: numpy.ndarray, marks: numpy.ndarray, any_quote: bool) -> bool:
         """Take the next chunk (`any_quote`: it holds a quote; a memchr-fast test spares the scan)."""
@@ -166,24 +165,19 @@ class _Quotes:
             if not bool(numpy.where(opening, opens, closes).all()):
                 return False
             self.closing_at_end = bool(quotes[-1] == last and not opening[-1])
-        # A separator after an odd number of quotes is inside a quoted field.
-        if (self.seen % 2 or len(quotes)) and bool(((self.seen + numpy.searchsorted(quotes, marks)) % 2).any()):
-            return False
-        if len(ends):
-            per_line = numpy.diff(numpy.searchsorted(quotes, ends), prepend=0)
-            per_line[0] += self.carried
-            if bool((per_line % 2).any()):
-                return False
-            self.carried = len(quotes) - int(numpy.searchsorted(quotes, ends[-1]))
-        else:
-            self.carried += len(quotes)
+        # A separator or a line end after an odd number of quotes is inside a quoted field.
+        if self.seen % 2 or len(quotes):
+            for positions in (marks, ends):
+                if bool(((self.seen + numpy.searchsorted(quotes, positions)) % 2).any()):
+                    return False
         self.seen += len(quotes)
         self.previous = int(data[-1])
         self.offset += len(data)
         return True
 
     def finish(self) -> bool:
-        return self.carried % 2 == 0
+        """The file did not end inside a quoted field."""
+        return self.seen % 2 == 0
 
 
 def _unquoted(name: str) -> str:
