@@ -110,7 +110,7 @@ def table_schema(table_name: str) -> dict[str, Any]:
 
 RESOURCES = {"住民": "jumin", "世帯": "setai", "異動履歴": "ido-rireki"}
 """Data Package resource names are lower-case ASCII: the juki tables by their schema files' names."""
-FOREIGN_KEYS = {"異動履歴": [{"fields": ["宛名番号"], "reference": {"resource": "jumin", "fields": ["宛名番号"]}}]}
+FOREIGN_KEYS: dict[str, list[dict[str, Any]]] = {"異動履歴": [{"fields": ["宛名番号"], "reference": {"resource": "jumin", "fields": ["宛名番号"]}}]}
 """The one reference every record must meet (a removed 住民 has no 世帯 record, so 世帯番号 is no key)."""
 
 
@@ -207,11 +207,11 @@ def main() -> int:
         results["ours"]["verdicts"] = {v: sum(1 for r in report["requirements"] if r["verdict"] == v)
                                        for v in sorted({r["verdict"] for r in report["requirements"]})}
     tables = {path.stem: path for path in files if path.parent.name == "juki"}
-    capped = bool(arguments.cap) and any(expected["files"][f"data/juki/{name}.csv"] > arguments.cap for name in tables)
-    sources = {name: _head(path, arguments.cap) if capped else path for name, path in tables.items()}
-    juki_rows = sum(expected["files"][f"data/juki/{name}.csv"] for name in tables)
-    measured_rows = sum(min(arguments.cap, expected["files"][f"data/juki/{name}.csv"]) if capped else
-                        expected["files"][f"data/juki/{name}.csv"] for name in tables)
+    counts = {name: expected["files"][f"data/juki/{name}.csv"] for name in tables}
+    cap = arguments.cap if arguments.cap and any(n > arguments.cap for n in counts.values()) else None
+    sources = {name: _head(path, cap) if cap else path for name, path in tables.items()}
+    juki_rows = sum(counts.values())
+    measured_rows = sum(min(cap, n) if cap else n for n in counts.values())
     scale = juki_rows / measured_rows
     if "peer" in which:
         print(f"peer: frictionless validate on {measured_rows:,} records of {', '.join(sources)} …", flush=True)
