@@ -7,6 +7,7 @@ Compared as sets of (record, item, keyword), on every fixture and on Hypothesis-
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from typing import Any
 
@@ -34,14 +35,14 @@ _RS_KEYWORDS = {
 }
 
 
-def _compiled(table: Table, records: list[dict[str, str]]) -> set[Violation]:
+def _compiled(table: Table, records: list[dict[str, str]], large: bool = False) -> set[Violation]:
     database = Database()
     try:
         items = [item.name for item in table.items]
         parsed = ParsedTable(header=items, records=iter(RawRecord(n, n + 1, r) for n, r in enumerate(records, 1)))
         loaded = database.load(table, parsed)
         constraints = compile_constraints(loaded.table, spec_store.registry())
-        rows = database.connection.execute(violation_query(constraints, raw_name(table))).fetchall()
+        rows = database.connection.execute(violation_query(constraints, raw_name(table), large)).fetchall()
         return {(record, constraints[i].item, constraints[i].keyword) for record, _, i in rows}
     finally:
         database.close()
@@ -164,3 +165,21 @@ _RECORD = st.fixed_dictionaries({}, optional={item: _value_for(item) for item in
 @given(st.lists(_RECORD, min_size=1, max_size=12))
 def test_engines_agree_on_generated_records(records: list[dict[str, str]]) -> None:
     _assert_agree([{k: v for k, v in record.items() if v != ""} for record in records])
+
+
+def test_large_table_form_finds_the_same_violations() -> None:
+    # The large form picks candidate records with one JIS X 0213 regex over the items joined by ','
+    # (a stray U+309A at an item's start or end must stay stray): it must flag the same records.
+    jis_items = [c.item for c in compile_constraints(TABLE, spec_store.registry()) if c.value == "jp-jisx0213"]
+    marks = ["\u309a", "か\u309a", "\u309aか", "\u9ad9", "架空", ",", "か\u309a\u309a", "𠮷"]
+    records = [dict(record) for _, table, rows, _ in FIXTURE_CASES if table == TABLE for record in rows]
+    for index, (item, mark) in enumerate((item, mark) for item in jis_items[:6] for mark in marks):
+        records.append({**JUKI_VALID[index % len(JUKI_VALID)], item: mark})
+    for first, second in itertools.pairwise(jis_items):
+        records.append({**JUKI_VALID[0], first: "か", second: "\u309a"})
+    required = next(c.item for c in compile_constraints(TABLE, spec_store.registry()) if c.keyword == "required")
+    records.append({k: v for k, v in JUKI_VALID[0].items() if k != required})
+    small = _compiled(TABLE, records)
+    assert {keyword for _, _, keyword in small} >= {"format", "pattern", "required"}
+    assert sum(1 for _, item, keyword in small if keyword == "format" and item in jis_items) >= 6 * 4
+    assert _compiled(TABLE, records, large=True) == small

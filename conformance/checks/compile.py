@@ -16,7 +16,7 @@ from referencing import Registry
 from referencing._core import Resolver
 
 from conformance.checks.database import literal, quote
-from conformance.checks.formats import FORMATS, LARGE_TABLE_SQL, sql_function_name
+from conformance.checks.formats import FORMATS, LARGE_TABLE_JOINABLE, LARGE_TABLE_SQL, sql_function_name
 from conformance.spec.model import Table
 
 # Keywords that assert nothing about a value.
@@ -110,6 +110,25 @@ def compile_constraints(table: Table, registry: Registry[Any]) -> list[Constrain
     return constraints
 
 
+def _candidate_predicates(constraints: list[Constraint], predicates: list[str]) -> list[str]:
+    """The predicates that pick the records worth listing, with every JIS X 0213 check folded into one.
+
+    One regex over the items joined by ',' fails exactly when one of them fails: ',' is in the
+    repertoire and pairs with nothing, so a stray U+309A stays stray and no two items' characters
+    combine; measured, one call per record costs half of one call per item (38 items in 住民)."""
+    folded: list[str] = []
+    joinable: dict[str, list[str]] = {}
+    for constraint, predicate in zip(constraints, predicates, strict=True):
+        if constraint.keyword == "format" and constraint.value in LARGE_TABLE_JOINABLE:
+            joinable.setdefault(constraint.value, []).append(quote(constraint.item))
+        else:
+            folded.append(f"({predicate})")
+    for name, columns in joinable.items():
+        joined = "concat_ws(" + ", ".join([literal(","), *columns]) + ")"
+        folded.append(f"NOT {LARGE_TABLE_SQL[name](joined)}")
+    return folded
+
+
 def violation_query(constraints: list[Constraint], source: str, large: bool = False) -> str:
     """SELECT _record, _line, i: one row per violated constraint (i indexes `constraints`)."""
     predicates = [c.predicate(large) for c in constraints]
@@ -117,7 +136,7 @@ def violation_query(constraints: list[Constraint], source: str, large: bool = Fa
     # Only the records violating something build the list of violated constraints: on a large,
     # mostly clean table that list is the costly part, not the predicates.
     # On a small table, binding the predicates twice costs more than the lists (per-query overhead).
-    where = f"WHERE {' OR '.join(f'({p})' for p in predicates)}" if large else ""
+    where = f"WHERE {' OR '.join(_candidate_predicates(constraints, predicates))}" if large else ""
     return (
         f"SELECT _record, _line, i FROM (SELECT _record, _line, unnest([{cases}]) AS i FROM {source} {where}) "
         "WHERE i IS NOT NULL"

@@ -176,6 +176,9 @@ PYTHON_FUNCTIONS = ("jp-jisx0213",)
 LARGE_TABLE_SQL = {"jp-jisx0213": lambda column: f"regexp_full_match({column}, '{jisx0213_pattern()}')"}
 """SQL twins of the Python functions, for tables large enough to repay their compile cost."""
 
+LARGE_TABLE_JOINABLE = frozenset({"jp-jisx0213"})
+"""Formats whose SQL twin holds for items joined by ',' exactly when it holds for each of them."""
+
 
 def sql_function_name(format_name: str) -> str:
     """The name under which the format's function is registered in DuckDB."""
