@@ -110,7 +110,7 @@ def compile_constraints(table: Table, registry: Registry[Any]) -> list[Constrain
     return constraints
 
 
-def _candidate_predicates(constraints: list[Constraint], predicates: list[str]) -> list[str]:
+def candidate_predicates(constraints: list[Constraint], predicates: list[str]) -> list[str]:
     """The predicates that pick the records worth listing, with every JIS X 0213 check folded into one.
 
     One regex over the items joined by ',' fails exactly when one of them fails: ',' is in the
@@ -136,7 +136,7 @@ def violation_query(constraints: list[Constraint], source: str, large: bool = Fa
     # Only the records violating something build the list of violated constraints: on a large,
     # mostly clean table that list is the costly part, not the predicates.
     # On a small table, binding the predicates twice costs more than the lists (per-query overhead).
-    where = f"WHERE {' OR '.join(_candidate_predicates(constraints, predicates))}" if large else ""
+    where = f"WHERE {' OR '.join(candidate_predicates(constraints, predicates))}" if large else ""
     return (
         f"SELECT _record, _line, i FROM (SELECT _record, _line, unnest([{cases}]) AS i FROM {source} {where}) "
         "WHERE i IS NOT NULL"
