@@ -73,6 +73,7 @@ def main() -> int:
     files = [path for path in sorted((folder / "data").rglob("*.csv")) if ".head" not in path.name]
     residents = folder / "data" / "juki" / "住民.csv"
     table = spec_store.load("juki").table("住民")
+    assert table is not None
     constraints = compile_constraints(table, spec_store.registry())
     candidates = " OR ".join(candidate_predicates(constraints, [c.predicate(large=True) for c in constraints]))
     stored = f"CREATE TABLE t AS SELECT * FROM {_csv(residents)}"
