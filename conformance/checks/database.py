@@ -110,15 +110,33 @@ class Database:
         if memory_limit:
             self.connection.execute(f"SET memory_limit = {literal(memory_limit)}")
         register_functions(self.connection, as_of or datetime.date.today())
+        # The stored table behind each table that DuckDB read directly: its rowid is _record - 1.
+        self._stored: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
 
     def close(self) -> None:
         """Close the connection and remove the scratch folder."""
         self.connection.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
 
+    def records(self, table: Table, items: list[str], records: list[int]) -> dict[int, tuple[str | None, ...]]:
+        """The text of `items` in the given records of `table`, by record number.
+
+        On a directly read file the records are fetched by rowid, which DuckDB looks up instead of
+        scanning the table (measured on the million-record 住民: 0.07 s instead of 0.4 s)."""
+        if not records:
+            return {}
+        columns = ", ".join(quote(item) for item in items)
+        stored, present = self._stored.get((table.operation, table.name), ("", frozenset()))
+        if stored and present.issuperset(items):
+            query = f"SELECT rowid + 1, {columns} FROM {stored} WHERE rowid IN (SELECT unnest(?) - 1)"
+        else:
+            query = f"SELECT _record, {columns} FROM {raw_name(table)} WHERE _record IN (SELECT unnest(?))"
+        return {row[0]: tuple(row[1:]) for row in self.connection.execute(query, [records]).fetchall()}
+
     def load(self, table: Table, parsed: ParsedTable) -> LoadedTable:
         """Load the parsed records of `table`: every standard item becomes a column (NULL if absent)."""
         con = self.connection
+        self._stored.pop((table.operation, table.name), None)
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(table.operation)}")
         if isinstance(parsed, DelimitedTable) and parsed.direct is not None:
@@ -172,6 +190,7 @@ class Database:
         for name, typed in ((raw_name(table), False), (typed_name(table), True)):
             values = ", ".join(view(item, typed) for item in table.items)
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {numbered}, {values} FROM {data}")
+        self._stored[(table.operation, table.name)] = (data, frozenset(item.name for item in present))
         return records
 
     def _load_staged(self, table: Table, parsed: ParsedTable) -> int:

@@ -7,7 +7,6 @@ from conformance.checks.database import (
     Database,
     LoadedTable,
     literal,
-    quote,
     raw_name,
     typed_name,
     violations_name,
@@ -84,14 +83,7 @@ def _findings(
 ) -> list[Finding]:
     """The example findings of a rule, with the (masked) values of its items."""
     items = list(requirement.check.items)
-    values: dict[int, tuple[str | None, ...]] = {}
-    if examples:
-        rows = database.connection.execute(
-            f"SELECT _record, {', '.join(quote(i) for i in items)} FROM {raw_name(loaded.table)} "
-            "WHERE _record IN (SELECT unnest(?))",
-            [[record for record, _ in examples]],
-        ).fetchall()
-        values = {row[0]: tuple(row[1:]) for row in rows}
+    values = database.records(loaded.table, items, [record for record, _ in examples])
     findings = []
     for record, line in examples:
         shown = []

@@ -60,14 +60,8 @@ def run_schema_checks(
     con.execute("DROP TABLE violation")
     present = [c.item for c in constraints]
     columns = list(dict.fromkeys(present))
-    values: dict[int, dict[str, str | None]] = {}
-    if examples:
-        rows = con.execute(
-            f"SELECT _record, {', '.join(quote(c) for c in columns)} FROM {raw_name(loaded.table)} "
-            "WHERE _record IN (SELECT unnest(?))",
-            [sorted({record for record, _, _ in examples})],
-        ).fetchall()
-        values = {row[0]: dict(zip(columns, row[1:], strict=True)) for row in rows}
+    fetched = database.records(loaded.table, columns, sorted({record for record, _, _ in examples}))
+    values = {record: dict(zip(columns, row, strict=True)) for record, row in fetched.items()}
     per_requirement: dict[str, list[Finding]] = {}
     for record, line, index in examples:
         constraint = constraints[index]
