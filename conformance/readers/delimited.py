@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+import io
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,27 +87,71 @@ def _nul_issue(data: bytes) -> ReadIssue | None:
     return ReadIssue("encoding", "nul-byte", message, line=line)
 
 
-def _rows(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] | None, str | None]]:
+class _Feed:
+    """The lines one csv reader takes: first those given back by the previous reader, then the source's.
+    Keeps the lines taken since the reader's last complete record, where a parse resumes after an error."""
+
+    def __init__(self, replay: deque[str], source: Iterator[str]) -> None:
+        self.replay = replay
+        self.source = source
+        self.taken: list[str] = []
+        self.exhausted = False
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        if self.replay:
+            line = self.replay.popleft()
+        else:
+            try:
+                line = next(self.source)
+            except StopIteration:
+                self.exhausted = True
+                raise
+        self.taken.append(line)
+        return line
+
+
+def _rows(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str] | None, str | None]]:
     """(first line, fields, None) per record, or (line, None, error) for a record that cannot be parsed.
 
     After a syntax error the parse resumes on the line after the broken record, so one bad quote
-    costs one record, not the rest of the file.
+    costs one record, not the rest of the file. The lines stream: only the record being read is held
+    (a million-record export with one quoted line break must not be read into memory whole).
     """
-    start = 0
-    while start < len(lines):
-        reader = csv.reader(iter(lines[start:]), delimiter=delimiter, strict=True)
+    source = iter(lines)
+    start = 0  # lines before the current reader's first line
+    replay: deque[str] = deque()
+    while True:
+        if not replay:
+            first = next(source, None)
+            if first is None:
+                return
+            replay.append(first)
+        feed = _Feed(replay, source)
+        reader = csv.reader(feed, delimiter=delimiter, strict=True)
         consumed = 0
         try:
             for fields in reader:
                 yield start + consumed + 1, fields, None
                 consumed = reader.line_num
+                feed.taken.clear()
             return
         except csv.Error as error:
             yield start + consumed + 1, None, str(error)
             # An unbalanced quote runs the reader to the end of the data: resume on the line after
             # the broken record's first line, or the rest of the file would vanish into it.
-            unterminated = reader.line_num >= len(lines) - start and "unexpected end of data" in str(error)
-            start += consumed + 1 if unterminated else max(reader.line_num, consumed + 1)
+            unterminated = feed.exhausted and "unexpected end of data" in str(error)
+            resume = consumed + 1 if unterminated else max(reader.line_num, consumed + 1)
+            # The lines from `resume` on that this reader took go back, before those it had not reached.
+            replay.extendleft(reversed(feed.taken[resume - consumed :]))
+            for _ in range(resume - reader.line_num):  # lines to skip that the reader never took
+                if replay:
+                    replay.popleft()
+                elif next(source, None) is None:
+                    break
+            start += resume
 
 
 _CHUNK = 1 << 22
@@ -273,17 +319,53 @@ def _deferred(parsed: ParsedTable, path: Path, delimiter: str) -> Iterator[RawRe
     parsed.rejected = strict.rejected
 
 
+def _clean_utf8(path: Path) -> bool:
+    """The file is UTF-8 without NUL and without a UTF-16 BOM: the strict parser may stream it (one
+    pass, chunk by chunk); any other file is read whole, for `decode_utf8` to say what is wrong."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    with path.open("rb") as stream:
+        if stream.read(2) in _OTHER_BOMS:
+            return False
+        stream.seek(0)
+        try:
+            while chunk := stream.read(_CHUNK):
+                if b"\x00" in chunk:
+                    return False
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _streamed_lines(path: Path, bom: bool, parsed: ParsedTable) -> Iterator[str]:
+    """The file's lines, split where csv splits them (LF, CRLF, CR; not at U+2028, VT or FF)."""
+    binary = path.open("rb")
+    binary.seek(len(_UTF8_BOM) if bom else 0)
+    with io.TextIOWrapper(binary, encoding="utf-8", errors="strict", newline="") as text:
+        try:
+            yield from text
+        except UnicodeDecodeError:
+            # Only a file changed since it was proved clean gets here; the integrity check names it too.
+            parsed.issues.append(ReadIssue("encoding", "not-utf8", "読み込み中にUTF-8として読めないバイト列が現れました（ファイルが変更された可能性があります）。"))
+
+
 def _read_strict(path: Path, delimiter: str) -> ParsedTable:
-    data = path.read_bytes()
-    text, bom, issue = decode_utf8(data)
-    if text is None:
-        assert issue is not None
-        return ParsedTable.unreadable(issue, bom=bom)
-    lines = text.splitlines(keepends=True)
-    # splitlines also breaks at U+2028, VT, FF …; csv must see only real line ends, so re-join those.
-    lines = _merge_non_newline_breaks(lines)
+    lines: Iterable[str]
+    if _clean_utf8(path):
+        with path.open("rb") as stream:
+            bom = stream.read(len(_UTF8_BOM)) == _UTF8_BOM
+        parsed = ParsedTable(header=[], records=iter(()), encoding="UTF-8", bom=bom)
+        lines = _streamed_lines(path, bom, parsed)
+    else:
+        text, bom, issue = decode_utf8(path.read_bytes())
+        if text is None:
+            assert issue is not None
+            return ParsedTable.unreadable(issue, bom=bom)
+        parsed = ParsedTable(header=[], records=iter(()), encoding="UTF-8", bom=bom)
+        # splitlines also breaks at U+2028, VT, FF …; csv must see only real line ends, so re-join those.
+        lines = _merge_non_newline_breaks(text.splitlines(keepends=True))
     rows = _rows(lines, delimiter)
-    parsed = ParsedTable(header=[], records=iter(()), encoding="UTF-8", bom=bom)
     header_line = None
     for line, fields, error in rows:
         if error is not None:
