@@ -2,9 +2,10 @@
 
 Each table is seen twice over: `"raw.<operation>"."<table>"` holds every item as text (NULL when
 empty) with `_record` and `_line`; `"<operation>"."<table>"` types dates and numbers for the row and
-dataset rules (unparsable values are NULL there and already reported by the schema checks). A plain
-file is stored once, text and typed values side by side, and both are views of it; a file the strict
-parser read is a text table and a typed table.
+dataset rules (unparsable values are NULL there and already reported by the schema checks). Both are
+views of one stored table (`"<table>#data"`) holding each item's text and, beside it, each typed item's
+value: a table is stored once, whether DuckDB read the file itself or the strict parser's records were
+staged for it.
 """
 
 from __future__ import annotations
@@ -144,7 +145,6 @@ class Database:
             if records is not None:
                 return self._loaded(table, parsed, records)
         records = self._load_staged(table, parsed)
-        con.execute(f"CREATE OR REPLACE TABLE {typed_name(table)} AS SELECT _record, _line, {_typed_columns(table)} FROM {raw_name(table)}")
         return self._loaded(table, parsed, records)
 
     def _load_direct(self, table: Table, parsed: ParsedTable, direct: DirectRead) -> int | None:
@@ -156,7 +156,7 @@ class Database:
         if direct.width > _DIRECT_MAX_COLUMNS:
             return None
         con = self.connection
-        data = f"{quote('raw.' + table.operation)}.{quote(table.name + '#data')}"
+        data = _data_name(table)
         positions = header_positions(parsed.header)
         present = [item for item in table.items if item.name in positions]
         columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(direct.width)) + "}"
@@ -180,18 +180,22 @@ class Database:
             con.execute(f"DROP TABLE {data}")
             return None
         # Insertion order is the file's order, so rowid numbers the records as the strict parser does.
-        numbered = "rowid + 1 AS _record, rowid + 2 AS _line"
+        stored = frozenset(item.name for item in present)
+        self._views(table, data, "rowid + 1 AS _record, rowid + 2 AS _line", stored)
+        self._stored[(table.operation, table.name)] = (data, stored)
+        return records
+
+    def _views(self, table: Table, data: str, numbered: str, stored: frozenset[str]) -> None:
+        """The text view and the typed view of `table`: projections of the one stored table `data`."""
 
         def view(item: Item, typed: bool) -> str:
             kind = item.sql_type if typed and item.sql_type in _TYPED else "VARCHAR"
             column = item.name + "#typed" if kind != "VARCHAR" else item.name
-            return (quote(column) if item.name in positions else f"CAST(NULL AS {kind})") + f" AS {quote(item.name)}"
+            return (quote(column) if item.name in stored else f"CAST(NULL AS {kind})") + f" AS {quote(item.name)}"
 
         for name, typed in ((raw_name(table), False), (typed_name(table), True)):
             values = ", ".join(view(item, typed) for item in table.items)
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {numbered}, {values} FROM {data}")
-        self._stored[(table.operation, table.name)] = (data, frozenset(item.name for item in present))
-        return records
+            self.connection.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {numbered}, {values} FROM {data}")
 
     def _load_staged(self, table: Table, parsed: ParsedTable) -> int:
         items = [item.name for item in table.items]
@@ -207,12 +211,16 @@ class Database:
                 writer.writerow([record.record, record.line, *(record.values.get(name) for name in items)])
         columns = {"_record": "BIGINT", "_line": "BIGINT", **{name: "VARCHAR" for name in items}}
         column_spec = "{" + ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in columns.items()) + "}"
-        con = self.connection
-        con.execute(
-            f"CREATE OR REPLACE TABLE {raw_name(table)} AS SELECT * FROM read_csv({literal(str(staging))}, "
+        # Text and typed values side by side in one table, as a plain file is stored (not two copies).
+        selected = ["_record", "_line", *(quote(name) for name in items)]
+        selected += [_TYPED[item.sql_type].format(column=quote(item.name)) + f" AS {quote(item.name + '#typed')}"
+                     for item in table.items if item.sql_type in _TYPED]
+        self.connection.execute(
+            f"CREATE OR REPLACE TABLE {_data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({literal(str(staging))}, "
             f"header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, columns = {column_spec})"
         )
         staging.unlink()
+        self._views(table, _data_name(table), "_record, _line", frozenset(items))
         return records
 
     def _loaded(self, table: Table, parsed: ParsedTable, records: int) -> LoadedTable:
@@ -220,9 +228,6 @@ class Database:
         return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(parsed.header)))
 
 
-def _typed_columns(table: Table) -> str:
-    """The items of `table` as the rules see them: dates and numbers typed (NULL when unparsable)."""
-    return ", ".join(
-        (_TYPED[item.sql_type].format(column=quote(item.name)) + f" AS {quote(item.name)}") if item.sql_type in _TYPED else quote(item.name)
-        for item in table.items
-    )
+def _data_name(table: Table) -> str:
+    """The one stored table of `table`: every item's text and, beside it, each typed item's value."""
+    return f"{quote('raw.' + table.operation)}.{quote(table.name + '#data')}"
