@@ -80,7 +80,7 @@ def main() -> int:
     repeat = arguments.repeat
     steps: dict[str, float] = {}
     print("floor …", flush=True)
-    steps["floor"] = sum(_best(repeat, [], f"SELECT count(*), count(COLUMNS(*)) FROM {_csv(path)}") for path in files)
+    steps["floor"] = round(sum(_best(repeat, [], f"SELECT count(*), count(COLUMNS(*)) FROM {_csv(path)}") for path in files), 3)
     print("store …", flush=True)
     steps["store"] = _best(repeat, [], stored)
     steps["store_any"] = _best(repeat, ["SET preserve_insertion_order = false"], stored)
