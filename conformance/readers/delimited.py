@@ -376,7 +376,8 @@ def _read_strict(path: Path, delimiter: str) -> ParsedTable:
         parsed.header = fields
         break
     if header_line is None:
-        parsed.issues.append(ReadIssue("header", "no-header", "ヘッダー行がありません（空のファイル）。", line=1))
+        if not parsed.issues:  # an encoding issue met while streaming says more than "no header"
+            parsed.issues.append(ReadIssue("header", "no-header", "ヘッダー行がありません（空のファイル）。", line=1))
         return parsed
     parsed.issues.extend(header_issues(parsed.header, header_line))
     parsed.records = _records(parsed, rows)
