@@ -157,6 +157,30 @@ def _rows(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]
 _CHUNK = 1 << 22
 
 
+class _CleanText:
+    """Proves, chunk by chunk, that a file is valid UTF-8 without NUL (the plain-file scan and the
+    strict parser's streaming both need it)."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+
+    def feed(self, chunk: bytes) -> bool:
+        if b"\x00" in chunk:
+            return False
+        try:
+            self._decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    def finish(self) -> bool:
+        try:
+            self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+        return True
+
+
 @dataclass(frozen=True, slots=True)
 class DirectRead:
     """A plain delimited file that DuckDB may read itself: one record per line after the header."""
@@ -243,7 +267,7 @@ def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | No
         return None
     header = [_unquoted(name) for name in header_text.rstrip("\r\n").split(delimiter)]
     separators = len(header) - 1
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    clean = _CleanText()
     mark = ord(delimiter)
     quotes = _Quotes(mark, len(_UTF8_BOM) if bom else 0)
     lf = cr = crlf = 0
@@ -251,11 +275,7 @@ def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | No
     previous_cr = False
     with path.open("rb") as stream:
         while chunk := stream.read(_CHUNK):
-            if b"\x00" in chunk:
-                return None
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
+            if not clean.feed(chunk):
                 return None
             # Separators per line, vectorised: how many separators precede each line end, differenced.
             data = numpy.frombuffer(chunk, dtype=numpy.uint8)
@@ -279,9 +299,7 @@ def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | No
                 carried = len(marks) - int(before[-1])
             else:
                 carried += len(marks)
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+    if not clean.finish():
         return None
     if (cr and not (cr == crlf == lf)) or not quotes.finish():
         return None
@@ -322,20 +340,15 @@ def _deferred(parsed: ParsedTable, path: Path, delimiter: str) -> Iterator[RawRe
 def _clean_utf8(path: Path) -> bool:
     """The file is UTF-8 without NUL and without a UTF-16 BOM: the strict parser may stream it (one
     pass, chunk by chunk); any other file is read whole, for `decode_utf8` to say what is wrong."""
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    clean = _CleanText()
     with path.open("rb") as stream:
         if stream.read(2) in _OTHER_BOMS:
             return False
         stream.seek(0)
-        try:
-            while chunk := stream.read(_CHUNK):
-                if b"\x00" in chunk:
-                    return False
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
+        while chunk := stream.read(_CHUNK):
+            if not clean.feed(chunk):
+                return False
+    return clean.finish()
 
 
 def _streamed_lines(path: Path, bom: bool, parsed: ParsedTable) -> Iterator[str]:
