@@ -28,13 +28,15 @@ import sqlite3
 import sys
 import tarfile
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from conformance.checks.mjplus import CODE_POINTS_FILE, SEQUENCES_FILE, merged_ranges  # noqa: E402
+
 OUT = ROOT / "specs" / "common" / "characters"
-CODE_POINTS = "mj-code-points.txt"
-SEQUENCES = "mj-sequences.txt"
 
 
 def _member(archive: tarfile.TarFile, name: str) -> bytes:
@@ -46,16 +48,6 @@ def _member(archive: tarfile.TarFile, name: str) -> bytes:
 
 def _column(db: sqlite3.Connection, sql: str) -> list[str]:
     return [row[0] for row in db.execute(sql)]
-
-
-def _ranges(codes: Iterable[int]) -> list[tuple[int, int]]:
-    ranges: list[tuple[int, int]] = []
-    for code in sorted(codes):
-        if ranges and code == ranges[-1][1] + 1:
-            ranges[-1] = (ranges[-1][0], code)
-        else:
-            ranges.append((code, code))
-    return ranges
 
 
 def _header(title: str, package: str, mji_version: str) -> str:
@@ -112,7 +104,7 @@ def derive(tarball: Path) -> dict[str, str]:
     sequences = sorted({(ord(text[0]), ord(text[1])) for text in ivs + svs})
     if any(base not in code_points for base, _ in sequences):
         raise SystemExit("a sequence's base is not an MJ code point")
-    ranges = _ranges(code_points)
+    ranges = merged_ranges(code_points)
 
     def hex_range(first: int, last: int) -> str:
         return f"{first:04X}" if first == last else f"{first:04X}..{last:04X}"
@@ -142,7 +134,7 @@ def derive(tarball: Path) -> dict[str, str]:
         mji_version=mji_version,
         counts="".join(f"| {name} | {value} |\n" for name, value in counts.items()),
     )
-    return {CODE_POINTS: points_text, SEQUENCES: sequences_text, "README.md": readme}
+    return {CODE_POINTS_FILE: points_text, SEQUENCES_FILE: sequences_text, "README.md": readme}
 
 
 _README = """\
