@@ -139,6 +139,6 @@ def mjplus_pattern() -> str:
     singles = [*mj_code_point_ranges(), PLANE_16]
     assert not any(a <= last and first <= b for first, last in singles for a, b in SELECTORS)
     branches = [_class(singles)]
-    for selectors, bases in sorted(groups.items()):
-        branches.append(_class(merged_ranges(bases)) + _class(merged_ranges(selectors)))
+    for group, bases in sorted(groups.items()):
+        branches.append(_class(merged_ranges(bases)) + _class(merged_ranges(group)))
     return "(?:" + "|".join(branches) + ")*"
