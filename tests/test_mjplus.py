@@ -127,6 +127,7 @@ _UNITS = st.one_of(
     st.sampled_from(_SINGLES),
     st.sampled_from(_SEQUENCES),
     st.sampled_from(_SEQUENCES).map(lambda s: s[0]),  # a base, which a drawn selector may follow
+    st.tuples(st.sampled_from(_SEQUENCES).map(lambda s: s[0]), st.sampled_from(_SELECTORS)).map("".join),
     st.sampled_from(_SELECTORS),
     st.sampled_from(_PRIVATE),
     st.characters(blacklist_categories=("Cs",)),
