@@ -129,6 +129,7 @@ def derive(tarball: Path) -> dict[str, str]:
     }
     readme = _README.format(
         package=package,
+        version=manifest["version"],
         tarball=tarball.name,
         digest=digest,
         mji_version=mji_version,
@@ -147,8 +148,9 @@ reads them. They are derived by `scripts/make_mj_table.py`; do not edit them by 
 
 - Data: MJ文字情報一覧表 {mji_version}, © IPA 独立行政法人情報処理推進機構 (Information-technology Promotion
   Agency, Japan); the 文字情報基盤 programme is kept by 一般社団法人 文字情報技術促進協議会 (moji.or.jp) since 2020.
-- Taken from the npm package `{package}` (`dist/moji.db`, its table `mji`), tarball `{tarball}`,
-  SHA-256 `{digest}`.
+- Taken from the npm package `{package}` (package.json version {version}; `dist/moji.db`, its table
+  `mji`; the MJ文字情報一覧表 version is the newest `mji.*.xlsx` its `download.txt` names), tarball
+  `{tarball}`, SHA-256 `{digest}`.
 - Regenerate (byte for byte the same files from the same tarball):
 
       npm pack {package}
@@ -165,6 +167,8 @@ reads them. They are derived by `scripts/make_mj_table.py`; do not edit them by 
   (実装したMoji_JohoコレクションIVS and the table mji_duplicated_ivs; together exactly the Moji_Joho collection
   of the IVD) and the standardized variation sequences of 実装したSVS (U+FE00 after a unified ideograph,
   standing for a compatibility ideograph). Every base is an MJ code point.
+- Not in these files: the characters デジタル庁 designated in addition to MJ (plane 16, U+100000–U+10FFFD).
+  Their list is in no package, so `mjplus.py` accepts the whole plane.
 - The MJ characters number more than the code points: several glyphs share one code point and are told
   apart only by their IVS, and some MJ characters have no encoding of their own (MJ文字情報一覧表 marks them
   as the same glyph as another MJ character, whose encoding they share, or withdrawn).
