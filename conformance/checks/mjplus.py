@@ -33,9 +33,7 @@ sequence has it as its base, so a selector at the start of an item still stands 
 do: it is outside MJ+). Lets one pattern match per record check all its items, as for JIS X 0213."""
 
 
-def _is_selector(char: str) -> bool:
-    code = ord(char)
-    return any(first <= code <= last for first, last in SELECTORS)
+_SELECTOR_CHARS = frozenset(chr(code) for first, last in SELECTORS for code in range(first, last + 1))
 
 
 def characters_folder() -> Path:
@@ -80,7 +78,7 @@ def characters_outside_mjplus(value: str) -> list[str]:
     index, end = 0, len(value)
     while index < end:
         char = value[index]
-        if index + 1 < end and not _is_selector(char) and _is_selector(value[index + 1]):
+        if index + 1 < end and char not in _SELECTOR_CHARS and value[index + 1] in _SELECTOR_CHARS:
             unit = value[index : index + 2]
             if unit not in sequences:
                 outside.append(unit)
