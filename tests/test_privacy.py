@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.report import FORMATS
-from conformance.runner import RunOptions, load_declaration, run
 from tests.conftest import FIXTURES
 
 CASES = [FIXTURES / "juki" / "valid", *sorted(p.parent for p in (FIXTURES / "juki" / "invalid").glob("*/expected.yaml"))]

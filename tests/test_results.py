@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
+from conformance.pipeline import run
 from conformance.results import Finding, Location, RequirementResult, RunResult, Summary
-from conformance.runner import run
 from tests.conftest import FIXTURES
 
 
@@ -52,7 +52,7 @@ def test_results_are_frozen() -> None:
 def test_totals_stay_exact_when_examples_are_capped(tmp_path) -> None:
     import csv
 
-    from conformance.runner import RunOptions
+    from conformance.pipeline import RunOptions
 
     source = FIXTURES / "juki" / "valid" / "住民.csv"
     with source.open(encoding="utf-8", newline="") as stream:
@@ -69,7 +69,7 @@ def test_totals_stay_exact_when_examples_are_capped(tmp_path) -> None:
 
 
 def test_zero_examples_still_count_every_finding() -> None:
-    from conformance.runner import RunOptions
+    from conformance.pipeline import RunOptions
 
     result = run(FIXTURES / "juki" / "invalid" / "juki-s-0001", options=RunOptions(max_findings=0))
     requirement = result.requirement("JUKI-S-0001")
