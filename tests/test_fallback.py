@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 
+import jsonschema
 import pytest
 
 from conformance import spec as spec_store
 from conformance.checks.compile import UnsupportedSchema, compile_constraints
 from conformance.pipeline import run
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 
 
 def _with_unsupported_keyword() -> spec_store.Spec:
@@ -47,5 +49,12 @@ def test_the_fallback_is_named_in_the_result() -> None:
     assert fallback.row_wise == (f"{table}.csv",)
     data = fallback.to_dict()
     assert data["target"]["row_wise"] == [f"{table}.csv"]
+    schema = json.loads((ROOT / "conformance" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
     assert "row_wise" not in run(target, ["juki"]).to_dict()["target"]
     assert type(fallback).from_dict(data).row_wise == fallback.row_wise
+    from conformance.report import FORMATS
+
+    console = str(FORMATS["console"].render(fallback))
+    assert f"注: {table}.csv のスキーマは1件ずつ検証しました" in console
+    assert "1件ずつ検証" not in str(FORMATS["console"].render(run(target, ["juki"])))
