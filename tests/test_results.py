@@ -77,3 +77,17 @@ def test_zero_examples_still_count_every_finding() -> None:
     assert requirement.findings_total == 2 and requirement.findings == ()
     schema_case = run(FIXTURES / "juki" / "invalid" / "juki-d-0004", options=RunOptions(max_findings=0))
     assert schema_case.requirement("JUKI-D-0004").findings_total == 1
+
+
+def test_the_library_entry_point_is_lazy() -> None:
+    """`conformance.run` is the pipeline's run, looked up on first use: the result model alone imports no engine."""
+    import subprocess
+    import sys
+
+    code = ("import sys, conformance.results; print(sorted(m for m in ('conformance.pipeline', 'duckdb') if m in sys.modules)); "
+            "import conformance, conformance.pipeline; print(conformance.run is conformance.pipeline.run, "
+            "conformance.RunOptions is conformance.pipeline.RunOptions)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.splitlines() == ["[]", "True True"]
+    with pytest.raises(AttributeError):
+        __import__("conformance").no_such_name  # noqa: B018
