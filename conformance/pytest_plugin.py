@@ -32,8 +32,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from _pytest._code.code import TerminalRepr, TracebackStyle
-
     from conformance.results import RequirementResult, RunResult
 
 __all__ = ["RequirementFailed", "RequirementItem", "RunCollector", "SpecCollector"]
@@ -102,9 +100,9 @@ class RequirementItem(pytest.Item):
             pytest.skip(f"{requirement.id}: 検査できませんでした（{requirement.reason or '理由不明'}）")
         raise RequirementFailed(requirement)
 
-    def repr_failure(
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
-    ) -> str | TerminalRepr:
+    # `style` and the return type are pytest's TracebackStyle and `str | TerminalRepr`, which pytest
+    # does not export (they live in the private `_pytest`): typed Any rather than imported privately.
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """The findings as text; a traceback only for a bug of the plugin itself."""
         if isinstance(excinfo.value, RequirementFailed):
             limit = None if int(self.config.getoption("verbose")) > 0 else _SHOWN_FINDINGS
@@ -191,8 +189,7 @@ class _ConformanceSession:
 
     def _run(self) -> RunResult:
         # Imported here: the engine (DuckDB and all) must cost nothing to projects that never ask for it.
-        from conformance.readers import TargetError
-        from conformance.runner import DeclarationError, RunOptions, load_declaration, run
+        from conformance.pipeline import DeclarationError, RunOptions, TargetError, load_declaration, run
         from conformance.spec import SpecError
 
         try:

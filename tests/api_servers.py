@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
-from conformance.api.server import ApiServer, ReferenceHandler, Served, ServedTable, Store
-from conformance.runner import export_store
+from conformance.api.server import ApiServer, ReferenceHandler, Served, ServedTable, Store, export_store
+from conformance.pipeline import read_export
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,7 +83,7 @@ MODES: dict[str, type[ReferenceHandler]] = {
 
 
 def store_of(folder: Path, spec: str) -> Store:
-    return export_store(folder, [spec])
+    return export_store(read_export(folder, [spec]))
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from conformance import spec as spec_store
 from conformance.api.client import ClientOptions
 from conformance.api.contract import load_api_requirements, load_contract
 from conformance.cli import main
-from conformance.runner import ApiOptions, RunOptions, run_api
+from conformance.pipeline import ApiOptions, RunOptions, run_api
 
 TOKEN = "tok-Zq8vX3-distinctive-9931"
 FAST = ClientOptions(connect_timeout=1, read_timeout=2, deadline=5, retries=1, backoff=0.05)
@@ -58,7 +58,7 @@ def test_reference_server_passes_every_api_requirement(operation: str, stores: d
     # The data requirements ran on the gathered records exactly as on the files (options stay N/A).
     assert {r.verdict for r in data} <= {"pass", "not-applicable", "not-tested"}
     assert result.failed_ids() == []  # type: ignore[attr-defined]
-    file_mode = {r.id: r.verdict for r in __import__("conformance.runner", fromlist=["run"]).run(ROOT / "fixtures" / operation / "valid", [operation]).requirements}
+    file_mode = {r.id: r.verdict for r in __import__("conformance.pipeline", fromlist=["run"]).run(ROOT / "fixtures" / operation / "valid", [operation]).requirements}
     assert {r.id: r.verdict for r in data} == {k: v for k, v in file_mode.items() if k in {r.id for r in data}}
     assert not [r.id for r in spec.requirements if r.check.kind == "file" and r.id in {d.id for d in data}]
 

@@ -35,8 +35,8 @@ from api_servers import (
 from conformance.api.client import ApiClient, ClientOptions
 from conformance.api.server import ApiServer
 from conformance.cli import main
+from conformance.pipeline import ApiOptions, RunOptions, run_api
 from conformance.results import RunResult
-from conformance.runner import ApiOptions, RunOptions, run_api
 
 TOKEN = "tok-Zq8vX3-distinctive-9931"
 LIMITS = ClientOptions(connect_timeout=1, read_timeout=0.5, deadline=1.0, retries=0, max_bytes=1024 * 1024)

@@ -10,8 +10,8 @@ import yaml
 
 from conformance import spec as spec_store
 from conformance.api.contract import generic_cases
+from conformance.lint import _api_fixture_problems, _api_problems, lint
 from conformance.spec import load_path
-from conformance.spec.lint import _api_fixture_problems, _api_problems, lint
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conformance.pipeline import run
 from conformance.results.diff import diff
-from conformance.runner import run
 from tests.conftest import FIXTURES, cli
 
 VALID = FIXTURES / "juki" / "valid"

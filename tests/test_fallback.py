@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 
+import jsonschema
 import pytest
 
 from conformance import spec as spec_store
 from conformance.checks.compile import UnsupportedSchema, compile_constraints
-from conformance.runner import run
-from tests.conftest import FIXTURES
+from conformance.pipeline import run
+from tests.conftest import FIXTURES, ROOT
 
 
 def _with_unsupported_keyword() -> spec_store.Spec:
@@ -36,3 +38,23 @@ def test_row_wise_fallback_finds_what_the_compiled_checks_find(case: str) -> Non
         "requirement", "record", "item", "code", "value"
     )
     assert fallback.failed_ids() == compiled.failed_ids()
+
+
+def test_the_fallback_is_named_in_the_result() -> None:
+    """A table sent to row-wise validation is visible in the result and its JSON, never silent."""
+    target = FIXTURES / "juki" / "valid"
+    assert run(target, ["juki"]).row_wise == ()
+    fallback = run(target, [_with_unsupported_keyword()])
+    table = _with_unsupported_keyword().tables[0].name
+    assert fallback.row_wise == (f"{table}.csv",)
+    data = fallback.to_dict()
+    assert data["target"]["row_wise"] == [f"{table}.csv"]
+    schema = json.loads((ROOT / "conformance" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert "row_wise" not in run(target, ["juki"]).to_dict()["target"]
+    assert type(fallback).from_dict(data).row_wise == fallback.row_wise
+    from conformance.report import FORMATS
+
+    console = str(FORMATS["console"].render(fallback))
+    assert f"注: {table}.csv のスキーマは1件ずつ検証しました" in console
+    assert "1件ずつ検証" not in str(FORMATS["console"].render(run(target, ["juki"])))

@@ -14,9 +14,10 @@ import pytest
 
 from conformance.checks import schema
 from conformance.checks.formats import is_jisx0213_text, jisx0213_pattern, jisx0213_repertoire
+from conformance.pipeline import RunOptions, run
 from conformance.readers import delimited
+from conformance.readers import plain as plain_scan
 from conformance.readers.delimited import DelimitedTable, read_delimited
-from conformance.runner import RunOptions, run
 from tests.conftest import FIXTURE_AS_OF, FIXTURES
 
 VALID = (FIXTURES / "juki" / "valid" / "住民.csv").read_bytes()
@@ -124,11 +125,11 @@ def test_fast_path_gives_the_strict_result(name: str, tmp_path: Path, monkeypatc
     (tmp_path / "住民.csv").write_bytes(_variant(name))
     if name == "quoted-at-chunk-edges":
         # Chunks of 7 bytes: quotes fall on both sides of many chunk boundaries.
-        monkeypatch.setattr(delimited, "_CHUNK", 7)
+        monkeypatch.setattr(plain_scan, "_CHUNK", 7)
     parsed = read_delimited(tmp_path / "住民.csv", ",")
     assert (isinstance(parsed, DelimitedTable) and parsed.direct is not None) == (name in PLAIN)
     fast = _comparable(tmp_path)
-    monkeypatch.setattr(delimited, "_plain_lines", lambda path, delimiter: None)
+    monkeypatch.setattr(delimited, "plain_lines", lambda path, delimiter: None)
     assert read_delimited(tmp_path / "住民.csv", ",").__class__ is not DelimitedTable
     assert _comparable(tmp_path) == fast
 
@@ -189,5 +190,5 @@ def test_quotes_are_judged_the_same_at_every_chunk_boundary(tmp_path: Path, monk
     path = tmp_path / "t.csv"
     path.write_bytes(content)
     for size in range(1, len(content) + 2):
-        monkeypatch.setattr(delimited, "_CHUNK", size)
-        assert (delimited._plain_lines(path, ",") is not None) == plain, size
+        monkeypatch.setattr(plain_scan, "_CHUNK", size)
+        assert (plain_scan.plain_lines(path, ",") is not None) == plain, size

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conformance import spec as spec_store
-from conformance.runner import RunOptions, load_declaration, run
+from conformance.pipeline import RunOptions, load_declaration, run
 from tests.conftest import FIXTURE_AS_OF, FIXTURES
 
 OPERATIONS = spec_store.available()

@@ -25,8 +25,8 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conformance.pipeline import RunOptions, run
 from conformance.readers import open_target, read_table
-from conformance.runner import RunOptions, run
 from tests.conftest import FIXTURE_AS_OF, FIXTURES, ROOT
 
 HEADER = next(csv.reader((FIXTURES / "juki" / "valid" / "住民.csv").open(encoding="utf-8")))

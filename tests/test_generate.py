@@ -15,8 +15,8 @@ import pytest
 from conformance import spec as spec_store
 from conformance.cli import main
 from conformance.generate import columns, generate, juki, profile
+from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.progress import RunProgress
-from conformance.runner import RunOptions, load_declaration, run
 from tests.conftest import FIXTURES, cli
 
 AS_OF = datetime.date(2026, 4, 1)

@@ -15,8 +15,8 @@ import pytest
 
 from conformance import spec as spec_store
 from conformance.generate import columns, generate, profile
+from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.results import RequirementResult, RunResult
-from conformance.runner import RunOptions, load_declaration, run
 from tests.conftest import cli
 
 AS_OF = datetime.date(2026, 4, 1)

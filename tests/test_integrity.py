@@ -20,9 +20,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-import conformance.runner
+import conformance.pipeline
+import conformance.pipeline.load
+from conformance.pipeline import run
 from conformance.report import FORMATS
-from conformance.runner import run
 from tests.conftest import FIXTURE_AS_OF, FIXTURES, ROOT, cli
 from tests.test_privacy import _text
 
@@ -54,7 +55,7 @@ def test_a_read_only_export_is_read_and_left_as_it_was(tmp_path: Path) -> None:
     export.chmod(0o555)
     before = _digests(export)
     try:
-        result = run(export, ["juki"], conformance.runner.RunOptions(as_of=FIXTURE_AS_OF))
+        result = run(export, ["juki"], conformance.pipeline.RunOptions(as_of=FIXTURE_AS_OF))
         assert result.summary.verdict == "pass"
         assert result.changed == ()
         assert _digests(export) == before  # same files, same bytes: nothing added, nothing written
@@ -64,7 +65,7 @@ def test_a_read_only_export_is_read_and_left_as_it_was(tmp_path: Path) -> None:
 
 def _modify_after_reading(monkeypatch: pytest.MonkeyPatch, victim: Path) -> None:
     """The hook: once the runner has read a table, the file changes (an export job still writing)."""
-    original = conformance.runner.read_table
+    original = conformance.pipeline.load.read_table
 
     def read_then_modify(*arguments: object, **keywords: object) -> object:
         parsed = original(*arguments, **keywords)  # type: ignore[arg-type]
@@ -72,7 +73,7 @@ def _modify_after_reading(monkeypatch: pytest.MonkeyPatch, victim: Path) -> None
             stream.write(b"\n")
         return parsed
 
-    monkeypatch.setattr(conformance.runner, "read_table", read_then_modify)
+    monkeypatch.setattr(conformance.pipeline.load, "read_table", read_then_modify)
 
 
 def test_a_file_modified_during_the_run_is_reported_and_the_run_cannot_pass(
@@ -81,7 +82,7 @@ def test_a_file_modified_during_the_run_is_reported_and_the_run_cannot_pass(
     export = tmp_path / "export"
     shutil.copytree(VALID, export)
     _modify_after_reading(monkeypatch, export / "住民.csv")
-    result = run(export, ["juki"], conformance.runner.RunOptions(as_of=FIXTURE_AS_OF))
+    result = run(export, ["juki"], conformance.pipeline.RunOptions(as_of=FIXTURE_AS_OF))
     assert result.changed == ("住民.csv",)
     assert {r.verdict for r in result.requirements} == {"pass", "not-applicable"}  # the data itself conforms
     assert result.summary.verdict == "incomplete" and result.exit_code == 3
@@ -104,7 +105,7 @@ def test_a_zip_modified_during_the_run_is_reported(tmp_path: Path, monkeypatch: 
         for table in ("住民", "世帯", "異動履歴"):  # a complete juki export: only the tested change may fail it
             bundle.write(VALID / f"{table}.csv", f"{table}.csv")
     _modify_after_reading(monkeypatch, archive)
-    result = run(archive, ["juki"], conformance.runner.RunOptions(as_of=FIXTURE_AS_OF))
+    result = run(archive, ["juki"], conformance.pipeline.RunOptions(as_of=FIXTURE_AS_OF))
     assert result.changed == ("export.zip",)
     assert result.exit_code == 3
 
@@ -117,7 +118,7 @@ def test_every_temporary_file_lives_in_one_private_folder_removed_at_the_end(
         for table in ("住民", "世帯", "異動履歴"):  # a complete juki export: only the tested change may fail it
             bundle.write(VALID / f"{table}.csv", f"{table}.csv")
     seen: list[tuple[list[str], int, list[str]]] = []
-    original = conformance.runner.read_table
+    original = conformance.pipeline.load.read_table
 
     def look(*arguments: object, **keywords: object) -> object:
         folders = _leftovers(private_tmp)
@@ -125,8 +126,8 @@ def test_every_temporary_file_lives_in_one_private_folder_removed_at_the_end(
         seen.append((folders, mode, sorted(p.name for p in (private_tmp / folders[0]).iterdir()) if folders else []))
         return original(*arguments, **keywords)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(conformance.runner, "read_table", look)
-    result = run(archive, ["juki"], conformance.runner.RunOptions(as_of=FIXTURE_AS_OF))
+    monkeypatch.setattr(conformance.pipeline.load, "read_table", look)
+    result = run(archive, ["juki"], conformance.pipeline.RunOptions(as_of=FIXTURE_AS_OF))
     assert result.summary.verdict == "pass"
     assert len(seen) == 3  # one read per table
     for folders, mode, inside in seen:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conformance import spec as spec_store
 from conformance.checks.formats import is_m11_number
-from conformance.runner import RunOptions, load_declaration, run
+from conformance.pipeline import RunOptions, load_declaration, run
 from tests.conftest import FIXTURE_AS_OF, FIXTURES
 
 MUNICIPALITY = FIXTURES / "municipality"

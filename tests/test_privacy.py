@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.report import FORMATS
-from conformance.runner import RunOptions, load_declaration, run
 from tests.conftest import FIXTURES
 
 CASES = [FIXTURES / "juki" / "valid", *sorted(p.parent for p in (FIXTURES / "juki" / "invalid").glob("*/expected.yaml"))]
@@ -128,7 +128,7 @@ def test_an_internal_error_never_quotes_the_data(monkeypatch: pytest.MonkeyPatch
 
     my_number = sorted(MY_NUMBERS)[0]
 
-    def broken_load(self: Database, table: object, parsed: object) -> None:
+    def broken_load(self: Database, table: object, parsed: object, direct: object = None) -> None:
         raise duckdb.InvalidInputException(f"CSV Error on Line: 2\nOriginal Line: 999997,{my_number},山﨑　正雄")
 
     monkeypatch.setattr(Database, "load", broken_load)

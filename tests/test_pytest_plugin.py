@@ -18,7 +18,7 @@ import yaml
 
 import conformance.pytest_plugin  # noqa: F401
 from conformance import spec as spec_store
-from conformance.runner import RunOptions, load_declaration, run
+from conformance.pipeline import RunOptions, load_declaration, run
 from tests.conftest import FIXTURES, ROOT
 
 pytest_plugins = ["pytester"]
@@ -191,7 +191,7 @@ def test_an_error_always_fails(run_plugin: RunPlugin, monkeypatch: pytest.Monkey
         dataclasses.replace(r, verdict="error", reason="規則を実行できません: テスト") if r.id == "JUKI-S-0001" else r
         for r in real.requirements
     ))
-    monkeypatch.setattr("conformance.runner.run", lambda *arguments, **keywords: broken)
+    monkeypatch.setattr("conformance.pipeline.run", lambda *arguments, **keywords: broken)
     got = run_plugin("--conformance-target", VALID, "--conformance-allow-not-tested")
     assert got.result.ret == pytest.ExitCode.TESTS_FAILED
     assert got.with_outcome("failed") == {"JUKI-S-0001"}
@@ -230,7 +230,7 @@ def test_without_a_target_the_plugin_is_inert(pytester: pytest.Pytester, run_plu
 def test_importing_the_plugin_does_not_load_the_engine() -> None:
     # It is loaded into every pytest run of every project through the entry point.
     code = ("import sys, conformance.pytest_plugin; "
-            "print(sorted(m for m in ('duckdb', 'numpy', 'jsonschema', 'conformance.runner') if m in sys.modules))")
+            "print(sorted(m for m in ('duckdb', 'numpy', 'jsonschema', 'conformance.pipeline') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip() == "[]"
 

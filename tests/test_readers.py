@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conformance.runner import run
+from conformance.pipeline import run
 from tests.conftest import FIXTURES, cli
 
 VALID_CSV = FIXTURES / "juki" / "valid" / "住民.csv"
@@ -244,8 +244,8 @@ def test_two_files_for_one_table_are_a_finding(tmp_path: Path) -> None:
 
 
 def test_a_table_name_shared_by_several_specs_does_not_choose_a_spec(tmp_path: Path) -> None:
+    from conformance.pipeline import infer_specs
     from conformance.readers import open_target
-    from conformance.runner import infer_specs
 
     shared = FIXTURES / "kojin-juminzei" / "valid" / "住登外者.csv"
     (tmp_path / "住登外者.csv").write_bytes(shared.read_bytes())
@@ -275,3 +275,25 @@ def test_zip_member_names_without_the_utf8_flag_are_decoded(tmp_path: Path, code
     result = run(tmp_path / "export.zip")
     assert result.summary.verdict == "pass"
     assert [f.path for f in result.files if f.table == "住民"] == ["juki/住民.csv"]
+
+
+@pytest.mark.parametrize(("name", "specs"), [("住民.xlsx", ["juki"]), ("住民.xlsx", None), ("export.xlsx", ["juki"])])
+def test_a_one_sheet_workbook_is_opened_once_to_list_its_sheets_and_once_to_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, specs: list[str] | None
+) -> None:
+    """The table sources are discovered once per run: a one-sheet workbook was opened 65 times."""
+    from conformance.readers import workbook
+
+    header, rows = _rows()
+    _write_xlsx(tmp_path / name, header, rows)
+    opened: list[Path] = []
+    original = workbook._open
+
+    def counting(path: Path, *arguments: int) -> object:
+        opened.append(path)
+        return original(path, *arguments)
+
+    monkeypatch.setattr(workbook, "_open", counting)
+    result = run(tmp_path, specs)
+    assert [f.records for f in result.files if f.table == "住民"] == [len(rows)]
+    assert opened == [tmp_path / name, tmp_path / name]

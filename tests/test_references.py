@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from conformance.runner import run
+from conformance.pipeline import run
 from conformance.spec.model import Check, Item, Reference, Requirement, Source, Spec, Table
 from tests.conftest import FIXTURES
 

@@ -14,9 +14,9 @@ import pytest
 import xmlschema
 from jsonschema.validators import validator_for
 
+from conformance.pipeline import run
 from conformance.report import badge, junit, markdown, sarif
 from conformance.results import Finding, Location, RunResult, SpecRef
-from conformance.runner import run
 from tests.conftest import FIXTURES, ROOT
 
 DATA = ROOT / "tests" / "data"

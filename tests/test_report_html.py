@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.report.html import render
 from conformance.results import Finding, Location, RequirementResult, RunResult
-from conformance.runner import RunOptions, load_declaration, run
 from tests.conftest import FIXTURES, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")

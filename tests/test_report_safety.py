@@ -17,9 +17,9 @@ from typing import Any
 import openpyxl
 import pytest
 
+from conformance.pipeline import RunOptions, run
 from conformance.report import FORMATS
 from conformance.results import Finding, Location, RequirementResult, RunResult
-from conformance.runner import RunOptions, run
 from tests.conftest import FIXTURE_AS_OF, FIXTURES
 from tests.test_report_html import CHROMIUM, CHROMIUM_ARGS, _Page, _require_chromium
 

@@ -16,9 +16,9 @@ from typing import Any
 import openpyxl
 import pytest
 
+from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.report import xlsx
 from conformance.results import RunResult
-from conformance.runner import RunOptions, load_declaration, run
 from tests.conftest import FIXTURES
 
 VALID = FIXTURES / "juki" / "valid"

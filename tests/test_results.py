@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
+from conformance.pipeline import run
 from conformance.results import Finding, Location, RequirementResult, RunResult, Summary
-from conformance.runner import run
 from tests.conftest import FIXTURES
 
 
@@ -52,7 +52,7 @@ def test_results_are_frozen() -> None:
 def test_totals_stay_exact_when_examples_are_capped(tmp_path) -> None:
     import csv
 
-    from conformance.runner import RunOptions
+    from conformance.pipeline import RunOptions
 
     source = FIXTURES / "juki" / "valid" / "住民.csv"
     with source.open(encoding="utf-8", newline="") as stream:
@@ -69,7 +69,7 @@ def test_totals_stay_exact_when_examples_are_capped(tmp_path) -> None:
 
 
 def test_zero_examples_still_count_every_finding() -> None:
-    from conformance.runner import RunOptions
+    from conformance.pipeline import RunOptions
 
     result = run(FIXTURES / "juki" / "invalid" / "juki-s-0001", options=RunOptions(max_findings=0))
     requirement = result.requirement("JUKI-S-0001")
@@ -77,3 +77,17 @@ def test_zero_examples_still_count_every_finding() -> None:
     assert requirement.findings_total == 2 and requirement.findings == ()
     schema_case = run(FIXTURES / "juki" / "invalid" / "juki-d-0004", options=RunOptions(max_findings=0))
     assert schema_case.requirement("JUKI-D-0004").findings_total == 1
+
+
+def test_the_library_entry_point_is_lazy() -> None:
+    """`conformance.run` is the pipeline's run, looked up on first use: the result model alone imports no engine."""
+    import subprocess
+    import sys
+
+    code = ("import sys, conformance.results; print(sorted(m for m in ('conformance.pipeline', 'duckdb') if m in sys.modules)); "
+            "import conformance, conformance.pipeline; print(conformance.run is conformance.pipeline.run, "
+            "conformance.RunOptions is conformance.pipeline.RunOptions)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.splitlines() == ["[]", "True True"]
+    with pytest.raises(AttributeError):
+        __import__("conformance").no_such_name  # noqa: B018

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from conformance.runner import run
+from conformance.pipeline import run
 from tests.conftest import FIXTURES
 
 VALID_CSV = FIXTURES / "juki" / "valid" / "住民.csv"
@@ -77,7 +77,7 @@ def test_rules_judge_today_by_the_as_of_date() -> None:
     import datetime
 
     from conformance import spec as spec_store
-    from conformance.runner import RunOptions
+    from conformance.pipeline import RunOptions
     from conformance.spec.model import Check, Requirement, Source
 
     spec = spec_store.load("juki")

@@ -117,13 +117,13 @@ def test_bytes_that_stop_being_utf8_after_the_proof_become_an_encoding_issue(tmp
     good = b"".join(b"%d,x\n" % n for n in range(20_000))  # beyond the text stream's first buffer
     path.write_bytes(b'a,b\n"1\n2",x\n' + good + b"3,\xff\n4,y\n")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(delimited, "_clean_utf8", lambda path: True)
+        patch.setattr(delimited, "clean_utf8", lambda path: True)
         parsed = read_delimited(path, ",")
         records = list(parsed.records)
     assert records[0].values == {"a": "1\n2", "b": "x"} and 1 < len(records) <= 20_001
     assert [(issue.aspect, issue.code) for issue in parsed.issues] == [("encoding", "not-utf8")]
     path.write_bytes(b"a,\xff\n")  # in the header itself: the encoding issue only, no "no header"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(delimited, "_clean_utf8", lambda path: True)
+        patch.setattr(delimited, "clean_utf8", lambda path: True)
         parsed = read_delimited(path, ",")
     assert [(issue.aspect, issue.code) for issue in parsed.issues] == [("encoding", "not-utf8")]

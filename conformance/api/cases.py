@@ -1,4 +1,4 @@
-"""Evaluating the API cases of one operation against a live target, and gathering its records.
+"""Evaluating the API cases of one operation against a live target (the records come from `gather`).
 
 Generic over operations and tables: what to request and what to expect comes from the case
 definitions (specs/common/api-cases.yaml) and the contract (specs/<operation>/openapi.yaml).
@@ -9,146 +9,37 @@ that into a verdict. Values never appear in messages; primary keys are shown mas
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from conformance.api.client import ApiClient, Exchange
 from conformance.api.contract import ApiRequirement, Contract, Endpoint
+from conformance.api.gather import (
+    NOT_JSON,
+    RECORD_KEY,
+    UNKNOWN_KEY,
+    Gathered,
+    Gatherer,
+    Outcome,
+    json_body,
+    text_value,
+)
 from conformance.results import Finding, Location, shown_value
 from conformance.spec.model import Spec, Table
 
-RECORD_KEY = "record"  # where the contract's envelope holds the record (list items and single answers)
-UNKNOWN_KEY = "conformance-unknown-key-0"
-_MAX_PAGES = 10_000
 _SCHEMA_FINDINGS_PER_RESPONSE = 5
 
 
-@dataclass
-class Outcome:
-    """What one requirement's evaluation found."""
-
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    tested: bool = False
-    not_tested: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One record as listed: its position in the list (1-based), key, updated_at and values as text."""
-
-    position: int
-    key: tuple[str, ...]
-    updated_at: str | None
-    values: dict[str, str]
-
-
-@dataclass
-class Gathered:
-    """Every record of one table's list endpoint, walked to the end (or why it stopped)."""
-
-    table: Table
-    display: str
-    entries: list[Entry] = field(default_factory=list)
-    header: list[str] = field(default_factory=list)
-    pages: list[Exchange] = field(default_factory=list)
-    failure: str | None = None
-    complete: bool = False
-
-
-def _text(value: Any) -> str | None:
-    """A record value as the file readers see it: text, or None when absent or empty."""
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-class ApiEvaluation:
+class ApiEvaluation(Gatherer):
     """The API cases of one spec against one target."""
 
     def __init__(self, spec: Spec, contract: Contract, client: ApiClient, requirements: list[ApiRequirement],
                  show_values: bool, fuzz: bool, fuzz_examples: int = 20) -> None:
-        self.spec = spec
-        self.contract = contract
-        self.client = client
+        super().__init__(spec, contract, client, show_values)
         self.requirements = requirements
-        self.show_values = show_values
         self.fuzz = fuzz
         self.fuzz_examples = fuzz_examples
-        self.gathered: dict[str, Gathered] = {}
-        self._cache: dict[tuple[str, tuple[tuple[str, str], ...], bool], Exchange] = {}
-
-    # -- requests ------------------------------------------------------------------------------------
-    def _get(self, path: str, query: dict[str, str], auth: bool = True) -> Exchange:
-        key = (path, tuple(sorted(query.items())), auth)
-        if key not in self._cache:
-            self._cache[key] = self.client.get(path, query, auth=auth)
-        return self._cache[key]
-
-    def _where(self, endpoint: Endpoint, query: dict[str, str] | None = None, key: tuple[str, ...] = ()) -> Location:
-        """The request as reports show it: key values masked, cursors left out."""
-        path = endpoint.path
-        table = self.spec.table(endpoint.table)
-        for index, (item_name, value) in enumerate(zip(endpoint.key_items, key, strict=False), start=1):
-            item = table.item(item_name) if table else None
-            shown = shown_value(value, item.personal if item else "mask", self.show_values) or "***"
-            path = path.replace(f"{{key{index}}}", shown if value != UNKNOWN_KEY else value)
-        shown_query = {k: v for k, v in (query or {}).items() if k != "cursor"}
-        return Location(method="GET", url=self.client.url(path) + (f"?{urlencode(shown_query)}" if shown_query else ""))
-
-    def _walk(self, endpoint: Endpoint, query: dict[str, str], auth: bool = True) -> Iterator[tuple[Exchange, Any]]:
-        """Every page of a list, following next_cursor; stops at the first page that is not a 200 JSON list."""
-        cursor: str | None = None
-        seen: set[str] = set()
-        for _ in range(_MAX_PAGES):
-            page_query = {**query, **({"cursor": cursor} if cursor else {})}
-            exchange = self._get(endpoint.render(), page_query, auth)
-            body = _json(exchange) if exchange.status == 200 and exchange.error is None else None
-            yield exchange, body
-            if not isinstance(body, dict):
-                return
-            nxt = body.get("next_cursor")
-            # An empty page that still points further would let a server keep a run walking forever.
-            if not isinstance(nxt, str) or not nxt or nxt in seen or not body.get("items"):
-                return
-            seen.add(nxt)
-            cursor = nxt
-
-    def gather(self, only: set[str] | None = None) -> None:
-        """Walk every table's list endpoint (or those named) with the largest page the contract allows."""
-        for table in self.spec.tables:
-            if only is not None and table.name not in only:
-                continue
-            endpoint = self.contract.endpoint(table.name, "list")
-            if endpoint is None:
-                continue
-            gathered = Gathered(table, str(self._where(endpoint, {"limit": str(self.contract.max_limit)}).url))
-            self.gathered[table.name] = gathered
-            header: dict[str, None] = {}
-            for exchange, body in self._walk(endpoint, {"limit": str(self.contract.max_limit)}):
-                gathered.pages.append(exchange)
-                if exchange.error is not None:
-                    gathered.failure = exchange.error
-                    break
-                if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-                    gathered.failure = f"一覧の応答がJSONの一覧ではありません（HTTP {exchange.status}）"
-                    break
-                for item in body["items"]:
-                    record = item.get(RECORD_KEY) if isinstance(item, dict) else None
-                    if not isinstance(record, dict):
-                        continue
-                    values = {name: text for name, value in record.items() if (text := _text(value)) is not None}
-                    header.update(dict.fromkeys(record))
-                    key = tuple(_text(record.get(name)) or "" for name in table.primary_key)
-                    updated = item.get("updated_at") if isinstance(item.get("updated_at"), str) else None
-                    gathered.entries.append(Entry(len(gathered.entries) + 1, key, updated, values))
-            gathered.complete = gathered.failure is None
-            gathered.header = list(header)
 
     # -- evaluation ----------------------------------------------------------------------------------
     def evaluate(self) -> dict[str, Outcome]:
@@ -163,7 +54,7 @@ class ApiEvaluation:
                     continue
                 from conformance.api.fuzz import run_fuzz  # Schemathesis is an optional extra
 
-                run_fuzz(self, requirement, outcome)
+                run_fuzz(self.contract, self.client, self.fuzz_examples, requirement, outcome)
             else:
                 for table in self.spec.tables:
                     if table.name not in self.gathered:
@@ -264,15 +155,15 @@ class ApiEvaluation:
         body_kind = expect.get("body")
         if body_kind is None:
             return
-        body = _json(exchange)
-        if body is _NOT_JSON:
+        body = json_body(exchange)
+        if body is NOT_JSON:
             add(self._finding(requirement, "not-json", f"本文がJSONではありません（Content-Type: {content_type or 'なし'}）。", where))
             return
         ref = self.contract.problem_ref() if body_kind == "problem" else endpoint.schema_ref
         for message in self._schema_errors(ref, body)[:_SCHEMA_FINDINGS_PER_RESPONSE]:
             add(self._finding(requirement, "schema-violation", message, where))
         if expect.get("same_key") and isinstance(body, dict) and isinstance(body.get(RECORD_KEY), dict):
-            got = tuple(_text(body[RECORD_KEY].get(name)) or "" for name in table.primary_key)
+            got = tuple(text_value(body[RECORD_KEY].get(name)) or "" for name in table.primary_key)
             if got != key:
                 add(self._finding(requirement, "wrong-record", "指定した主キーと異なるレコードが返りました。", where,
                                   self._shown_key(table, got)))
@@ -352,7 +243,7 @@ class ApiEvaluation:
             for item in body["items"]:
                 record = item.get(RECORD_KEY) if isinstance(item, dict) else None
                 if isinstance(record, dict):
-                    keys.append(tuple(_text(record.get(name)) or "" for name in table.primary_key))
+                    keys.append(tuple(text_value(record.get(name)) or "" for name in table.primary_key))
         return keys
 
     def _updated_since(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:
@@ -382,16 +273,6 @@ class ApiEvaluation:
                 outcome.findings.append(self._finding(requirement, "not-filtered", f"updated_since より前に更新されたレコードが{older}件返りました。", where))
             if missing:
                 outcome.findings.append(self._finding(requirement, "missing-updated", f"updated_since 以降に更新されたレコードのうち{missing}件が返りませんでした。", where))
-
-
-_NOT_JSON = object()
-
-
-def _json(exchange: Exchange) -> Any:
-    try:
-        return json.loads(exchange.body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return _NOT_JSON
 
 
 def _media_type(content_type: str) -> tuple[str, dict[str, str]]:

@@ -8,15 +8,12 @@ inlined from the local registry, so Schemathesis never resolves anything over th
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from referencing._core import Resolver
-
+from conformance.api.client import ApiClient
 from conformance.api.contract import ApiRequirement, Contract, _registry
+from conformance.api.gather import Outcome
 from conformance.results import Finding, Location
-
-if TYPE_CHECKING:
-    from conformance.api.cases import ApiEvaluation, Outcome
 
 _MAX_FINDINGS = 20
 
@@ -25,7 +22,7 @@ def bundled(contract: Contract) -> dict[str, Any]:
     """The OpenAPI document with every external `$ref` replaced by what it points to."""
     resolver = _registry(contract.uri, contract).resolver(contract.uri)
 
-    def inline(node: Any, resolver: Resolver[Any], depth: int) -> Any:
+    def inline(node: Any, resolver: Any, depth: int) -> Any:  # a referencing Resolver (not exported)
         if depth > 64:
             raise ValueError("$ref chain too deep")
         if isinstance(node, dict):
@@ -50,7 +47,7 @@ def bundled(contract: Contract) -> dict[str, Any]:
     return dict(inline(document, resolver, 0))
 
 
-def run_fuzz(evaluation: ApiEvaluation, requirement: ApiRequirement, outcome: Outcome) -> None:
+def run_fuzz(contract: Contract, client: ApiClient, examples: int, requirement: ApiRequirement, outcome: Outcome) -> None:
     """Generated requests against every endpoint; findings for 5xx and contract violations."""
     try:
         import schemathesis
@@ -62,7 +59,7 @@ def run_fuzz(evaluation: ApiEvaluation, requirement: ApiRequirement, outcome: Ou
         outcome.errors.append("--fuzz には Schemathesis が必要です（pip install 'jichitai-conformance[api-fuzz]'）")
         return
     try:
-        schema = schemathesis.openapi.from_dict(bundled(evaluation.contract))
+        schema = schemathesis.openapi.from_dict(bundled(contract))
     except Exception as error:  # a contract Schemathesis cannot load is our problem: an error, not a finding
         outcome.errors.append(f"Schemathesis が契約を読めません: {type(error).__name__}")
         return
@@ -75,16 +72,15 @@ def run_fuzz(evaluation: ApiEvaluation, requirement: ApiRequirement, outcome: Ou
             outcome.errors.append(f"Schemathesis: {type(error).__name__}")
             continue
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            probe = _probe(evaluation, requirement, outcome, operation, checks, seen)
-            settings(max_examples=evaluation.fuzz_examples, deadline=None, database=None, derandomize=True,
+            probe = _probe(client, requirement, outcome, operation, checks, seen)
+            settings(max_examples=examples, deadline=None, database=None, derandomize=True,
                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))(
                 given(case=operation.as_strategy(generation_mode=mode))(probe))()
 
 
-def _probe(evaluation: ApiEvaluation, requirement: ApiRequirement, outcome: Outcome, operation: Any,
+def _probe(client: ApiClient, requirement: ApiRequirement, outcome: Outcome, operation: Any,
            checks: list[Any], seen: set[tuple[str, str]]) -> Any:
     """One generated request: send it with the run's limits, record what the checks reject."""
-    client = evaluation.client
     options = client.options
     verify: bool | str = options.ca_bundle or True if options.verify else False
     method, path = operation.method.upper(), operation.path

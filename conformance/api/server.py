@@ -15,12 +15,14 @@ import hmac
 import json
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from conformance.api.contract import Contract, Endpoint
+from conformance.api.contract import Contract, Endpoint, load_contract
+from conformance.spec.model import Spec, Table
 
 _RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})")
 DEFAULT_LIMIT = 100
@@ -63,6 +65,25 @@ class Store:
             served.sort(key=lambda s: s.key)
         self.max_limit = contract.max_limit
         self.tables[list_endpoint.path] = ServedTable(table, list_endpoint, contract.endpoint(table, "single"), served)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedTable:
+    """One table of an export as read by the caller (the pipeline): its records and its file's time."""
+
+    spec: Spec
+    table: Table
+    records: list[dict[str, str]]
+    modified: datetime.datetime
+
+
+def export_store(tables: Iterable[ExportedTable]) -> Store:
+    """The reference server's store of an export's tables, each under its spec's contract."""
+    store = Store()
+    for exported in tables:
+        store.add(load_contract(exported.spec), exported.table.name, exported.table.primary_key, exported.records,
+                  exported.modified)
+    return store
 
 
 def stamp(when: datetime.datetime) -> str:

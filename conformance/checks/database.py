@@ -14,8 +14,10 @@ import csv
 import datetime
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -24,10 +26,40 @@ import duckdb
 import numpy  # noqa: F401
 
 from conformance.checks.formats import FORMATS, PYTHON_FUNCTIONS, sql_function_name, sql_macros
-from conformance.readers import ParsedTable
-from conformance.readers.base import header_positions
-from conformance.readers.delimited import DelimitedTable, DirectRead
 from conformance.spec.model import Item, Table
+
+
+class Row(Protocol):
+    """One record as a reader gives it: its number, its first line, its non-empty values by item."""
+
+    @property
+    def record(self) -> int: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def values(self) -> Mapping[str, str]: ...
+
+
+class Rows(Protocol):
+    """A table as a reader gives it: the header and the records (consumed once)."""
+
+    @property
+    def header(self) -> Sequence[str]: ...
+    @property
+    def records(self) -> Iterator[Row]: ...
+
+
+class PlainFile(Protocol):
+    """A delimited file proven plain by its reader: DuckDB may read it itself (one record per line)."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def delimiter(self) -> str: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def records(self) -> int: ...
 
 
 def quote(identifier: str) -> str:
@@ -134,20 +166,23 @@ class Database:
             query = f"SELECT _record, {columns} FROM {raw_name(table)} WHERE _record IN (SELECT unnest(?))"
         return {row[0]: tuple(row[1:]) for row in self.connection.execute(query, [records]).fetchall()}
 
-    def load(self, table: Table, parsed: ParsedTable) -> LoadedTable:
-        """Load the parsed records of `table`: every standard item becomes a column (NULL if absent)."""
+    def load(self, table: Table, parsed: Rows, direct: PlainFile | None = None) -> LoadedTable:
+        """Load the parsed records of `table`: every standard item becomes a column (NULL if absent).
+
+        `direct`: the file when its reader proved it plain; DuckDB then reads it itself, unless it
+        cannot prove the same result, and the records are staged from `parsed` instead."""
         con = self.connection
         self._stored.pop((table.operation, table.name), None)
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(table.operation)}")
-        if isinstance(parsed, DelimitedTable) and parsed.direct is not None:
-            records = self._load_direct(table, parsed, parsed.direct)
+        if direct is not None:
+            records = self._load_direct(table, parsed, direct)
             if records is not None:
                 return self._loaded(table, parsed, records)
         records = self._load_staged(table, parsed)
         return self._loaded(table, parsed, records)
 
-    def _load_direct(self, table: Table, parsed: ParsedTable, direct: DirectRead) -> int | None:
+    def _load_direct(self, table: Table, parsed: Rows, direct: PlainFile) -> int | None:
         """DuckDB reads a plain file itself; None (nothing created) when it cannot prove the same result.
 
         One table holds the text of every item and, beside it, the typed value of each typed item
@@ -157,7 +192,9 @@ class Database:
             return None
         con = self.connection
         data = _data_name(table)
-        positions = header_positions(parsed.header)
+        positions: dict[str, int] = {}
+        for index, name in enumerate(parsed.header):
+            positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
         present = [item for item in table.items if item.name in positions]
         columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(direct.width)) + "}"
         selected = [f"c{positions[item.name]} AS {quote(item.name)}" for item in present]
@@ -197,7 +234,7 @@ class Database:
             values = ", ".join(view(item, typed) for item in table.items)
             self.connection.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {numbered}, {values} FROM {data}")
 
-    def _load_staged(self, table: Table, parsed: ParsedTable) -> int:
+    def _load_staged(self, table: Table, parsed: Rows) -> int:
         items = [item.name for item in table.items]
         staging = self._scratch / f"{table.operation}-{len(list(self._scratch.iterdir()))}.csv"
         records = 0
@@ -223,7 +260,7 @@ class Database:
         self._views(table, _data_name(table), "_record, _line", frozenset(items))
         return records
 
-    def _loaded(self, table: Table, parsed: ParsedTable, records: int) -> LoadedTable:
+    def _loaded(self, table: Table, parsed: Rows, records: int) -> LoadedTable:
         self.connection.execute(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
         return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(parsed.header)))
 
@@ -231,3 +268,14 @@ class Database:
 def _data_name(table: Table) -> str:
     """The one stored table of `table`: every item's text and, beside it, each typed item's value."""
     return f"{quote('raw.' + table.operation)}.{quote(table.name + '#data')}"
+
+
+def error_summary(error: BaseException) -> str:
+    """An internal error as a reason a report may show: its first line, cut where it starts quoting.
+
+    DuckDB's messages quote the data they choked on ("Original Line: …", "Could not convert string
+    '…'"), and a reason must never carry a personal value, let alone a 個人番号."""
+    first = (str(error).strip().splitlines() or [""])[0]
+    cut = min((index for index in (first.find("'"), first.find('"'), first.find("Original Line")) if index >= 0), default=len(first))
+    return f"{type(error).__name__}: {first[:cut].rstrip(' :')}" + ("…" if cut < len(first) else "")
+

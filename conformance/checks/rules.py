@@ -11,8 +11,9 @@ from conformance.checks.database import (
     typed_name,
     violations_name,
 )
+from conformance.checks.places import Place
 from conformance.checks.schema import LARGE_TABLE
-from conformance.results import Finding, FindingCollector, Location, shown_value
+from conformance.results import Finding, FindingCollector, shown_value
 from conformance.spec.model import Requirement
 
 
@@ -41,7 +42,7 @@ def rule_query(requirement: Requirement, loaded: LoadedTable) -> str:
 
 def run_row_rules(
     database: Database, requirements: list[Requirement], loaded: LoadedTable, collector: FindingCollector,
-    file: str, show_values: bool,
+    place: Place, show_values: bool,
 ) -> None:
     """Evaluate several row rules of one table in a single scan (per-query overhead dominates small
     tables). A SQL error propagates before anything is collected: the caller then runs the rules one
@@ -72,14 +73,14 @@ def run_row_rules(
     collected = []
     for index, requirement in enumerate(requirements):
         examples = per_rule.get(index, [])[: int(collector.limit)]
-        collected.append((requirement, totals.get(index, 0), _findings(database, requirement, loaded, examples, file, show_values)))
+        collected.append((requirement, totals.get(index, 0), _findings(database, requirement, loaded, examples, place, show_values)))
     for requirement, total, findings in collected:
         collector.add_counted(requirement.id, total, findings)
 
 
 def _findings(
     database: Database, requirement: Requirement, loaded: LoadedTable, examples: list[tuple[int, int]],
-    file: str, show_values: bool,
+    place: Place, show_values: bool,
 ) -> list[Finding]:
     """The example findings of a rule, with the (masked) values of its items."""
     items = list(requirement.check.items)
@@ -97,14 +98,14 @@ def _findings(
             shown.append(f"{item_name}={value}")
         message = f"「{requirement.title}」を満たしていません（{'・'.join(f'「{i}」' for i in items)}）。"
         findings.append(
-            Finding(requirement.id, f"{requirement.check.kind}-rule", message, Location(file, line, record), "; ".join(shown))
+            Finding(requirement.id, f"{requirement.check.kind}-rule", message, place.at(line, record), "; ".join(shown))
         )
     return findings
 
 
 def run_rule(
     database: Database, requirement: Requirement, loaded: LoadedTable, collector: FindingCollector,
-    file: str, show_values: bool,
+    place: Place, show_values: bool,
 ) -> None:
     """Evaluate one rule; a SQL error propagates (the caller records an `error` verdict)."""
     con = database.connection
@@ -115,7 +116,7 @@ def run_rule(
     ).fetchall()
     examples = [(record, line) for record, line, _ in rows]
     total = rows[0][2] if rows else 0
-    findings = _findings(database, requirement, loaded, examples, file, show_values)
+    findings = _findings(database, requirement, loaded, examples, place, show_values)
     if not rows and collector.limit == 0:
         # No example kept means no window count either: count on its own.
         counted = con.execute(f"SELECT count(*) FROM ({query})").fetchone()

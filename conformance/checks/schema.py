@@ -9,6 +9,7 @@ from referencing import Registry
 from conformance.checks.compile import UnsupportedSchema, compile_constraints, violation_query
 from conformance.checks.database import Database, LoadedTable, literal, quote, raw_name, violations_name
 from conformance.checks.messages import describe
+from conformance.checks.places import Place
 from conformance.checks.validators import classify, reference_validator
 from conformance.results import Finding, FindingCollector, Location, shown_value
 from conformance.spec.model import Table
@@ -31,13 +32,13 @@ def _finding(
 
 def run_schema_checks(
     database: Database, loaded: LoadedTable, registry: Registry[Any], collector: FindingCollector,
-    file: str, show_values: bool,
+    place: Place, show_values: bool,
 ) -> str:
     """Evaluate every schema keyword of the table; returns how: "compiled" or "row-wise"."""
     try:
         constraints = compile_constraints(loaded.table, registry)
     except UnsupportedSchema:
-        _run_rowwise(database, loaded, registry, collector, file, show_values)
+        _run_rowwise(database, loaded, registry, collector, place, show_values)
         return "row-wise"
     constraints = [c for c in constraints if c.item in loaded.present]
     if not constraints or not loaded.records:
@@ -66,7 +67,7 @@ def run_schema_checks(
     for record, line, index in examples:
         constraint = constraints[index]
         raw = values.get(record, {}).get(constraint.item)
-        location = Location(file, line, record, constraint.item)
+        location = place.at(line, record, constraint.item)
         per_requirement.setdefault(constraint.requirement, []).append(
             _finding(loaded.table, constraint.requirement, constraint.item, constraint.keyword, constraint.value, raw, location, show_values)
         )
@@ -83,7 +84,7 @@ def _requirement_indexes(constraints: list[Any]) -> list[str]:
 
 def _run_rowwise(
     database: Database, loaded: LoadedTable, registry: Registry[Any], collector: FindingCollector,
-    file: str, show_values: bool,
+    place: Place, show_values: bool,
 ) -> None:
     table = loaded.table
     validator = reference_validator(table.schema, registry)
@@ -103,7 +104,7 @@ def _run_rowwise(
                         continue
                     seen.add(key)
                     raw = instance.get(violation.item) if violation.item else None
-                    location = Location(file, line, record, violation.item)
+                    location = place.at(line, record, violation.item)
                     finding = _finding(table, violation.requirement, violation.item, violation.keyword, violation.value, raw, location, show_values)
                     collector.add(finding)
                     if violation.item is not None:

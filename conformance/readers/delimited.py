@@ -16,7 +16,6 @@ a blank line that makes the counts differ) sends the file back to the strict par
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from collections import deque
@@ -24,67 +23,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy
-
 from conformance.readers.base import ParsedTable, RawRecord, ReadIssue, header_positions, row_values
-
-_UTF8_BOM = b"\xef\xbb\xbf"
-_OTHER_BOMS = {
-    b"\xff\xfe": "UTF-16LE",
-    b"\xfe\xff": "UTF-16BE",
-}
-
-
-def _guess_encoding(data: bytes) -> str | None:
-    for codec, label in (("cp932", "Shift_JIS (CP932)"), ("euc_jp", "EUC-JP")):
-        try:
-            data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        return label
-    return None
-
-
-def decode_utf8(data: bytes) -> tuple[str | None, bool, ReadIssue | None]:
-    """The text, whether it had a BOM, and the encoding issue that stops reading (if any)."""
-    for other_bom, label in _OTHER_BOMS.items():
-        if data.startswith(other_bom):
-            return None, False, ReadIssue(
-                "encoding", "not-utf8", f"文字コードが {label} です（BOMで判定）。UTF-8で出力してください。", line=1
-            )
-    bom = data.startswith(_UTF8_BOM)
-    nul = _nul_issue(data)
-    if nul is not None:
-        return None, bom, nul
-    body = data[len(_UTF8_BOM) :] if bom else data
-    try:
-        return body.decode("utf-8"), bom, None
-    except UnicodeDecodeError as error:
-        offset = error.start + (len(_UTF8_BOM) if bom else 0)
-        line = data.count(b"\n", 0, offset) + 1
-        guess = _guess_encoding(body)
-        hint = f"（{guess} と思われます）" if guess else ""
-        message = (
-            f"UTF-8として読めないバイト列があります（{line}行目、先頭から{offset}バイト目）{hint}。"
-            "ファイル全体をUTF-8で出力してください。"
-        )
-        return None, bom, ReadIssue("encoding", "not-utf8", message, line=line)
-
-
-def _nul_issue(data: bytes) -> ReadIssue | None:
-    """NUL bytes: valid UTF-8, but no text export holds them; they mean UTF-16 without a BOM or a
-    binary file, and csv and DuckDB would each read them differently."""
-    first = data.find(b"\x00")
-    if first < 0:
-        return None
-    line = data.count(b"\n", 0, first) + 1
-    head = data[:4096]
-    # UTF-16 puts a NUL beside every ASCII character (the commas and line ends at least).
-    if head.count(b"\x00") * 4 >= len(head):
-        message = f"NULバイトが多数あります（{line}行目から）。UTF-16（BOMなし）と思われます。UTF-8で出力してください。"
-    else:
-        message = f"NULバイト（U+0000）があります（{line}行目、先頭から{first}バイト目）。テキストとして読めません。"
-    return ReadIssue("encoding", "nul-byte", message, line=line)
+from conformance.readers.encoding import UTF8_BOM, decode_utf8
+from conformance.readers.plain import DirectRead, clean_utf8, plain_lines
 
 
 class _Feed:
@@ -154,43 +95,6 @@ def _rows(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]
             start += resume
 
 
-_CHUNK = 1 << 22
-
-
-class _CleanText:
-    """Proves, chunk by chunk, that a file is valid UTF-8 without NUL (the plain-file scan and the
-    strict parser's streaming both need it)."""
-
-    def __init__(self) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-
-    def feed(self, chunk: bytes) -> bool:
-        if b"\x00" in chunk:
-            return False
-        try:
-            self._decoder.decode(chunk)
-        except UnicodeDecodeError:
-            return False
-        return True
-
-    def finish(self) -> bool:
-        try:
-            self._decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-        return True
-
-
-@dataclass(frozen=True, slots=True)
-class DirectRead:
-    """A plain delimited file that DuckDB may read itself: one record per line after the header."""
-
-    path: Path
-    delimiter: str
-    width: int
-    records: int
-
-
 @dataclass
 class DelimitedTable(ParsedTable):
     """A parsed CSV/TSV; `direct` is set when the file is plain (see the module docstring)."""
@@ -198,127 +102,9 @@ class DelimitedTable(ParsedTable):
     direct: DirectRead | None = None
 
 
-class _Quotes:
-    """Proves, chunk by chunk, that every double quote of a file wraps one whole field.
-
-    A quote that opens must follow a separator or a line start, one that closes must precede a
-    separator or a line end, they alternate, and no separator or line end lies between an opening and
-    its closing quote (after an odd number of quotes). So no quoted field holds a separator, a line break
-    or a quote (a doubled quote fails the closing test): such a field reads the same whether quotes are
-    honoured or not, up to the quotes themselves, which DuckDB drops as csv does.
-    """
-
-    def __init__(self, delimiter: int, start: int) -> None:
-        self.delimiter = delimiter
-        self.start = start  # where the first line starts: after a UTF-8 BOM's bytes
-        self.offset = 0  # of the current chunk in the file
-        self.seen = 0
-        self.previous = 10  # the byte before the file: as after a line end
-        self.closing_at_end = False  # the last chunk ended on a closing quote: its next byte is pending
-
-    def feed(self, data: numpy.ndarray, ends: numpy.ndarray, marks: numpy.ndarray, any_quote: bool) -> bool:
-        """Take the next chunk (`any_quote`: it holds a quote; a memchr-fast test spares the scan)."""
-        if self.closing_at_end and int(data[0]) not in (self.delimiter, 13, 10):
-            return False
-        quotes = numpy.flatnonzero(data == 34) if any_quote else numpy.empty(0, dtype=numpy.intp)
-        self.closing_at_end = False
-        if len(quotes):
-            before = data[quotes - 1]
-            before[quotes == 0] = self.previous
-            if self.start:
-                before[quotes + self.offset == self.start] = 10
-            last = len(data) - 1
-            after = data[numpy.minimum(quotes + 1, last)]
-            opening = (self.seen + numpy.arange(len(quotes))) % 2 == 0
-            opens = (before == self.delimiter) | (before == 10)
-            closes = (after == self.delimiter) | (after == 13) | (after == 10) | (quotes == last)
-            if not bool(numpy.where(opening, opens, closes).all()):
-                return False
-            self.closing_at_end = bool(quotes[-1] == last and not opening[-1])
-        # A separator or a line end after an odd number of quotes is inside a quoted field.
-        if self.seen % 2 or len(quotes):
-            for positions in (marks, ends):
-                if bool(((self.seen + numpy.searchsorted(quotes, positions)) % 2).any()):
-                    return False
-        self.seen += len(quotes)
-        self.previous = int(data[-1])
-        self.offset += len(data)
-        return True
-
-    def finish(self) -> bool:
-        """The file did not end inside a quoted field."""
-        return self.seen % 2 == 0
-
-
-def _unquoted(name: str) -> str:
-    return name[1:-1] if len(name) >= 2 and name[0] == name[-1] == '"' else name
-
-
-def _plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | None:
-    """(lines, BOM, header) when the file is plain: valid UTF-8 without NUL, quotes only around whole
-    fields (`_Quotes`), one line-end style, and every line (the header's included) holding the header's
-    number of fields."""
-    with path.open("rb") as stream:
-        first_line = stream.readline()
-    bom = first_line.startswith(_UTF8_BOM)
-    try:
-        header_text = first_line[len(_UTF8_BOM) if bom else 0 :].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    header = [_unquoted(name) for name in header_text.rstrip("\r\n").split(delimiter)]
-    separators = len(header) - 1
-    clean = _CleanText()
-    mark = ord(delimiter)
-    quotes = _Quotes(mark, len(_UTF8_BOM) if bom else 0)
-    lf = cr = crlf = 0
-    carried = 0  # separators seen since the last line end
-    previous_cr = False
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            if not clean.feed(chunk):
-                return None
-            # Separators per line, vectorised: how many separators precede each line end, differenced.
-            data = numpy.frombuffer(chunk, dtype=numpy.uint8)
-            marks = numpy.flatnonzero(data == mark)
-            ends = numpy.flatnonzero(data == 10)
-            lf += len(ends)
-            # Most exports hold no CR (a memchr-fast test); a CRLF is a line end whose byte before is CR.
-            if b"\r" in chunk:
-                cr += chunk.count(b"\r")
-                crlf += int(numpy.count_nonzero(data[ends[ends > 0] - 1] == 13))
-            crlf += 1 if previous_cr and chunk.startswith(b"\n") else 0
-            previous_cr = chunk.endswith(b"\r")
-            if not quotes.feed(data, ends, marks, b'"' in chunk):
-                return None
-            if len(ends):
-                before = numpy.searchsorted(marks, ends)
-                per_line = numpy.diff(before, prepend=0)
-                per_line[0] += carried
-                if not bool((per_line == separators).all()):
-                    return None
-                carried = len(marks) - int(before[-1])
-            else:
-                carried += len(marks)
-    if not clean.finish():
-        return None
-    if (cr and not (cr == crlf == lf)) or not quotes.finish():
-        return None
-    ends_with_newline = _ends_with_newline(path)
-    if not ends_with_newline and carried != separators:
-        return None  # the last line, without a line end, lacks or has extra fields
-    lines = lf + (0 if ends_with_newline else 1)
-    return lines, bom, header
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as stream:
-        stream.seek(-1, 2)
-        return stream.read(1) == b"\n"
-
-
 def read_delimited(path: Path, delimiter: str) -> ParsedTable:
     """Open a CSV (`,`) or TSV (tab) file as a table."""
-    plain = _plain_lines(path, delimiter) if path.stat().st_size else None
+    plain = plain_lines(path, delimiter) if path.stat().st_size else None
     if plain is not None and len(plain[2]) >= 2:
         lines, bom, header = plain
         parsed = DelimitedTable(header=header, records=iter(()), encoding="UTF-8", bom=bom)
@@ -337,24 +123,10 @@ def _deferred(parsed: ParsedTable, path: Path, delimiter: str) -> Iterator[RawRe
     parsed.rejected = strict.rejected
 
 
-def _clean_utf8(path: Path) -> bool:
-    """The file is UTF-8 without NUL and without a UTF-16 BOM: the strict parser may stream it (one
-    pass, chunk by chunk); any other file is read whole, for `decode_utf8` to say what is wrong."""
-    clean = _CleanText()
-    with path.open("rb") as stream:
-        if stream.read(2) in _OTHER_BOMS:
-            return False
-        stream.seek(0)
-        while chunk := stream.read(_CHUNK):
-            if not clean.feed(chunk):
-                return False
-    return clean.finish()
-
-
 def _streamed_lines(path: Path, bom: bool, parsed: ParsedTable) -> Iterator[str]:
     """The file's lines, split where csv splits them (LF, CRLF, CR; not at U+2028, VT or FF)."""
     binary = path.open("rb")
-    binary.seek(len(_UTF8_BOM) if bom else 0)
+    binary.seek(len(UTF8_BOM) if bom else 0)
     with io.TextIOWrapper(binary, encoding="utf-8", errors="strict", newline="") as text:
         try:
             yield from text
@@ -365,9 +137,9 @@ def _streamed_lines(path: Path, bom: bool, parsed: ParsedTable) -> Iterator[str]
 
 def _read_strict(path: Path, delimiter: str) -> ParsedTable:
     lines: Iterable[str]
-    if _clean_utf8(path):
+    if clean_utf8(path):
         with path.open("rb") as stream:
-            bom = stream.read(len(_UTF8_BOM)) == _UTF8_BOM
+            bom = stream.read(len(UTF8_BOM)) == UTF8_BOM
         parsed = ParsedTable(header=[], records=iter(()), encoding="UTF-8", bom=bom)
         lines = _streamed_lines(path, bom, parsed)
     else:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.readers.base import ParsedTable, RawRecord, ReadIssue
-from conformance.readers.delimited import decode_utf8
+from conformance.readers.encoding import decode_utf8
 
 _WHITESPACE = " \t\r\n"
 

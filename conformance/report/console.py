@@ -20,6 +20,8 @@ def render(result: RunResult) -> str:
         lines.append(f"  {path}  （読み込みません: {reason}）")
     for path in result.changed:
         lines.append("  警告: " + changed_warning(path))
+    for path in result.row_wise:
+        lines.append(f"  注: {path} のスキーマは1件ずつ検証しました（SQLに変換できないキーワードがあるため。指摘は同じで、時間がかかります）")
     for spec in result.specs:
         lines.append(f"仕様 spec: {spec.id} {spec.version} {spec.name}（{'、'.join(spec.documents[:1])}）")
     if result.declaration:

@@ -213,6 +213,9 @@ class RunResult:
     ignored: tuple[tuple[str, str], ...] = ()
     changed: tuple[str, ...] = ()
     """Input files whose SHA-256 after the run differs from before it (modified while being read)."""
+    row_wise: tuple[str, ...] = ()
+    """Tables (as their files or requests are named) whose schema was validated row by row: a keyword
+    the SQL compiler does not know sent them to the slower fallback, which reports the same findings."""
 
     @property
     def summary(self) -> Summary:
@@ -268,6 +271,7 @@ class RunResult:
                 "files": [file.to_dict() for file in self.files],
                 "ignored": [{"path": path, "reason": reason} for path, reason in self.ignored],
                 **({"changed": list(self.changed)} if self.changed else {}),
+                **({"row_wise": list(self.row_wise)} if self.row_wise else {}),
             },
             "started": self.started,
             "finished": self.finished,
@@ -292,6 +296,7 @@ class RunResult:
             options=data.get("options", {}),
             ignored=tuple((entry["path"], entry["reason"]) for entry in data["target"].get("ignored", ())),
             changed=tuple(data["target"].get("changed", ())),
+            row_wise=tuple(data["target"].get("row_wise", ())),
         )
 
 

@@ -1,0 +1,89 @@
+"""The `conformance` command: parses arguments, calls the library, renders. Nothing else."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from typing import Any, TextIO
+
+from conformance.cli.arguments import parser
+from conformance.cli.commands import (
+    USAGE_ERROR,
+    diff_command,
+    generate_command,
+    report_command,
+    run_command,
+    serve_command,
+    spec_lint_command,
+    spec_list_command,
+)
+from conformance.spec import SpecError
+
+__all__ = ["main"]
+
+
+class _Interrupts:
+    """Ctrl-C and SIGTERM (a cancelled CI job, `kill`) both unwind as KeyboardInterrupt, so the run's
+    temporary folder is removed; `received` remembers the signal, because an interrupt that lands inside
+    a DuckDB query comes back as a DuckDB error rather than as KeyboardInterrupt."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self._previous[number] = signal.signal(number, self._raise)
+        return self
+
+    def _raise(self, number: int, frame: object) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exception: object) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Entry point; streams are injectable so tests call the CLI in-process."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        arguments = parser().parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    interrupts = _Interrupts()
+    try:
+        if arguments.command == "run":
+            with interrupts:
+                return run_command(arguments, out, err)
+        if arguments.command == "generate":
+            return generate_command(arguments, out, err)
+        if arguments.command == "serve":
+            return serve_command(arguments, out, err)
+        if arguments.command == "report":
+            return report_command(arguments, out, err)
+        if arguments.command == "diff":
+            return diff_command(arguments, out, err)
+        if arguments.spec_command == "list":
+            return spec_list_command(arguments, out)
+        return spec_lint_command(arguments, out)
+    except SpecError as error:
+        err.write(f"conformance: {error}\n")
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        err.write("conformance: interrupted\n")
+        return 130
+    except Exception as error:  # a bug of ours: say so plainly; the traceback only on request
+        if interrupts.received:
+            err.write("conformance: interrupted\n")
+            return 130
+        if os.environ.get("CONFORMANCE_DEBUG"):
+            raise
+        err.write(f"conformance: 内部エラー (internal error) {type(error).__name__}: {error}\n"
+                  "  set CONFORMANCE_DEBUG=1 for the traceback, and please report it\n")
+        return USAGE_ERROR

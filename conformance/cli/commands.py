@@ -1,0 +1,214 @@
+"""The `conformance` subcommands: each parses nothing, calls the library and renders."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import TextIO
+
+import jsonschema
+
+from conformance import spec as spec_store
+from conformance.cli.arguments import api_options
+from conformance.pipeline import (
+    ApiServer,
+    DeclarationError,
+    InputLimits,
+    RunOptions,
+    TargetError,
+    export_store,
+    is_url,
+    load_declaration,
+    read_export,
+    run,
+    run_api,
+)
+from conformance.progress import RunProgress
+from conformance.report import FORMATS
+from conformance.results import RunResult, terminal_safe
+from conformance.results.diff import diff, render_text
+from conformance.spec import SpecError
+
+USAGE_ERROR = 2
+
+
+def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    formats = arguments.format or ["console"]
+    if arguments.max_findings < 0:
+        stderr.write("conformance: --max-findings must be 0 or more\n")
+        return USAGE_ERROR
+    progress = RunProgress(stderr) if not arguments.quiet and stderr.isatty() else None
+    try:
+        declaration = load_declaration(arguments.declaration) if arguments.declaration else None
+        limits = InputLimits(zip_max_total_bytes=arguments.zip_max_total, zip_max_ratio=arguments.zip_max_ratio,
+                             zip_max_members=arguments.zip_max_members, max_file_bytes=arguments.max_file_size)
+        options = RunOptions(declaration=declaration, show_values=arguments.show_values,
+                             max_findings=arguments.max_findings, as_of=arguments.as_of,
+                             memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
+                             progress=progress, limits=limits)
+        if is_url(arguments.target):
+            result = run_api(arguments.target, arguments.spec, options, api_options(arguments))
+        else:
+            result = run(Path(arguments.target), arguments.spec, options)
+    except ValueError as error:
+        stderr.write(f"conformance: {terminal_safe(str(error))}\n")
+        return USAGE_ERROR
+    except (TargetError, SpecError, DeclarationError) as error:
+        stderr.write(f"conformance: {terminal_safe(str(error))}\n")
+        return USAGE_ERROR
+    finally:
+        if progress is not None:
+            progress.close()
+    written = []
+    for name in dict.fromkeys(formats):
+        report_format = FORMATS[name]
+        if name == "console":
+            if not arguments.quiet:
+                stdout.write(str(report_format.render(result)))
+            continue
+        try:
+            arguments.output.mkdir(parents=True, exist_ok=True)
+            path = arguments.output / f"conformance{report_format.extension}"
+            report_format.write(result, path)
+        except OSError as error:
+            stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
+            return USAGE_ERROR
+        written.append(path)
+    if not arguments.quiet:
+        for path in written:
+            stdout.write(f"wrote {path}\n")
+        if "console" not in formats:
+            summary = result.summary
+            stdout.write(f"{summary.verdict}: " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()) + "\n")
+    return result.exit_code
+
+
+def generate_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from conformance.generate import GenerateError, generate  # not needed by `run`: keep it light
+
+    operations = [name.strip() for name in arguments.operations.split(",") if name.strip()]
+    try:
+        summary = generate(operations, arguments.residents, arguments.seed, arguments.output, arguments.defect_rate)
+    except GenerateError as error:
+        stderr.write(f"conformance: {error}\n")
+        return USAGE_ERROR
+    except OSError as error:
+        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
+        return USAGE_ERROR
+    for path, records in summary["files"].items():
+        stdout.write(f"wrote {arguments.output / path} ({records} records)\n")
+    stdout.write(f"expected findings: {summary['total']} ({arguments.output / 'expected.json'})\n")
+    return 0
+
+
+class ResultFileError(Exception):
+    """A saved result that cannot be read or is not a result of this suite."""
+
+
+def _load_result(path: Path) -> RunResult:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ResultFileError(f"{path}: JSONの結果ファイルとして読めません ({error})") from None
+    schema = json.loads((Path(__file__).parent.parent / "report.schema.json").read_text(encoding="utf-8"))
+    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if problem is not None:
+        where = "/".join(str(part) for part in problem.absolute_path) or "(root)"
+        raise ResultFileError(f"{path}: report.schema.json に合いません ({where}: {problem.message})")
+    return RunResult.from_dict(data)
+
+
+def report_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        result = _load_result(arguments.result)
+    except ResultFileError as error:
+        stderr.write(f"conformance: {error}\n")
+        return USAGE_ERROR
+    report_format = FORMATS[arguments.format]
+    if arguments.output is None:
+        output = report_format.render(result)
+        if isinstance(output, bytes):
+            stderr.write(f"conformance: --format {arguments.format} is binary: give --output FILE\n")
+            return USAGE_ERROR
+        stdout.write(output)
+        return 0
+    try:
+        report_format.write(result, arguments.output)
+    except OSError as error:
+        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
+        return USAGE_ERROR
+    return 0
+
+
+def diff_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        result_diff = diff(_load_result(arguments.old), _load_result(arguments.new))
+    except ResultFileError as error:
+        stderr.write(f"conformance: {error}\n")
+        return USAGE_ERROR
+    if arguments.format == "json":
+        stdout.write(json.dumps(result_diff.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        stdout.write(render_text(result_diff))
+    return 1 if result_diff.regressions else 0
+
+
+def serve_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    token = None
+    if arguments.token_env:
+        token = os.environ.get(arguments.token_env)
+        if not token:
+            stderr.write(f"conformance: 環境変数 {arguments.token_env} が設定されていないか空です（--token-env）\n")
+            return USAGE_ERROR
+    try:
+        store = export_store(read_export(arguments.folder, arguments.spec))
+    except (TargetError, SpecError) as error:
+        stderr.write(f"conformance: {error}\n")
+        return USAGE_ERROR
+    if not store.tables:
+        stderr.write(f"conformance: {arguments.folder}: 配信できる表がありません\n")
+        return USAGE_ERROR
+    try:
+        server = ApiServer((arguments.host, arguments.port), store, token)
+    except OSError as error:
+        stderr.write(f"conformance: {arguments.host}:{arguments.port} で待ち受けできません ({error.strerror})\n")
+        return USAGE_ERROR
+    host, port = server.socket.getsockname()[:2]
+    stdout.write(f"serving http://{host}:{port}\n")
+    for path, table in store.tables.items():
+        stdout.write(f"  GET {path}  {table.name} {len(table.records)}件\n")
+    stdout.write("token: " + ("the value of " + arguments.token_env if token else "any bearer token") + " (Ctrl-C stops)\n")
+    stdout.flush()
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+def spec_list_command(arguments: argparse.Namespace, stdout: TextIO) -> int:
+    specs = [spec_store.load(operation) for operation in spec_store.available()]
+    if arguments.format == "json":
+        rows = [
+            {"id": s.id, "name": s.name, "version": s.version, "tables": [t.name for t in s.tables],
+             "requirements": len(s.requirements), "rules": s.rule_count}
+            for s in specs
+        ]
+        stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for s in specs:
+            stdout.write(f"{s.id}\t{s.version}\t{s.name}\t{'・'.join(t.name for t in s.tables)}\t"
+                         f"要件 {len(s.requirements)}\t規則 {s.rule_count}\n")
+    return 0
+
+
+def spec_lint_command(arguments: argparse.Namespace, stdout: TextIO) -> int:
+    from conformance.lint import lint  # lint pulls in DuckDB; keep `spec list` light
+
+    problems = lint(arguments.path)
+    for problem in problems:
+        stdout.write(f"{problem}\n")
+    stdout.write(f"{len(problems)} problem(s)\n" if problems else "specs: OK\n")
+    return 1 if problems else 0

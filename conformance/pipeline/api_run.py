@@ -1,0 +1,156 @@
+"""A run over a live system: the API cases, and the data checks over the records its lists return.
+
+The gathered records are one more source of tables: loaded into the same DuckDB tables and checked
+by the same checks as files, located by the request that listed them (method + URL) from the start."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from conformance import __version__
+from conformance.api.cases import ApiEvaluation
+from conformance.api.client import ApiClient
+from conformance.api.contract import ApiRequirement, load_api_requirements, load_contract
+from conformance.api.gather import Gathered, Gatherer, Outcome
+from conformance.checks.database import Database, LoadedTable
+from conformance.checks.files import unknown_item_findings
+from conformance.checks.places import RequestPlace
+from conformance.pipeline.declaration import check_declaration
+from conformance.pipeline.discover import load_specs, referenced_specs
+from conformance.pipeline.evaluate import SpecEvaluation
+from conformance.pipeline.files import subject
+from conformance.pipeline.options import ApiOptions, RunOptions, now, spec_refs, workspace
+from conformance.pipeline.verdict import Evidence, Subject, judge
+from conformance.readers import ParsedTable, RawRecord
+from conformance.results import RequirementResult, RunResult
+from conformance.spec import Spec, SpecError
+
+
+def is_url(target: str | Path) -> bool:
+    """True for an http(s) base URL: the target of API mode."""
+    return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
+
+
+def _rows(gathered: Gathered) -> ParsedTable:
+    """Gathered records as a reader's table: the record's position in the list is its number."""
+    records = (RawRecord(entry.position, entry.position, entry.values) for entry in gathered.entries)
+    return ParsedTable(header=gathered.header, records=records, encoding="UTF-8")
+
+
+def _load_gathered(evaluation: SpecEvaluation, gathered: dict[str, Gathered], database: Database,
+                   loaded: dict[tuple[str, str], LoadedTable]) -> None:
+    """Load each table's gathered records into the same DuckDB tables a file would fill."""
+    spec = evaluation.spec
+    for table in spec.tables:
+        listed = gathered.get(table.name)
+        if listed is None:
+            evaluation.skip_table(table, f"API契約に{table.name}の一覧がないため検査できません")
+            continue
+        if not listed.complete:
+            evaluation.error_table(table, f"{listed.display}: {listed.failure}", shared=True)
+            continue
+        try:
+            table_loaded = database.load(table, _rows(listed))
+        except duckdb.Error as error:
+            evaluation.error_table(table, f"{listed.display} の応答をデータベースに読み込めません: {error}")
+            continue
+        place = RequestPlace(listed.display)
+        evaluation.tested.add(table.unknown_item_requirement)
+        evaluation.add(unknown_item_findings(table, listed.header, place))
+        loaded[(spec.id, table.name)] = table_loaded
+        evaluation.places[table.name] = place
+        if table_loaded.records == 0:
+            evaluation.skip_table(table, f"{listed.display} にレコードがないため検査できません")
+
+
+def _gather_references(chosen: list[Spec], client: ApiClient, database: Database, options: RunOptions,
+                       loaded: dict[tuple[str, str], LoadedTable]) -> None:
+    """Tables other operations' rules read, fetched from their own list endpoints for reference only."""
+    for spec, table_name in referenced_specs(chosen):
+        table = spec.table(table_name)
+        if table is None:
+            continue
+        gatherer = Gatherer(spec, load_contract(spec), client, options.show_values)
+        gatherer.gather({table_name})
+        gathered = gatherer.gathered.get(table_name)
+        if gathered is not None and gathered.complete:
+            try:
+                loaded[(spec.id, table_name)] = database.load(table, _rows(gathered))
+            except duckdb.Error:
+                continue  # the rules that need it are then not-tested, never passed
+
+
+def _api_evidence(outcome: Outcome, max_findings: int) -> Evidence:
+    return Evidence(
+        total=len(outcome.findings), examples=tuple(outcome.findings[:max_findings]), unevaluated=tuple(outcome.errors),
+        untested=None if outcome.tested else (outcome.not_tested or "検査できませんでした"),
+    )
+
+
+def _api_subject(requirement: ApiRequirement) -> Subject:
+    return Subject(requirement.id, requirement.operation, requirement.title, requirement.level, requirement.basis,
+                   requirement.fix)
+
+
+def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptions | None = None,
+            api: ApiOptions | None = None) -> RunResult:
+    """Evaluate a live system at `base_url` against the API cases and the data requirements of `specs`.
+
+    Raises SpecError or DeclarationError for what makes a run impossible (exit code 2); anything the
+    server does, including not answering, becomes findings or `error` verdicts with reasons.
+    """
+    options = options or RunOptions()
+    api = api or ApiOptions()
+    started = now()
+    if not specs:
+        raise SpecError("APIモードでは --spec で業務を指定してください（例 --spec juki）")
+    chosen = load_specs(specs)
+    check_declaration(options.declaration, chosen)
+    as_of = options.as_of or datetime.date.today()
+    client = ApiClient(base_url, api.token, api.client)
+    requirements: list[RequirementResult] = []
+    with contextlib.ExitStack() as stack:
+        stack.callback(client.close)
+        cases = []
+        for spec in chosen:
+            api_requirements = load_api_requirements(spec)
+            api_cases = ApiEvaluation(spec, load_contract(spec), client, api_requirements, options.show_values,
+                                      api.fuzz, api.fuzz_examples)
+            cases.append((api_requirements, api_cases.evaluate(), api_cases.gathered))
+        folder = stack.enter_context(workspace(options.temp_dir))
+        database = Database(options.memory_limit, as_of, folder / "db")
+        try:
+            loaded: dict[tuple[str, str], LoadedTable] = {}
+            evaluations = [SpecEvaluation(spec, options.max_findings, options.show_values) for spec in chosen]
+            for evaluation, (_, _, gathered) in zip(evaluations, cases, strict=True):
+                _load_gathered(evaluation, gathered, database, loaded)
+            _gather_references(chosen, client, database, options, loaded)
+            for evaluation, (api_requirements, outcomes, _) in zip(evaluations, cases, strict=True):
+                requirements += [judge(_api_subject(r), _api_evidence(outcomes[r.id], options.max_findings), options.declared)
+                                 for r in api_requirements if r.id in outcomes]
+                evaluation.check(loaded, database)
+                # The file-level requirements do not apply to an API.
+                requirements += [judge(subject(evaluation.spec, r), evaluation.evidence(r), options.declared)
+                                 for r in evaluation.spec.requirements if r.check.kind != "file"]
+        finally:
+            database.close()
+    transport = {"base_url": base_url, **api.client.to_dict(), "token_env": api.token_env, "fuzz": api.fuzz,
+                 "requests": client.requests_made}
+    return RunResult(
+        suite_version=__version__,
+        specs=spec_refs(chosen),
+        target=base_url,
+        files=(),
+        started=started,
+        finished=now(),
+        requirements=tuple(requirements),
+        declaration=options.declaration.to_dict() if options.declaration else None,
+        options={"show_values": options.show_values, "max_findings": options.max_findings, "as_of": as_of.isoformat(),
+                 "api": transport},
+        row_wise=tuple(display for evaluation in evaluations for display in evaluation.row_wise),
+    )

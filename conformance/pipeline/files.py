@@ -1,0 +1,153 @@
+"""A run over files: discover → load → evaluate → verdict → result."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from conformance import __version__
+from conformance.checks.database import Database, LoadedTable
+from conformance.checks.files import presence_findings
+from conformance.checks.places import FilePlace
+from conformance.pipeline.declaration import check_declaration
+from conformance.pipeline.discover import Discovery, TableSource, referenced_specs, resolve_specs
+from conformance.pipeline.evaluate import SpecEvaluation
+from conformance.pipeline.load import TableLoad, load_tables, read, store
+from conformance.pipeline.options import RunOptions, now, spec_refs, workspace
+from conformance.pipeline.verdict import Subject, judge
+from conformance.readers import open_target
+from conformance.results import RequirementResult, RunResult, TargetFile
+from conformance.spec import Spec
+from conformance.spec.model import Requirement, Table
+
+
+def subject(spec: Spec, requirement: Requirement) -> Subject:
+    """A spec's requirement as a result names it."""
+    return Subject(requirement.id, spec.id, requirement.title, requirement.level, requirement.source.basis, requirement.fix)
+
+
+def _target_file(load: TableLoad, operation: str, note: str | None) -> TargetFile:
+    file = load.source.file
+    return TargetFile(
+        path=file.display, sha256=file.sha256, size=file.size, format=file.format, table=load.table.name,
+        operation=operation, encoding=load.encoding, bom=load.bom,
+        records=load.loaded.records if load.loaded is not None else None, rejected=load.rejected, note=note,
+    )
+
+
+def _progress_steps(specs: Sequence[Spec], report: Callable[[str, int, int], None]) -> Callable[[str], None]:
+    """Each load, schema scan and rule is one step of the bar."""
+    # The row rules of a table are one step when batched (more than one of them): an upper bound
+    # otherwise, which only makes the bar end a little short of full.
+    def rule_steps(spec: Spec, table: Table) -> int:
+        rules = [q for q in spec.requirements if q.check.table == table.name and q.check.kind in ("row", "dataset")]
+        row = sum(1 for q in rules if q.check.kind == "row" and not q.check.references)
+        return len(rules) - row + (1 if row > 1 else row)
+
+    total = sum(2 * len(spec.tables) + sum(rule_steps(spec, t) for t in spec.tables) for spec in specs)
+    done = [0]
+
+    def step(label: str) -> None:
+        report(label, done[0], total)
+        done[0] += 1
+
+    return step
+
+
+def _load_spec(evaluation: SpecEvaluation, discovery: Discovery, database: Database,
+               loaded: dict[tuple[str, str], LoadedTable], options: RunOptions) -> list[TargetFile]:
+    """Find, read and load every table of the spec; the files' own checks; the files as the result lists them."""
+    spec = evaluation.spec
+    chosen: list[tuple[Table, TableSource]] = []
+    for table in spec.tables:
+        sources = discovery.of(spec.id, table.name)
+        evaluation.add(presence_findings(spec, table, [(source.file.display, source.sheet) for source in sources]))
+        if not sources:
+            evaluation.skip_table(table, f"{table.name}のファイルがないため検査できません")
+            continue
+        chosen.append((table, sources[0]))
+    files = []
+    tables_read = 0
+    for load in load_tables(chosen, database, options.limits, lambda table: evaluation.step(f"{spec.id} {table.name} 読込")):
+        stored = evaluation.file_checks(load)
+        note = None if stored else ("読めませんでした" if not load.readable else "読み込みに失敗しました")
+        files.append(_target_file(load, spec.id, note))
+        if stored and load.loaded is not None:
+            tables_read += 1
+            loaded[(spec.id, load.table.name)] = load.loaded
+            evaluation.places[load.table.name] = FilePlace(load.source.display)
+    if not tables_read:
+        evaluation.nothing_read()
+    return files
+
+
+def _load_references(chosen: list[Spec], discovery: Discovery, database: Database,
+                     loaded: dict[tuple[str, str], LoadedTable], options: RunOptions) -> list[TargetFile]:
+    """Load the tables that rules reference but no chosen spec holds: read, not evaluated."""
+    files = []
+    for spec, table_name in referenced_specs(chosen):
+        table = spec.table(table_name)
+        sources = discovery.of(spec.id, table_name) if table else ()
+        if table is None or not sources:
+            continue
+        load = store(table, sources[0], read(sources[0], options.limits), database)
+        note = f"{spec.name}の仕様は検査せず、他業務の規則の参照にだけ使いました"
+        if not load.readable:
+            note = "参照用に読めませんでした"
+        elif load.loaded is None:
+            note = "参照用に読み込めませんでした"
+        else:
+            loaded[(spec.id, table_name)] = load.loaded
+        files.append(_target_file(load, spec.id, note))
+    return files
+
+
+def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: RunOptions | None = None) -> RunResult:
+    """Evaluate a target against specs (inferred from its files when not given).
+
+    Raises TargetError, SpecError or DeclarationError for what makes a run impossible (exit code 2);
+    anything wrong with the data itself becomes findings.
+    """
+    options = options or RunOptions()
+    started = now()
+    path = Path(target)
+    with workspace(options.temp_dir) as folder, open_target(path, options.limits, folder / "zip") as opened:
+        chosen, discovery = resolve_specs(specs, opened)
+        check_declaration(options.declaration, chosen)
+        as_of = options.as_of or datetime.date.today()
+        database = Database(options.memory_limit, as_of, folder / "db")
+        try:
+            loaded: dict[tuple[str, str], LoadedTable] = {}
+            step = _progress_steps(chosen, options.progress) if options.progress is not None else None
+            evaluations = [SpecEvaluation(spec, options.max_findings, options.show_values, step)
+                           for spec in chosen]
+            files = [file for evaluation in evaluations for file in _load_spec(evaluation, discovery, database, loaded, options)]
+            files += _load_references(chosen, discovery, database, loaded, options)
+            requirements: list[RequirementResult] = []
+            for evaluation in evaluations:
+                evaluation.check(loaded, database)
+                requirements += [judge(subject(evaluation.spec, r), evaluation.evidence(r), options.declared)
+                                 for r in evaluation.spec.requirements]
+        finally:
+            database.close()
+        used = {file.path.split("#")[0] for file in files}
+        for source in opened.files:
+            if source.display not in used:
+                files.append(TargetFile(source.display, source.sha256, source.size, source.format, note="どの表にも該当しないため検査していません"))
+        ignored = tuple(opened.ignored)
+        changed = tuple(opened.changed_inputs())
+    return RunResult(
+        suite_version=__version__,
+        specs=spec_refs(chosen),
+        target=str(path),
+        files=tuple(files),
+        started=started,
+        finished=now(),
+        requirements=tuple(requirements),
+        declaration=options.declaration.to_dict() if options.declaration else None,
+        options={"show_values": options.show_values, "max_findings": options.max_findings, "as_of": as_of.isoformat()},
+        ignored=ignored,
+        changed=changed,
+        row_wise=tuple(display for evaluation in evaluations for display in evaluation.row_wise),
+    )

@@ -1,0 +1,79 @@
+"""Stage 2, load: each chosen table's file is read and stored in the run's database.
+
+The next table's file is read (scanned, or parsed when it is not plain) in a thread while the
+database loads the current one: DuckDB releases the GIL, so on a multi-table export the Python scan
+and the load overlap instead of taking turns. Each table comes out as a frozen `TableLoad` whose
+issues are the reader's final ones, taken once the records were consumed."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+from conformance.checks.database import Database, LoadedTable, error_summary
+from conformance.pipeline.discover import TableSource
+from conformance.readers import InputLimits, ParsedTable, ReadIssue, read_table
+from conformance.readers.delimited import DelimitedTable
+from conformance.spec.model import Table
+
+
+@dataclass(frozen=True, slots=True)
+class TableLoad:
+    """One table's file as read and stored: the facts a report records and the checks need."""
+
+    table: Table
+    source: TableSource
+    header: tuple[str, ...]
+    issues: tuple[ReadIssue, ...]
+    encoding: str | None
+    bom: bool
+    rejected: int
+    readable: bool
+    loaded: LoadedTable | None = None
+    # The database could not store the records (a reason a report may show), or None.
+    error: str | None = None
+
+    @property
+    def text_file(self) -> bool:
+        """A text format whose encoding was determined: the BOM policy applies to it."""
+        return self.source.file.format in ("csv", "tsv", "json", "ndjson") and self.encoding is not None
+
+
+def read(source: TableSource, limits: InputLimits) -> ParsedTable:
+    """The reader's table of a source (the sheet listed at discovery, so the workbook is opened once)."""
+    return read_table(source.file, source.reads_sheet, limits)
+
+
+def store(table: Table, source: TableSource, parsed: ParsedTable, database: Database) -> TableLoad:
+    """Store a read table in the database; the issues are taken after the records were consumed."""
+    loaded: LoadedTable | None = None
+    error: str | None = None
+    if parsed.readable:
+        direct = parsed.direct if isinstance(parsed, DelimitedTable) else None
+        try:
+            loaded = database.load(table, parsed, direct)
+        except duckdb.Error as failure:
+            error = error_summary(failure)
+    return TableLoad(table, source, tuple(parsed.header), tuple(parsed.issues), parsed.encoding, parsed.bom,
+                     parsed.rejected, parsed.readable, loaded, error)
+
+
+def load_tables(chosen: Sequence[tuple[Table, TableSource]], database: Database, limits: InputLimits,
+                step: Callable[[Table], None]) -> Iterator[TableLoad]:
+    """Read and store each table, reading the next one ahead in a thread."""
+    reader = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+    try:
+        ahead = reader.submit(read, chosen[0][1], limits) if chosen else None
+        for index, (table, source) in enumerate(chosen):
+            assert ahead is not None
+            parsed = ahead.result()
+            if index + 1 < len(chosen):
+                ahead = reader.submit(read, chosen[index + 1][1], limits)
+            step(table)
+            yield store(table, source, parsed, database)
+    finally:
+        # An interrupt or an error does not wait for the table being read ahead.
+        reader.shutdown(wait=False, cancel_futures=True)

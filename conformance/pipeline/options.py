@@ -1,0 +1,70 @@
+"""How a run is asked for, and what every run shares: its private folder and its clock."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conformance.api.client import ClientOptions
+from conformance.pipeline.declaration import Declaration
+from conformance.readers import InputLimits
+from conformance.results import SpecRef
+from conformance.spec import Spec
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How to run: the declaration, masking, and how many example findings to keep per requirement."""
+
+    declaration: Declaration | None = None
+    show_values: bool = False
+    max_findings: int = 100
+    memory_limit: str | None = None
+    as_of: datetime.date | None = None
+    temp_dir: Path | None = None
+    # Called with (what is being done, steps done, steps in all); the CLI draws a bar with it.
+    progress: Callable[[str, int, int], None] | None = None
+    limits: InputLimits = field(default_factory=InputLimits)
+
+    @property
+    def declared(self) -> tuple[str, ...]:
+        """The 標準オプション the vendor declared (none without a declaration)."""
+        return self.declaration.options if self.declaration else ()
+
+
+@dataclass(frozen=True, slots=True)
+class ApiOptions:
+    """How to talk to the target. The token is held here only; it is never part of the result."""
+
+    client: ClientOptions = field(default_factory=ClientOptions)
+    token: str | None = field(default=None, repr=False)
+    token_env: str | None = None
+    fuzz: bool = False
+    fuzz_examples: int = 20
+
+
+def now() -> str:
+    """The wall clock as a result records it."""
+    return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def spec_refs(specs: Sequence[Spec]) -> tuple[SpecRef, ...]:
+    """The specs as a result names them."""
+    return tuple(SpecRef(s.id, s.version, s.name, tuple(f"{d.title} {d.version}" for d in s.documents)) for s in specs)
+
+
+@contextlib.contextmanager
+def workspace(parent: Path | None = None) -> Iterator[Path]:
+    """ONE private folder (mode 0700, under --temp-dir or TMPDIR) for every temporary file of a run: the extracted
+    ZIP, DuckDB's staging and spill files. Removed at the end, also on Ctrl-C (KeyboardInterrupt
+    unwinds through here) and on any error."""
+    folder = Path(tempfile.mkdtemp(prefix="conformance-", dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,64 @@
+"""Stage 4, verdict: one function turns a requirement's evidence into its result, in file and API runs."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from conformance.results import Finding, RequirementResult, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The requirement as a result names it."""
+
+    id: str
+    operation: str
+    title: str
+    level: str
+    basis: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the checks of one requirement found, and what kept them from finding more."""
+
+    total: int = 0
+    examples: tuple[Finding, ...] = ()
+    # The check could not run: its verdict is `error`, whatever it found.
+    broken: str | None = None
+    # Parts of the check that could not be evaluated (API requests): `error` only when nothing was found.
+    unevaluated: tuple[str, ...] = ()
+    # Why nothing of the requirement was tested; None when something was.
+    untested: str | None = None
+
+
+def judge(subject: Subject, evidence: Evidence, declared: Collection[str]) -> RequirementResult:
+    """`not-applicable` (an undeclared option), `error`, `fail`, `not-tested` or `pass`, with the reason."""
+    verdict: Verdict
+    reason: str | None = None
+    if subject.level == "標準オプション" and subject.id not in declared:
+        verdict, reason = "not-applicable", "宣言されていない標準オプションです"
+    elif evidence.broken is not None:
+        verdict, reason = "error", evidence.broken
+    elif evidence.total:
+        # A violation seen is certain even when other parts of the check could not be evaluated.
+        verdict = "fail"
+        if evidence.unevaluated:
+            reason = f"一部の要求は評価できませんでした: {evidence.unevaluated[0]}"
+    elif evidence.unevaluated:
+        more = f"（ほか{len(evidence.unevaluated) - 1}件）" if len(evidence.unevaluated) > 1 else ""
+        verdict, reason = "error", evidence.unevaluated[0] + more
+    elif evidence.untested is not None:
+        verdict, reason = "not-tested", evidence.untested
+    else:
+        verdict = "pass"
+    applicable = verdict != "not-applicable"
+    return RequirementResult(
+        id=subject.id, operation=subject.operation, title=subject.title, level=subject.level,
+        basis=subject.basis, fix=subject.fix, verdict=verdict,
+        findings_total=evidence.total if applicable else 0,
+        findings=evidence.examples if applicable else (),
+        reason=reason,
+    )
