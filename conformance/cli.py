@@ -20,7 +20,7 @@ from conformance.api.client import ClientOptions
 from conformance.api.server import ApiServer
 from conformance.progress import RunProgress
 from conformance.readers import InputLimits, TargetError
-from conformance.report import FORMATS
+from conformance.report import REPORT_FORMATS
 from conformance.results import RunResult, terminal_safe
 from conformance.results.diff import diff, render_text
 from conformance.runner import (
@@ -76,8 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--spec", action="append", metavar="OP[@VERSION]",
                             help="operation to check (e.g. juki or juki@0.1.0); repeatable; inferred from file names when absent")
     run_parser.add_argument("--declaration", type=Path, metavar="FILE", help="the vendor's declaration (YAML)")
-    run_parser.add_argument("--format", action="append", choices=list(FORMATS), metavar="FORMAT",
-                            help=f"output format, repeatable: {', '.join(FORMATS)} (default console)")
+    run_parser.add_argument("--format", action="append", choices=list(REPORT_FORMATS), metavar="FORMAT",
+                            help=f"output format, repeatable: {', '.join(REPORT_FORMATS)} (default console)")
     run_parser.add_argument("--output", type=Path, metavar="DIR", default=Path("reports"),
                             help="folder for the files of non-console formats (default: reports)")
     run_parser.add_argument("--show-values", action="store_true",
@@ -121,8 +121,8 @@ def _parser() -> argparse.ArgumentParser:
 
     report_parser = commands.add_parser("report", help="re-render a saved JSON result into another format")
     report_parser.add_argument("result", type=Path, help="a JSON result written by `conformance run --format json`")
-    report_parser.add_argument("--format", required=True, choices=list(FORMATS), metavar="FORMAT",
-                               help=f"one of {', '.join(FORMATS)}")
+    report_parser.add_argument("--format", required=True, choices=list(REPORT_FORMATS), metavar="FORMAT",
+                               help=f"one of {', '.join(REPORT_FORMATS)}")
     report_parser.add_argument("--output", type=Path, metavar="FILE", help="the file to write (default: standard output, text formats only)")
 
     diff_parser = commands.add_parser("diff", help="compare two JSON results; exit 1 on regressions")
@@ -206,7 +206,7 @@ def _run(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             progress.close()
     written = []
     for name in dict.fromkeys(formats):
-        report_format = FORMATS[name]
+        report_format = REPORT_FORMATS[name]
         if name == "console":
             if not arguments.quiet:
                 stdout.write(str(report_format.render(result)))
@@ -269,7 +269,7 @@ def _report(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     except ResultFileError as error:
         stderr.write(f"conformance: {error}\n")
         return USAGE_ERROR
-    report_format = FORMATS[arguments.format]
+    report_format = REPORT_FORMATS[arguments.format]
     if arguments.output is None:
         output = report_format.render(result)
         if isinstance(output, bytes):

@@ -47,6 +47,7 @@ from conformance.results import (
     SpecRef,
     TargetFile,
     Verdict,
+    codes,
 )
 from conformance.spec import Spec, SpecError
 from conformance.spec.model import Requirement, Table
@@ -218,7 +219,7 @@ class _SpecRun:
         header_is_data = _header_looks_like_data(table, parsed.header)
         for issue in parsed.issues:
             # Duplicated "column names" in a first row of data are values: never quote them.
-            if not (header_is_data and issue.code == "duplicate-column"):
+            if not (header_is_data and issue.code == codes.DUPLICATE_COLUMN):
                 self._issue(issue, display)
 
     def _skip_table(self, table: Table, reason: str) -> None:
@@ -246,13 +247,13 @@ class _SpecRun:
             if not sources:
                 if presence is not None:
                     message = f"「{table.name}」のファイル（{table.name}.csv など）がありません。"
-                    self.collector.add(Finding(presence.id, "missing-file", message, Location()))
+                    self.collector.add(Finding(presence.id, codes.MISSING_FILE, message, Location()))
                 self._skip_table(table, f"{table.name}のファイルがないため検査できません")
                 continue
             if len(sources) > 1 and presence is not None:
                 names = "、".join(source.display + (f"（{sheet}）" if sheet else "") for source, sheet in sources)
                 message = f"「{table.name}」のファイルが複数あります（{names}）。最初のものだけを検査しました。"
-                self.collector.add(Finding(presence.id, "duplicate-file", message, Location(sources[1][0].display)))
+                self.collector.add(Finding(presence.id, codes.DUPLICATE_FILE, message, Location(sources[1][0].display)))
             chosen.append((table, *sources[0]))
         limits = self.options.limits
         reader = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
@@ -289,7 +290,7 @@ class _SpecRun:
         text_file = source.format in ("csv", "tsv", "json", "ndjson") and parsed.encoding is not None
         if text_file and self.spec.bom_policy != "allowed" and parsed.bom != (self.spec.bom_policy == "required"):
             what = "BOMがあります" if parsed.bom else "BOMがありません"
-            self._issue(ReadIssue("encoding", "bom-policy", f"{what}（この仕様では BOM {self.spec.bom_policy}）。", 1), display)
+            self._issue(ReadIssue("encoding", codes.BOM_POLICY, f"{what}（この仕様では BOM {self.spec.bom_policy}）。", 1), display)
         if not parsed.readable:
             self._issues(parsed, table, display)
             self._record_file(source, table, parsed, None, "読めませんでした")
@@ -335,16 +336,16 @@ class _SpecRun:
             # report, so the names are counted, not listed.
             message = (f"1行目の{len(parsed.header)}列のうち{len(unknown)}列が標準の項目名ではありません。"
                        "ヘッダー行がない可能性があります（値を含むおそれがあるため列名は表示しません）。")
-            self.collector.add(Finding(table.unknown_item_requirement, "header-not-standard", message, Location(display, 1)))
+            self.collector.add(Finding(table.unknown_item_requirement, codes.HEADER_NOT_STANDARD, message, Location(display, 1)))
             unknown = []
         if header_requirement is not None:
             for name in missing:
                 message = f"標準の項目「{name}」の列がありません。"
-                self.collector.add(Finding(header_requirement.id, "missing-column", message, Location(display, 1, None, name)))
+                self.collector.add(Finding(header_requirement.id, codes.MISSING_COLUMN, message, Location(display, 1, None, name)))
         for name in unknown:
             hint = _near_miss(name, missing)
             message = f"「{name}」は標準にない項目です。" + (f"「{hint}」の表記揺れではありませんか。" if hint else "")
-            self.collector.add(Finding(table.unknown_item_requirement, "unknown-column", message, Location(display, 1, None, name)))
+            self.collector.add(Finding(table.unknown_item_requirement, codes.UNKNOWN_ITEM, message, Location(display, 1, None, name)))
 
     def _schema_checks(self, table: Table, loaded: LoadedTable, display: str) -> None:
         self.step(f"{self.spec.id} {table.name} スキーマ検査")
@@ -613,7 +614,7 @@ class _ApiSpecRun(_SpecRun):
             standard = {item.name for item in table.items}
             for name in (name for name in gathered.header if name not in standard):
                 message = f"「{name}」は標準にない項目です。"
-                self.collector.add(Finding(table.unknown_item_requirement, "unknown-item", message, Location(gathered.display, item=name)))
+                self.collector.add(Finding(table.unknown_item_requirement, codes.UNKNOWN_ITEM, message, Location(gathered.display, item=name)))
             self.loaded[(self.spec.id, table.name)] = loaded
             self.displays[table.name] = gathered.display
             if loaded.records == 0:

@@ -122,14 +122,14 @@ def test_gathered_records_fail_the_same_data_requirements_as_the_files(expected:
 
 
 def test_result_validates_and_renders_request_locations(stores: dict[str, object], tmp_path: Path) -> None:
-    from conformance.report import FORMATS
+    from conformance.report import REPORT_FORMATS
 
     with api_server(stores["juki"], MODES["lost-records"]) as url:  # type: ignore[arg-type]
         result = run(url, "juki")
     schema = json.loads((ROOT / "conformance/report.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(result.to_dict())  # type: ignore[attr-defined]
     assert result.to_dict()["options"]["api"]["insecure"] is False  # type: ignore[attr-defined]
-    for name, report in FORMATS.items():
+    for name, report in REPORT_FORMATS.items():
         output = report.render(result)
         if isinstance(output, str) and name != "badge":
             # Markdown breaks autolinks with a zero-width space; every format names the request.
@@ -139,10 +139,10 @@ def test_result_validates_and_renders_request_locations(stores: dict[str, object
     assert RunResult.from_dict(result.to_dict()) == result  # `conformance report` re-renders it unchanged
     sarif_schema = json.loads((ROOT / "tests/data/sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(sarif_schema)
-    validator(sarif_schema, format_checker=validator.FORMAT_CHECKER).validate(json.loads(FORMATS["sarif"].render(result)))  # type: ignore[arg-type]
+    validator(sarif_schema, format_checker=validator.FORMAT_CHECKER).validate(json.loads(REPORT_FORMATS["sarif"].render(result)))  # type: ignore[arg-type]
     import openpyxl
 
-    FORMATS["xlsx"].write(result, tmp_path / "r.xlsx")
+    REPORT_FORMATS["xlsx"].write(result, tmp_path / "r.xlsx")
     cells = [c for row in openpyxl.load_workbook(tmp_path / "r.xlsx")["指摘一覧"].iter_rows(values_only=True) for c in row]
     assert f"GET {url}/juki/jumin?limit=7" in cells
 

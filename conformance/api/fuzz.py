@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from referencing._core import Resolver
 
 from conformance.api.contract import ApiRequirement, Contract, _registry
-from conformance.results import Finding, Location
+from conformance.results import Finding, Location, codes
 
 if TYPE_CHECKING:
     from conformance.api.cases import ApiEvaluation, Outcome
@@ -102,7 +102,7 @@ def _probe(evaluation: ApiEvaluation, requirement: ApiRequirement, outcome: Outc
             case.validate_response(response, checks=checks)
         except (AssertionError, BaseExceptionGroup) as failure:  # Schemathesis's FailureGroup is a BaseExceptionGroup
             status = response.status_code
-            kind = "server-error" if status >= 500 else "contract-violation"
+            kind = codes.SERVER_ERROR if status >= 500 else codes.CONTRACT_VIOLATION
             if (kind, path) in seen or len(outcome.findings) >= _MAX_FINDINGS:
                 return
             seen.add((kind, path))

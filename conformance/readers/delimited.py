@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy
 
 from conformance.readers.base import ParsedTable, RawRecord, ReadIssue, header_positions, row_values
+from conformance.results import codes
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _OTHER_BOMS = {
@@ -50,7 +51,7 @@ def decode_utf8(data: bytes) -> tuple[str | None, bool, ReadIssue | None]:
     for other_bom, label in _OTHER_BOMS.items():
         if data.startswith(other_bom):
             return None, False, ReadIssue(
-                "encoding", "not-utf8", f"文字コードが {label} です（BOMで判定）。UTF-8で出力してください。", line=1
+                "encoding", codes.NOT_UTF8, f"文字コードが {label} です（BOMで判定）。UTF-8で出力してください。", line=1
             )
     bom = data.startswith(_UTF8_BOM)
     nul = _nul_issue(data)
@@ -68,7 +69,7 @@ def decode_utf8(data: bytes) -> tuple[str | None, bool, ReadIssue | None]:
             f"UTF-8として読めないバイト列があります（{line}行目、先頭から{offset}バイト目）{hint}。"
             "ファイル全体をUTF-8で出力してください。"
         )
-        return None, bom, ReadIssue("encoding", "not-utf8", message, line=line)
+        return None, bom, ReadIssue("encoding", codes.NOT_UTF8, message, line=line)
 
 
 def _nul_issue(data: bytes) -> ReadIssue | None:
@@ -84,7 +85,7 @@ def _nul_issue(data: bytes) -> ReadIssue | None:
         message = f"NULバイトが多数あります（{line}行目から）。UTF-16（BOMなし）と思われます。UTF-8で出力してください。"
     else:
         message = f"NULバイト（U+0000）があります（{line}行目、先頭から{first}バイト目）。テキストとして読めません。"
-    return ReadIssue("encoding", "nul-byte", message, line=line)
+    return ReadIssue("encoding", codes.NUL_BYTE, message, line=line)
 
 
 class _Feed:
@@ -360,7 +361,7 @@ def _streamed_lines(path: Path, bom: bool, parsed: ParsedTable) -> Iterator[str]
             yield from text
         except UnicodeDecodeError:
             # Only a file changed since it was proved clean gets here; the integrity check names it too.
-            parsed.issues.append(ReadIssue("encoding", "not-utf8", "読み込み中にUTF-8として読めないバイト列が現れました（ファイルが変更された可能性があります）。"))
+            parsed.issues.append(ReadIssue("encoding", codes.NOT_UTF8, "読み込み中にUTF-8として読めないバイト列が現れました（ファイルが変更された可能性があります）。"))
 
 
 def _read_strict(path: Path, delimiter: str) -> ParsedTable:
@@ -382,7 +383,7 @@ def _read_strict(path: Path, delimiter: str) -> ParsedTable:
     header_line = None
     for line, fields, error in rows:
         if error is not None:
-            parsed.issues.append(ReadIssue("syntax", "malformed-header", f"ヘッダー行を解析できません: {error}", line))
+            parsed.issues.append(ReadIssue("syntax", codes.MALFORMED_HEADER, f"ヘッダー行を解析できません: {error}", line))
             return parsed
         assert fields is not None
         header_line = line
@@ -390,7 +391,7 @@ def _read_strict(path: Path, delimiter: str) -> ParsedTable:
         break
     if header_line is None:
         if not parsed.issues:  # an encoding issue met while streaming says more than "no header"
-            parsed.issues.append(ReadIssue("header", "no-header", "ヘッダー行がありません（空のファイル）。", line=1))
+            parsed.issues.append(ReadIssue("header", codes.NO_HEADER, "ヘッダー行がありません（空のファイル）。", line=1))
         return parsed
     parsed.issues.extend(header_issues(parsed.header, header_line))
     parsed.records = _records(parsed, rows)
@@ -413,10 +414,10 @@ def header_issues(header: list[str], line: int) -> list[ReadIssue]:
     seen: set[str] = set()
     for position, name in enumerate(header, start=1):
         if not name.strip():
-            issues.append(ReadIssue("header", "empty-column-name", f"{position}列目の項目名が空です。", line))
+            issues.append(ReadIssue("header", codes.EMPTY_COLUMN_NAME, f"{position}列目の項目名が空です。", line))
         elif name in seen:
             issues.append(
-                ReadIssue("header", "duplicate-column", f"項目「{name}」がヘッダーに2回以上あります（{position}列目）。", line, name)
+                ReadIssue("header", codes.DUPLICATE_COLUMN, f"項目「{name}」がヘッダーに2回以上あります（{position}列目）。", line, name)
             )
         seen.add(name)
     return issues
@@ -430,13 +431,13 @@ def _records(parsed: ParsedTable, rows: Iterator[tuple[int, list[str] | None, st
         record += 1
         if error is not None:
             parsed.rejected += 1
-            parsed.issues.append(ReadIssue("syntax", "malformed-record", f"レコードを解析できません: {error}", line))
+            parsed.issues.append(ReadIssue("syntax", codes.MALFORMED_RECORD, f"レコードを解析できません: {error}", line))
             continue
         assert fields is not None
         if len(fields) != width:
             parsed.rejected += 1
             what = "空行です" if not fields else f"項目数が{len(fields)}でヘッダーの{width}と一致しません"
-            parsed.issues.append(ReadIssue("syntax", "field-count", f"{what}（このレコードは検査していません）。", line))
+            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, f"{what}（このレコードは検査していません）。", line))
             continue
         yield RawRecord(
             record=record,
