@@ -21,6 +21,7 @@ from conformance import spec as spec_store
 from conformance.api.client import ClientOptions
 from conformance.api.contract import load_api_requirements, load_contract
 from conformance.cli import main
+from conformance.results.codes import CATALOGUE
 from conformance.runner import ApiOptions, RunOptions, run_api
 
 TOKEN = "tok-Zq8vX3-distinctive-9931"
@@ -75,6 +76,7 @@ def test_broken_server_fails_exactly_its_requirements(scenario: dict[str, object
         result = run(url, "juki")
     assert result.failed_ids() == api_ids("juki", scenario["fail"])  # type: ignore[arg-type, attr-defined]
     assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert {f.code for f in result.findings()} - CATALOGUE.keys() == set()  # type: ignore[attr-defined]
     if scenario["mode"] == "lost-records":
         # One record lost at each page boundary of limit=7: exactly (pages - 1) findings per table.
         tables = stores["juki"].tables.values()  # type: ignore[attr-defined]
@@ -116,6 +118,7 @@ def test_gathered_records_fail_the_same_data_requirements_as_the_files(expected:
     with api_server(store_of(expected.parent, "juki")) as url:
         result = run(url, "juki")
     assert result.failed_ids() == wanted  # type: ignore[attr-defined]
+    assert {f.code for f in result.findings()} - CATALOGUE.keys() == set()  # type: ignore[attr-defined]
     # Located by the request that returned the record, with the record's position in the list.
     finding = result.requirement(wanted[0]).findings[0]  # type: ignore[attr-defined]
     assert finding.location.method == "GET" and finding.location.record >= 1 and finding.location.line is None

@@ -266,20 +266,21 @@ class ApiEvaluation:
             return
         body = _json(exchange)
         if body is _NOT_JSON:
-            add(self._finding(requirement, codes.NOT_JSON, f"本文がJSONではありません（Content-Type: {content_type or 'なし'}）。", where))
+            add(self._finding(requirement, codes.MALFORMED_JSON, f"本文がJSONではありません（Content-Type: {content_type or 'なし'}）。", where))
             return
         ref = self.contract.problem_ref() if body_kind == "problem" else endpoint.schema_ref
-        for message in self._schema_errors(ref, body)[:_SCHEMA_FINDINGS_PER_RESPONSE]:
-            add(self._finding(requirement, codes.SCHEMA_VIOLATION, message, where))
+        for code, message in self._schema_errors(ref, body)[:_SCHEMA_FINDINGS_PER_RESPONSE]:
+            add(self._finding(requirement, code, message, where))
         if expect.get("same_key") and isinstance(body, dict) and isinstance(body.get(RECORD_KEY), dict):
             got = tuple(_text(body[RECORD_KEY].get(name)) or "" for name in table.primary_key)
             if got != key:
                 add(self._finding(requirement, codes.WRONG_RECORD, "指定した主キーと異なるレコードが返りました。", where,
                                   self._shown_key(table, got)))
 
-    def _schema_errors(self, ref: str, body: Any) -> list[str]:
-        """Contract violations of a body. Inside a record only wrong JSON types count here: the values
-        themselves are judged by the data requirements, record by record, with their own IDs."""
+    def _schema_errors(self, ref: str, body: Any) -> list[tuple[str, str]]:
+        """(code, message) of the contract violations of a body. Inside a record only wrong JSON types
+        count here: the values themselves are judged by the data requirements, record by record, with
+        their own IDs. An item's value that is not a string has the code it has in a JSON file."""
         messages = []
         for error in sorted(self.contract.validator(ref).iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
             path = list(error.absolute_path)
@@ -294,7 +295,9 @@ class ApiEvaluation:
                 what = "契約にないキーがあります"
             else:
                 what = f"{error.validator} を満たしません"
-            messages.append(f"応答の {pointer} が契約のスキーマに合いません: {what}。")
+            in_record = RECORD_KEY in path and path.index(RECORD_KEY) < len(path) - 1
+            code = codes.NON_STRING_VALUE if in_record and error.validator == "type" else codes.SCHEMA_VIOLATION
+            messages.append((code, f"応答の {pointer} が契約のスキーマに合いません: {what}。"))
         return messages
 
     def _complete_list(self, table: Table, outcome: Outcome) -> tuple[Gathered, Endpoint] | None:

@@ -73,12 +73,12 @@ MALFORMED_RECORD = declare("malformed-record", "file", "レコードを解析で
                            "A record cannot be parsed (unbalanced quotes and the like).")
 FIELD_COUNT = declare("field-count", "file", "レコードの列数がヘッダーと異なる、または空行（そのレコードは検査しない）。",
                       "A record with another number of fields than the header, or a blank row (the record is not checked).")
-MALFORMED_JSON = declare("malformed-json", "file", "JSONとして解析できない（そのレコードは検査しない）。",
-                         "Text that does not parse as JSON (the record is not checked).")
+MALFORMED_JSON = declare("malformed-json", "file", "JSONとして解析できない（ファイルではそのレコードを検査しない）。API では応答本文（HTMLのエラーページなど）。",
+                         "Text that does not parse as JSON (in a file, the record is not checked); in API mode, an answer's body (an HTML error page ...).")
 NOT_AN_OBJECT = declare("not-an-object", "file", "レコードがJSONオブジェクトではない。", "A JSON record that is not an object.")
 DUPLICATE_KEY = declare("duplicate-key", "file", "JSONオブジェクトに同じキーが2回以上ある。", "A JSON object with the same key more than once.")
-NON_STRING_VALUE = declare("non-string-value", "file", "JSONの値が文字列ではない（すべての値は文字列で出力する）。",
-                           "A JSON value that is not a string (every value must be written as a string).")
+NON_STRING_VALUE = declare("non-string-value", "file", "項目のJSONの値が文字列ではない（すべての値は文字列で出力する）。ファイルのレコードでも API の応答のレコードでも。",
+                           "An item's JSON value that is not a string (every value must be a string), in a file's record or an API answer's.")
 UNREADABLE_FILE = declare("unreadable-file", "file", "ファイルを読めない（権限、入出力エラーなど）。",
                           "The file cannot be read (permissions, I/O error ...).")
 FILE_TOO_LARGE = declare("file-too-large", "file", "丸ごと読み込む形式のファイルが上限を超える。",
@@ -165,9 +165,8 @@ UNEXPECTED_STATUS = declare("unexpected-status", "api", "期待と異なる HTTP
 WRONG_CONTENT_TYPE = declare("wrong-content-type", "api", "Content-Type のメディアタイプが期待と異なる。", "A Content-Type with another media type than expected.")
 WRONG_CHARSET = declare("wrong-charset", "api", "Content-Type の charset が期待と異なる。", "A Content-Type charset other than expected.")
 MISSING_HEADER = declare("missing-header", "api", "応答ヘッダーがない、または形式に合わない。", "A response header that is absent or malformed.")
-NOT_JSON = declare("not-json", "api", "応答本文がJSONではない（HTMLのエラーページなど）。", "An answer whose body is not JSON (an HTML error page ...).")
-SCHEMA_VIOLATION = declare("schema-violation", "api", "応答がAPI契約のスキーマに反する（レコード内は JSON の型のみ）。",
-                           "An answer against the contract's schema (inside a record, JSON types only).")
+SCHEMA_VIOLATION = declare("schema-violation", "api", "応答の形（レコードの値を除く）がAPI契約のスキーマに反する。",
+                           "An answer's shape (other than record values) against the contract's schema.")
 WRONG_RECORD = declare("wrong-record", "api", "指定した主キーと異なるレコードが返った。", "A record other than the one asked for by its key.")
 DUPLICATE_RECORD = declare("duplicate-record", "api", "ページングで同じレコードが重複して返った。", "Paging returned the same record twice.")
 LOST_RECORD = declare("lost-record", "api", "ページングで返らないレコードがある。", "Paging lost a record.")
