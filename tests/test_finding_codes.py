@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,12 +104,13 @@ def test_every_catalogued_schema_code_belongs_to_a_registered_check() -> None:
 
 def test_a_format_without_a_code_or_message_cannot_be_registered() -> None:
     before = dict(formats.VALUE_FORMATS)
-    for arguments in [
+    incomplete: list[dict[str, Any]] = [
         {"code": "", "message": "「{item}」が違います。"},
         {"code": "no-such-code", "message": "「{item}」が違います。"},
         {"code": codes.CHECK_DIGIT, "message": ""},
         {"code": codes.CHECK_DIGIT, "message": "項目を名指ししない"},
-    ]:
+    ]
+    for arguments in incomplete:
         with pytest.raises(RegistrationError):
             formats.value_format("jp-test", **arguments)(lambda value: True)
     with pytest.raises(TypeError):
@@ -156,3 +158,17 @@ def test_adding_a_format_is_one_entry(tmp_path: Path) -> None:
         assert "jp-test-even" in formats.sql_macros()
     finally:
         del formats.VALUE_FORMATS["jp-test-even"]
+
+
+def test_a_false_subschema_row_wise_has_a_declared_code() -> None:
+    # jsonschema leaves `validator` None for a `false` subschema; main named the finding "none".
+    from referencing import Registry
+
+    from conformance.checks.messages import describe
+    from conformance.checks.validators import classify, reference_validator
+
+    schema = {"$id": "urn:test", "type": "object", "x-requirement": "T-1", "properties": {"項目": False}}
+    [error] = reference_validator(schema, Registry()).iter_errors({"項目": "x"})
+    [violation] = classify(error, schema)
+    assert violation.keyword == "false"
+    assert describe("項目", violation.keyword, violation.value, "x") == (codes.FALSE_SCHEMA, "「項目」が false の条件を満たしません。")
