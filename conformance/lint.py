@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 from conformance.checks.database import literal, quote, register_functions
-from conformance.checks.formats import FORMATS
+from conformance.checks.formats import VALUE_FORMATS
 from conformance.spec import load_path, meta_schema, specs_root
 from conformance.spec.model import Reference, Spec, Table
 
@@ -81,8 +81,8 @@ def _keyword_problems(node: Any, where: str) -> list[Problem]:
         if isinstance(pattern, str):
             problems += _pattern_problems(pattern, where)
         fmt = node.get("format")
-        if isinstance(fmt, str) and fmt not in FORMATS:
-            problems.append(Problem(where, f"format {fmt!r} is not one the suite implements ({', '.join(FORMATS)})"))
+        if isinstance(fmt, str) and fmt not in VALUE_FORMATS:
+            problems.append(Problem(where, f"format {fmt!r} is not one the suite implements ({', '.join(VALUE_FORMATS)})"))
         for key, value in node.items():
             if key not in ("enum", "const", "x-codes", "x-source"):
                 problems += _keyword_problems(value, where)

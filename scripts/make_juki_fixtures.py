@@ -36,7 +36,7 @@ from referencing.jsonschema import DRAFT202012
 
 from conformance.checks.database import register_functions
 from conformance.checks.formats import (
-    FORMATS,
+    VALUE_FORMATS,
     is_juminhyo_code,
     is_lg_code,
     is_m11_number,
@@ -738,8 +738,8 @@ class Verifier:
             contents = json.loads(path.read_text(encoding="utf-8"))
             resources.append((contents["$id"], Resource.from_contents(contents, DRAFT202012)))
         checker = FormatChecker()
-        for name, function in FORMATS.items():
-            checker.checks(name)(function)
+        for name, fmt in VALUE_FORMATS.items():
+            checker.checks(name)(fmt.check)
         registry = Registry().with_resources(resources).crawl()
         self.schemas: dict[str, Any] = {}
         self.validators: dict[str, Draft202012Validator] = {}

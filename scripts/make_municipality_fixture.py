@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from conformance import spec as spec_store
-from conformance.readers import FORMATS
+from conformance.readers import FILE_FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -37,7 +37,7 @@ def main() -> None:
         spec = spec_store.load(operation)
         tables = {table.name for table in spec.tables}
         for path in sorted(valid.iterdir()):
-            if path.suffix.lower() in FORMATS and path.stem in tables:
+            if path.suffix.lower() in FILE_FORMATS and path.stem in tables:
                 (OUT / operation).mkdir(exist_ok=True)
                 shutil.copyfile(path, OUT / operation / path.name)
         declaration = yaml.safe_load((FIXTURES / operation / "declaration.yaml").read_text(encoding="utf-8"))

@@ -22,6 +22,7 @@ from conformance.api.client import ClientOptions
 from conformance.api.contract import load_api_requirements, load_contract
 from conformance.cli import main
 from conformance.pipeline import ApiOptions, RunOptions, run_api
+from conformance.results.codes import CATALOGUE
 
 TOKEN = "tok-Zq8vX3-distinctive-9931"
 FAST = ClientOptions(connect_timeout=1, read_timeout=2, deadline=5, retries=1, backoff=0.05)
@@ -75,6 +76,7 @@ def test_broken_server_fails_exactly_its_requirements(scenario: dict[str, object
         result = run(url, "juki")
     assert result.failed_ids() == api_ids("juki", scenario["fail"])  # type: ignore[arg-type, attr-defined]
     assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert {f.code for f in result.findings()} - CATALOGUE.keys() == set()  # type: ignore[attr-defined]
     if scenario["mode"] == "lost-records":
         # One record lost at each page boundary of limit=7: exactly (pages - 1) findings per table.
         tables = stores["juki"].tables.values()  # type: ignore[attr-defined]
@@ -116,20 +118,21 @@ def test_gathered_records_fail_the_same_data_requirements_as_the_files(expected:
     with api_server(store_of(expected.parent, "juki")) as url:
         result = run(url, "juki")
     assert result.failed_ids() == wanted  # type: ignore[attr-defined]
+    assert {f.code for f in result.findings()} - CATALOGUE.keys() == set()  # type: ignore[attr-defined]
     # Located by the request that returned the record, with the record's position in the list.
     finding = result.requirement(wanted[0]).findings[0]  # type: ignore[attr-defined]
     assert finding.location.method == "GET" and finding.location.record >= 1 and finding.location.line is None
 
 
 def test_result_validates_and_renders_request_locations(stores: dict[str, object], tmp_path: Path) -> None:
-    from conformance.report import FORMATS
+    from conformance.report import REPORT_FORMATS
 
     with api_server(stores["juki"], MODES["lost-records"]) as url:  # type: ignore[arg-type]
         result = run(url, "juki")
     schema = json.loads((ROOT / "conformance/report.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(result.to_dict())  # type: ignore[attr-defined]
     assert result.to_dict()["options"]["api"]["insecure"] is False  # type: ignore[attr-defined]
-    for name, report in FORMATS.items():
+    for name, report in REPORT_FORMATS.items():
         output = report.render(result)
         if isinstance(output, str) and name != "badge":
             # Markdown breaks autolinks with a zero-width space; every format names the request.
@@ -139,10 +142,10 @@ def test_result_validates_and_renders_request_locations(stores: dict[str, object
     assert RunResult.from_dict(result.to_dict()) == result  # `conformance report` re-renders it unchanged
     sarif_schema = json.loads((ROOT / "tests/data/sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(sarif_schema)
-    validator(sarif_schema, format_checker=validator.FORMAT_CHECKER).validate(json.loads(FORMATS["sarif"].render(result)))  # type: ignore[arg-type]
+    validator(sarif_schema, format_checker=validator.FORMAT_CHECKER).validate(json.loads(REPORT_FORMATS["sarif"].render(result)))  # type: ignore[arg-type]
     import openpyxl
 
-    FORMATS["xlsx"].write(result, tmp_path / "r.xlsx")
+    REPORT_FORMATS["xlsx"].write(result, tmp_path / "r.xlsx")
     cells = [c for row in openpyxl.load_workbook(tmp_path / "r.xlsx")["指摘一覧"].iter_rows(values_only=True) for c in row]
     assert f"GET {url}/juki/jumin?limit=7" in cells
 

@@ -160,15 +160,15 @@ def test_spec_lint_checks_the_references_of_dataset_rules(tmp_path: Path) -> Non
 
 
 def test_every_format_writes_its_file(tmp_path: Path) -> None:
-    from conformance.report import FORMATS
+    from conformance.report import REPORT_FORMATS
 
-    formats = [name for name in FORMATS if name != "console"]
+    formats = [name for name in REPORT_FORMATS if name != "console"]
     arguments = [part for name in formats for part in ("--format", name)]
     result = cli("run", *arguments, "--output", tmp_path, FIXTURES / "juki" / "invalid" / "juki-d-0002")
     assert result.code == 1, result.err
     written = sorted(path.name for path in tmp_path.iterdir())
-    assert written == sorted(f"conformance{FORMATS[name].extension}" for name in formats)
+    assert written == sorted(f"conformance{REPORT_FORMATS[name].extension}" for name in formats)
     assert {".json", ".xml", ".html", ".xlsx", ".md", ".svg", ".sarif"} == {Path(name).suffix for name in written}
     for name in formats:
-        again = cli("report", "--format", name, "--output", tmp_path / f"again{FORMATS[name].extension}", tmp_path / "conformance.json")
+        again = cli("report", "--format", name, "--output", tmp_path / f"again{REPORT_FORMATS[name].extension}", tmp_path / "conformance.json")
         assert again.code == 0, again.err

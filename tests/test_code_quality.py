@@ -34,9 +34,6 @@ def test_import_layers() -> None:
 
 # A private module of another package (`from referencing._core import …`) may change in any release.
 _PRIVATE_IMPORT = re.compile(r"^\s*(?:from|import)\s+((?!conformance\b)[A-Za-z_][\w]*(?:\.[\w]+)*)", re.MULTILINE)
-# Being removed by the check registry (issue 19); nothing may be added here.
-_KNOWN_PRIVATE = {("conformance/checks/compile.py", "referencing._core")}
-
 
 def test_no_private_imports_of_other_packages() -> None:
     found = set()
@@ -44,4 +41,4 @@ def test_no_private_imports_of_other_packages() -> None:
         for module in _PRIVATE_IMPORT.findall(path.read_text(encoding="utf-8")):
             if any(part.startswith("_") and part != "__future__" for part in module.split(".")):
                 found.add((path.relative_to(ROOT).as_posix(), module))
-    assert found <= _KNOWN_PRIVATE, sorted(found - _KNOWN_PRIVATE)
+    assert not found, sorted(found)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from conformance import spec as spec_store
 from conformance.checks.compile import compile_constraints, violation_query
 from conformance.checks.database import Database, raw_name
-from conformance.checks.formats import FORMATS
+from conformance.checks.formats import VALUE_FORMATS
 from conformance.checks.validators import classify, reference_validator
 from conformance.readers import ParsedTable, RawRecord, SourceFile, read_table
 from conformance.spec.model import Table
@@ -63,7 +63,7 @@ def _reference(table: Table, records: list[dict[str, str]]) -> set[Violation]:
 def _rust_validator(table: Table) -> Any:
     resources = [(uri, resource.contents) for uri, resource in spec_store.registry().items()]
     return jsonschema_rs.validator_for(
-        table.schema, registry=jsonschema_rs.Registry(resources), formats=dict(FORMATS), validate_formats=True
+        table.schema, registry=jsonschema_rs.Registry(resources), formats={name: fmt.check for name, fmt in VALUE_FORMATS.items()}, validate_formats=True
     )
 
 

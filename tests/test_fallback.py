@@ -53,8 +53,8 @@ def test_the_fallback_is_named_in_the_result() -> None:
     jsonschema.Draft202012Validator(schema).validate(data)
     assert "row_wise" not in run(target, ["juki"]).to_dict()["target"]
     assert type(fallback).from_dict(data).row_wise == fallback.row_wise
-    from conformance.report import FORMATS
+    from conformance.report import REPORT_FORMATS
 
-    console = str(FORMATS["console"].render(fallback))
+    console = str(REPORT_FORMATS["console"].render(fallback))
     assert f"注: {table}.csv のスキーマは1件ずつ検証しました" in console
-    assert "1件ずつ検証" not in str(FORMATS["console"].render(run(target, ["juki"])))
+    assert "1件ずつ検証" not in str(REPORT_FORMATS["console"].render(run(target, ["juki"])))

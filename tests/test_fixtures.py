@@ -9,6 +9,7 @@ import yaml
 
 from conformance import spec as spec_store
 from conformance.pipeline import RunOptions, load_declaration, run
+from conformance.results.codes import CATALOGUE
 from tests.conftest import FIXTURE_AS_OF, FIXTURES
 
 OPERATIONS = spec_store.available()
@@ -40,6 +41,7 @@ def test_invalid_case_fails_exactly_its_expected_requirements(case: Path) -> Non
     result = run(case, [expected["spec"]], RunOptions(declaration=declaration, as_of=FIXTURE_AS_OF))
     assert result.failed_ids() == sorted(expected["fail"])
     assert result.summary.verdict == "fail"
+    assert {finding.code for finding in result.findings()} - CATALOGUE.keys() == set()  # docs/FINDING-CODES.md
     assert result.exit_code == 1
     for requirement in result.requirements:
         if requirement.verdict == "fail":

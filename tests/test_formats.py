@@ -126,19 +126,19 @@ _VALUES = st.one_of(
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_VALUES, min_size=1, max_size=60))
 def test_sql_macros_agree_with_the_python_functions(values: list[str]) -> None:
-    for name, function in formats.FORMATS.items():
+    for name, fmt in formats.VALUE_FORMATS.items():
         rows = _SQL.execute(
-            f"SELECT {formats.sql_function_name(name)}(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)", [values]
+            f"SELECT {fmt.function_name}(v) FROM (SELECT unnest(?::VARCHAR[]) AS v)", [values]
         ).fetchall()
-        assert [row[0] for row in rows] == [function(value) for value in values], name
+        assert [row[0] for row in rows] == [fmt.check(value) for value in values], name
 
 
 def test_sql_macros_pass_null_through() -> None:
-    for name in formats.FORMATS:
-        assert _SQL.execute(f"SELECT {formats.sql_function_name(name)}(NULL::VARCHAR)").fetchone() == (None,)
+    for fmt in formats.VALUE_FORMATS.values():
+        assert _SQL.execute(f"SELECT {fmt.function_name}(NULL::VARCHAR)").fetchone() == (None,)
 
 
 def test_m11_numbers_are_at_most_15_digits_in_both_implementations() -> None:
     for value in ("0000000000000000", "000000000000000"):
-        [(sql,)] = _SQL.execute(f"SELECT {formats.sql_function_name('jp-m11')}(?)", [value]).fetchall()
+        [(sql,)] = _SQL.execute(f"SELECT {formats.VALUE_FORMATS['jp-m11'].function_name}(?)", [value]).fetchall()
         assert sql == formats.is_m11_number(value) == (len(value) == 15)

@@ -18,6 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
+from conformance.results.codes import CATALOGUE
 from tests.conftest import FIXTURES, ROOT, cli
 
 HOSTILE = FIXTURES / "hostile"
@@ -93,6 +94,7 @@ def _check(case: str, code: int, stderr: str, output: Path) -> None:
     else:
         assert len(passing) == expected["pass_count"]
     findings = [f for r in requirements for f in r["findings"]]
+    assert {f["code"] for f in findings} - CATALOGUE.keys() == set()  # docs/FINDING-CODES.md
     for requirement_id, line, record in expected.get("locations", []):
         assert [line, record] in [[f["location"].get("line"), f["location"].get("record")]
                                   for f in findings if f["requirement"] == requirement_id]

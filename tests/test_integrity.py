@@ -23,7 +23,7 @@ import pytest
 import conformance.pipeline
 import conformance.pipeline.load
 from conformance.pipeline import run
-from conformance.report import FORMATS
+from conformance.report import REPORT_FORMATS
 from tests.conftest import FIXTURE_AS_OF, FIXTURES, ROOT, cli
 from tests.test_privacy import _text
 
@@ -91,7 +91,7 @@ def test_a_file_modified_during_the_run_is_reported_and_the_run_cannot_pass(
     schema = json.loads((ROOT / "conformance" / "report.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(data, schema)
     assert type(result).from_dict(data).changed == ("住民.csv",)
-    for name, report_format in FORMATS.items():
+    for name, report_format in REPORT_FORMATS.items():
         if name in ("json", "badge"):
             continue  # JSON: asserted above; the badge shows the verdict only (incomplete)
         output = report_format.render(result)

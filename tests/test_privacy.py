@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.pipeline import RunOptions, load_declaration, run
-from conformance.report import FORMATS
+from conformance.report import REPORT_FORMATS
 from tests.conftest import FIXTURES
 
 CASES = [FIXTURES / "juki" / "valid", *sorted(p.parent for p in (FIXTURES / "juki" / "invalid").glob("*/expected.yaml"))]
@@ -39,7 +39,7 @@ def _outputs(case: Path, show_values: bool) -> str:
     declaration_file = case / "declaration.yaml"
     declaration = load_declaration(declaration_file) if declaration_file.exists() else None
     result = run(case, ["juki"], RunOptions(declaration=declaration, show_values=show_values))
-    return "\n".join(_text(report_format.render(result)) for report_format in FORMATS.values())
+    return "\n".join(_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
 
 
 def _text(output: str | bytes) -> str:
@@ -82,7 +82,7 @@ def test_a_file_without_header_line_does_not_quote_its_first_record(tmp_path: Pa
     for table in ("世帯", "異動履歴"):
         (tmp_path / f"{table}.csv").write_bytes((FIXTURES / "juki" / "valid" / f"{table}.csv").read_bytes())
     result = run(tmp_path, ["juki"])
-    text = "\n".join(_text(report_format.render(result)) for report_format in FORMATS.values())
+    text = "\n".join(_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
     first_record = next(csv.reader([lines[1]]))
     assert result.flatten("requirement", "code")[-1] == ("JUKI-F-0004", "header-not-standard")
     assert not [value for value in first_record if len(value) > 1 and value in text and value in NAMES | MY_NUMBERS]
@@ -112,7 +112,7 @@ def test_hostile_inputs_leak_nothing_in_any_format(case: Path) -> None:
     [target] = case.glob("住民.*")
     for show_values in (False, True):
         result = run(target, ["juki"], RunOptions(show_values=show_values))
-        text = "\n".join(_text(report_format.render(result)) for report_format in FORMATS.values())
+        text = "\n".join(_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
         assert not [n for n in MY_NUMBERS if n in text]
         if not show_values:
             assert not [n for n in NAMES if len(n) > 1 and n in text]
@@ -135,7 +135,7 @@ def test_an_internal_error_never_quotes_the_data(monkeypatch: pytest.MonkeyPatch
     result = run(FIXTURES / "juki" / "valid", ["juki"])
     assert result.requirement("JUKI-D-0008").verdict == "error"
     assert result.requirement("JUKI-D-0008").reason == "住民.csv をデータベースに読み込めません: InvalidInputException: CSV Error on Line: 2"
-    text = "\n".join(_text(report_format.render(result)) for report_format in FORMATS.values())
+    text = "\n".join(_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
     assert my_number not in text and "山﨑" not in text
 
 
@@ -146,10 +146,10 @@ def test_a_secret_in_the_environment_reaches_no_output(tmp_path: Path, monkeypat
     secret = "tok_9f2c1e7b5a3d4c6e8f0a"
     for name in ("CONFORMANCE_TOKEN", "GITHUB_TOKEN", "CI_JOB_TOKEN", "PASSWORD"):
         monkeypatch.setenv(name, secret)
-    arguments = [item for name in FORMATS for item in ("--format", name)]
+    arguments = [item for name in REPORT_FORMATS for item in ("--format", name)]
     streams = cli("run", *arguments, "--output", tmp_path, FIXTURES / "juki" / "invalid" / "juki-d-0008")
     assert streams.code == 1
     written = "\n".join(_text(path.read_bytes() if path.suffix == ".xlsx" else path.read_text(encoding="utf-8"))
                         for path in sorted(tmp_path.iterdir()))
-    assert len(list(tmp_path.iterdir())) == len(FORMATS) - 1  # every file format (console goes to stdout)
+    assert len(list(tmp_path.iterdir())) == len(REPORT_FORMATS) - 1  # every file format (console goes to stdout)
     assert secret not in written + streams.out + streams.err

@@ -229,7 +229,7 @@ def test_duplicated_and_near_miss_columns_are_named(tmp_path: Path) -> None:
     assert result.failed_ids() == ["JUKI-F-0003", "JUKI-F-0004"]
     assert result.flatten("requirement", "code", "item") == [
         ("JUKI-F-0003", "duplicate-column", "宛名番号"),
-        ("JUKI-F-0004", "unknown-column", "住民票コード "),
+        ("JUKI-F-0004", "unknown-item", "住民票コード "),  # the same code as in API mode
     ]
 
 

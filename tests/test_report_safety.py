@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from conformance.pipeline import RunOptions, run
-from conformance.report import FORMATS
+from conformance.report import REPORT_FORMATS
 from conformance.results import Finding, Location, RequirementResult, RunResult
 from tests.conftest import FIXTURE_AS_OF, FIXTURES
 from tests.test_report_html import CHROMIUM, CHROMIUM_ARGS, _Page, _require_chromium
@@ -179,20 +179,20 @@ CHECKS: dict[str, Callable[[str | bytes], None]] = {
 
 
 def test_every_format_has_an_injection_check() -> None:
-    assert set(CHECKS) == set(FORMATS)
+    assert set(CHECKS) == set(REPORT_FORMATS)
 
 
-@pytest.mark.parametrize("name", sorted(FORMATS))
+@pytest.mark.parametrize("name", sorted(REPORT_FORMATS))
 def test_a_real_hostile_run_stays_inert_in_every_format(name: str, hostile_run: RunResult, tmp_path: Path) -> None:
-    path = tmp_path / f"report{FORMATS[name].extension}"
-    FORMATS[name].write(hostile_run, path)
+    path = tmp_path / f"report{REPORT_FORMATS[name].extension}"
+    REPORT_FORMATS[name].write(hostile_run, path)
     CHECKS[name](path.read_bytes() if name == "xlsx" else path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", sorted(FORMATS))
+@pytest.mark.parametrize("name", sorted(REPORT_FORMATS))
 def test_hostile_text_in_every_field_stays_inert_in_every_format(name: str, everywhere: RunResult, tmp_path: Path) -> None:
-    path = tmp_path / f"report{FORMATS[name].extension}"
-    FORMATS[name].write(everywhere, path)  # writes, even with a lone surrogate in the text
+    path = tmp_path / f"report{REPORT_FORMATS[name].extension}"
+    REPORT_FORMATS[name].write(everywhere, path)  # writes, even with a lone surrogate in the text
     output = path.read_bytes() if name == "xlsx" else path.read_text(encoding="utf-8")
     if name == "xlsx":
         _xlsx_everywhere(output)
@@ -217,7 +217,7 @@ def test_hostile_html_report_in_chromium(hostile_run: RunResult, tmp_path: Path)
     from playwright.sync_api import sync_playwright
 
     report = tmp_path / "conformance.html"
-    FORMATS["html"].write(hostile_run, report)
+    REPORT_FORMATS["html"].write(hostile_run, report)
     dialogs: list[str] = []
     errors: list[str] = []
     with sync_playwright() as playwright:

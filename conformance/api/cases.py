@@ -25,7 +25,7 @@ from conformance.api.gather import (
     json_body,
     text_value,
 )
-from conformance.results import Finding, Location, shown_value
+from conformance.results import Finding, Location, codes, shown_value
 from conformance.spec.model import Spec, Table
 
 _SCHEMA_FINDINGS_PER_RESPONSE = 5
@@ -123,54 +123,55 @@ class ApiEvaluation(Gatherer):
         outcome.tested = True
         add = outcome.findings.append
         if exchange.refused_redirect is not None:
-            add(self._finding(requirement, "redirect-other-host",
+            add(self._finding(requirement, codes.REDIRECT_OTHER_HOST,
                               f"HTTP {exchange.status} で別のホスト（{exchange.refused_redirect}）へ転送されました。トークンを送らないため追跡していません。", where))
             return
         status = expect.get("status")
         if status is not None and exchange.status != status:
             extra = "（サーバー内部エラー）" if exchange.status is not None and exchange.status >= 500 else ""
-            add(self._finding(requirement, "unexpected-status", f"HTTP {exchange.status}{extra}が返りました（期待: {status}）。", where))
+            add(self._finding(requirement, codes.UNEXPECTED_STATUS, f"HTTP {exchange.status}{extra}が返りました（期待: {status}）。", where))
             return
         media = expect.get("media_type")
         content_type = exchange.header("content-type") or ""
         mime, params = _media_type(content_type)
         if media is not None and mime != media:
-            add(self._finding(requirement, "wrong-content-type", f"Content-Type が「{content_type or '（なし）'}」です（期待: {media}）。", where))
+            add(self._finding(requirement, codes.WRONG_CONTENT_TYPE, f"Content-Type が「{content_type or '（なし）'}」です（期待: {media}）。", where))
         charset = expect.get("charset")
         if charset is not None:
             given = params.get("charset")
             if given is not None and given.lower() != charset:
-                add(self._finding(requirement, "wrong-charset", f"Content-Type の charset が {given} です（期待: {charset}、または指定なし）。", where))
+                add(self._finding(requirement, codes.WRONG_CHARSET, f"Content-Type の charset が {given} です（期待: {charset}、または指定なし）。", where))
             if exchange.body.startswith(b"\xef\xbb\xbf"):
-                add(self._finding(requirement, "bom", "本文の先頭にBOMがあります（JSONの応答には付けません）。", where))
+                add(self._finding(requirement, codes.BOM_POLICY, "本文の先頭にBOMがあります（JSONの応答には付けません）。", where))
             try:
                 exchange.body.decode("utf-8")
             except UnicodeDecodeError as error:
-                add(self._finding(requirement, "not-utf8", f"本文がUTF-8として読めません（{error.start}バイト目）。", where))
+                add(self._finding(requirement, codes.NOT_UTF8, f"本文がUTF-8として読めません（{error.start}バイト目）。", where))
         headers: dict[str, str] = expect.get("headers", {})
         for name, pattern in headers.items():
             value = exchange.header(name)
             if value is None or not re.match(pattern, value):
-                add(self._finding(requirement, "missing-header", f"ヘッダー {name} がないか、形式（{pattern}）に合いません。", where))
+                add(self._finding(requirement, codes.MISSING_HEADER, f"ヘッダー {name} がないか、形式（{pattern}）に合いません。", where))
         body_kind = expect.get("body")
         if body_kind is None:
             return
         body = json_body(exchange)
         if body is NOT_JSON:
-            add(self._finding(requirement, "not-json", f"本文がJSONではありません（Content-Type: {content_type or 'なし'}）。", where))
+            add(self._finding(requirement, codes.MALFORMED_JSON, f"本文がJSONではありません（Content-Type: {content_type or 'なし'}）。", where))
             return
         ref = self.contract.problem_ref() if body_kind == "problem" else endpoint.schema_ref
-        for message in self._schema_errors(ref, body)[:_SCHEMA_FINDINGS_PER_RESPONSE]:
-            add(self._finding(requirement, "schema-violation", message, where))
+        for code, message in self._schema_errors(ref, body)[:_SCHEMA_FINDINGS_PER_RESPONSE]:
+            add(self._finding(requirement, code, message, where))
         if expect.get("same_key") and isinstance(body, dict) and isinstance(body.get(RECORD_KEY), dict):
             got = tuple(text_value(body[RECORD_KEY].get(name)) or "" for name in table.primary_key)
             if got != key:
-                add(self._finding(requirement, "wrong-record", "指定した主キーと異なるレコードが返りました。", where,
+                add(self._finding(requirement, codes.WRONG_RECORD, "指定した主キーと異なるレコードが返りました。", where,
                                   self._shown_key(table, got)))
 
-    def _schema_errors(self, ref: str, body: Any) -> list[str]:
-        """Contract violations of a body. Inside a record only wrong JSON types count here: the values
-        themselves are judged by the data requirements, record by record, with their own IDs."""
+    def _schema_errors(self, ref: str, body: Any) -> list[tuple[str, str]]:
+        """(code, message) of the contract violations of a body. Inside a record only wrong JSON types
+        count here: the values themselves are judged by the data requirements, record by record, with
+        their own IDs. An item's value that is not a string has the code it has in a JSON file."""
         messages = []
         for error in sorted(self.contract.validator(ref).iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
             path = list(error.absolute_path)
@@ -185,7 +186,9 @@ class ApiEvaluation(Gatherer):
                 what = "契約にないキーがあります"
             else:
                 what = f"{error.validator} を満たしません"
-            messages.append(f"応答の {pointer} が契約のスキーマに合いません: {what}。")
+            in_record = RECORD_KEY in path and path.index(RECORD_KEY) < len(path) - 1
+            code = codes.NON_STRING_VALUE if in_record and error.validator == "type" else codes.SCHEMA_VIOLATION
+            messages.append((code, f"応答の {pointer} が契約のスキーマに合いません: {what}。"))
         return messages
 
     def _complete_list(self, table: Table, outcome: Outcome) -> tuple[Gathered, Endpoint] | None:
@@ -216,15 +219,15 @@ class ApiEvaluation(Gatherer):
         want, got = Counter(expected), Counter(keys)
         for key in got:
             if got[key] > want.get(key, 0) and key in want:
-                outcome.findings.append(self._finding(requirement, "duplicate-record", f"limit={size} のページングで同じレコードが重複して返りました。", where, self._shown_key(table, key)))
+                outcome.findings.append(self._finding(requirement, codes.DUPLICATE_RECORD, f"limit={size} のページングで同じレコードが重複して返りました。", where, self._shown_key(table, key)))
         for key in want:
             if want[key] > got.get(key, 0):
-                outcome.findings.append(self._finding(requirement, "lost-record", f"limit={size} のページングで返らないレコードがあります（limit={self.contract.max_limit} では返ります）。", where, self._shown_key(table, key)))
+                outcome.findings.append(self._finding(requirement, codes.LOST_RECORD, f"limit={size} のページングで返らないレコードがあります（limit={self.contract.max_limit} では返ります）。", where, self._shown_key(table, key)))
         for key in got:
             if key not in want:
-                outcome.findings.append(self._finding(requirement, "extra-record", f"limit={size} のページングでだけ返るレコードがあります。", where, self._shown_key(table, key)))
+                outcome.findings.append(self._finding(requirement, codes.EXTRA_RECORD, f"limit={size} のページングでだけ返るレコードがあります。", where, self._shown_key(table, key)))
         if not outcome.findings and keys != expected:
-            outcome.findings.append(self._finding(requirement, "unstable-order", f"limit={size} と limit={self.contract.max_limit} でレコードの順序が異なります。", where))
+            outcome.findings.append(self._finding(requirement, codes.UNSTABLE_ORDER, f"limit={size} と limit={self.contract.max_limit} でレコードの順序が異なります。", where))
 
     def _listed_keys(self, requirement: ApiRequirement, table: Table, endpoint: Endpoint, query: dict[str, str],
                      outcome: Outcome, failed: str) -> list[tuple[str, ...]] | None:
@@ -238,7 +241,7 @@ class ApiEvaluation(Gatherer):
                 return None
             outcome.tested = True
             if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-                outcome.findings.append(self._finding(requirement, "page-failed", f"{failed}（HTTP {exchange.status}）。", where))
+                outcome.findings.append(self._finding(requirement, codes.PAGE_FAILED, f"{failed}（HTTP {exchange.status}）。", where))
                 return None
             for item in body["items"]:
                 record = item.get(RECORD_KEY) if isinstance(item, dict) else None
@@ -270,9 +273,9 @@ class ApiEvaluation(Gatherer):
             older = len(returned - expected)
             missing = len(expected - returned)
             if older:
-                outcome.findings.append(self._finding(requirement, "not-filtered", f"updated_since より前に更新されたレコードが{older}件返りました。", where))
+                outcome.findings.append(self._finding(requirement, codes.NOT_FILTERED, f"updated_since より前に更新されたレコードが{older}件返りました。", where))
             if missing:
-                outcome.findings.append(self._finding(requirement, "missing-updated", f"updated_since 以降に更新されたレコードのうち{missing}件が返りませんでした。", where))
+                outcome.findings.append(self._finding(requirement, codes.MISSING_UPDATED, f"updated_since 以降に更新されたレコードのうち{missing}件が返りませんでした。", where))
 
 
 def _media_type(content_type: str) -> tuple[str, dict[str, str]]:

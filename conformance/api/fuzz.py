@@ -13,7 +13,7 @@ from typing import Any
 from conformance.api.client import ApiClient
 from conformance.api.contract import ApiRequirement, Contract, _registry
 from conformance.api.gather import Outcome
-from conformance.results import Finding, Location
+from conformance.results import Finding, Location, codes
 
 _MAX_FINDINGS = 20
 
@@ -98,7 +98,7 @@ def _probe(client: ApiClient, requirement: ApiRequirement, outcome: Outcome, ope
             case.validate_response(response, checks=checks)
         except (AssertionError, BaseExceptionGroup) as failure:  # Schemathesis's FailureGroup is a BaseExceptionGroup
             status = response.status_code
-            kind = "server-error" if status >= 500 else "contract-violation"
+            kind = codes.SERVER_ERROR if status >= 500 else codes.CONTRACT_VIOLATION
             if (kind, path) in seen or len(outcome.findings) >= _MAX_FINDINGS:
                 return
             seen.add((kind, path))

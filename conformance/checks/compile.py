@@ -10,18 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from referencing import Registry
-from referencing._core import Resolver
 
 from conformance.checks.database import literal, quote
-from conformance.checks.formats import FORMATS, LARGE_TABLE_JOINABLE, LARGE_TABLE_SQL, sql_function_name
+from conformance.checks.formats import VALUE_FORMATS
+from conformance.checks.keywords import KEYWORDS
 from conformance.spec.model import Table
 
 # Keywords that assert nothing about a value.
 _ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "examples", "default"})
 _ROOT_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
+
+
+class _Resolver(Protocol):
+    """What `referencing.Registry.resolver()` returns, as far as the compiler uses it (its class is private)."""
+
+    def lookup(self, ref: str) -> Any:
+        """The resolved subschema: `.contents`, and `.resolver` for references inside it."""
 
 
 class UnsupportedSchema(Exception):
@@ -40,27 +47,13 @@ class Constraint:
     def predicate(self, large: bool = False) -> str:
         """SQL that is TRUE when the record violates this constraint (`large`: the table is big enough
         that a format's SQL twin, slow to compile but fast to run, beats calling Python per value)."""
-        column = quote(self.item)
-        if large and self.keyword == "format" and self.value in LARGE_TABLE_SQL:
-            return f"NOT {LARGE_TABLE_SQL[self.value](column)}"
-        if self.keyword == "required":
-            return f"{column} IS NULL"
-        if self.keyword == "pattern":
-            return f"NOT regexp_matches({column}, {literal(self.value)})"
-        if self.keyword == "maxLength":
-            return f"length({column}) > {int(self.value)}"
-        if self.keyword == "minLength":
-            return f"length({column}) < {int(self.value)}"
-        if self.keyword == "enum":
-            return f"{column} NOT IN ({', '.join(literal(v) for v in self.value)})"
-        if self.keyword == "const":
-            return f"{column} <> {literal(self.value)}"
-        if self.keyword == "format":
-            return f"NOT {sql_function_name(self.value)}({column})"
-        raise UnsupportedSchema(self.keyword)
+        predicate = KEYWORDS[self.keyword].predicate
+        if predicate is None:
+            raise UnsupportedSchema(self.keyword)
+        return predicate(quote(self.item), self.value, large)
 
 
-def _walk(schema: Any, resolver: Resolver[Any], item: str, requirement: str) -> Iterator[Constraint]:
+def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str) -> Iterator[Constraint]:
     if not isinstance(schema, dict):
         raise UnsupportedSchema(f"boolean subschema at {item}")
     requirement = schema.get("x-requirement", requirement)
@@ -77,19 +70,11 @@ def _walk(schema: Any, resolver: Resolver[Any], item: str, requirement: str) -> 
             # Every value of a tabular record is text, so only a type admitting strings is compiled.
             if value != "string":
                 raise UnsupportedSchema(f"type {value!r} at {item}")
-        elif keyword in ("pattern", "maxLength", "minLength"):
-            yield Constraint(item, keyword, value, requirement)
-        elif keyword in ("enum", "const"):
-            values = value if keyword == "enum" else [value]
-            if not all(isinstance(v, str) for v in values):
-                raise UnsupportedSchema(f"non-string {keyword} at {item}")
-            yield Constraint(item, keyword, value, requirement)
-        elif keyword == "format":
-            if value not in FORMATS:
-                raise UnsupportedSchema(f"format {value!r} at {item}")
-            yield Constraint(item, keyword, value, requirement)
         else:
-            raise UnsupportedSchema(f"{keyword} at {item}")
+            check = KEYWORDS.get(keyword)
+            if check is None or check.predicate is None or not check.compiles(value):
+                raise UnsupportedSchema(f"{keyword} {value!r} at {item}")
+            yield Constraint(item, keyword, value, requirement)
 
 
 def compile_constraints(table: Table, registry: Registry[Any]) -> list[Constraint]:
@@ -119,13 +104,15 @@ def candidate_predicates(constraints: list[Constraint], predicates: list[str]) -
     folded: list[str] = []
     joinable: dict[str, list[str]] = {}
     for constraint, predicate in zip(constraints, predicates, strict=True):
-        if constraint.keyword == "format" and constraint.value in LARGE_TABLE_JOINABLE:
+        if constraint.keyword == "format" and VALUE_FORMATS[constraint.value].joinable:
             joinable.setdefault(constraint.value, []).append(quote(constraint.item))
         else:
             folded.append(f"({predicate})")
     for name, columns in joinable.items():
         joined = "concat_ws(" + ", ".join([literal(","), *columns]) + ")"
-        folded.append(f"NOT {LARGE_TABLE_SQL[name](joined)}")
+        large_table_sql = VALUE_FORMATS[name].large_table_sql
+        assert large_table_sql is not None  # ValueFormat: joinable needs it
+        folded.append(f"NOT {large_table_sql(joined)}")
     return folded
 
 

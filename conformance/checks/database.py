@@ -25,7 +25,7 @@ import duckdb
 # would surface as a DuckDB error instead of an interrupt, so import it up front.
 import numpy  # noqa: F401
 
-from conformance.checks.formats import FORMATS, PYTHON_FUNCTIONS, sql_function_name, sql_macros
+from conformance.checks.formats import VALUE_FORMATS, sql_macros
 from conformance.spec.model import Item, Table
 
 
@@ -122,11 +122,11 @@ def register_functions(connection: duckdb.DuckDBPyConnection, as_of: datetime.da
     """What rules may call besides SQL: every format (`fmt_jp_m11(x)`) and `as_of_date()`, the date the
     run judges "today" by (the run's date unless given, and recorded in the result)."""
     # One round trip for every macro: the setup is paid by every run, and fixture runs are many.
-    statements = [f"CREATE OR REPLACE MACRO {sql_function_name(name)}(v) AS {body}" for name, body in sql_macros().items()]
+    statements = [f"CREATE OR REPLACE MACRO {VALUE_FORMATS[name].function_name}(v) AS {body}" for name, body in sql_macros().items()]
     statements.append(f"CREATE OR REPLACE MACRO as_of_date() AS DATE {literal(as_of.isoformat())}")
     connection.execute(";\n".join(statements))
-    for name in PYTHON_FUNCTIONS:
-        connection.create_function(sql_function_name(name), FORMATS[name], ["VARCHAR"], "BOOLEAN", side_effects=False)
+    for fmt in (fmt for fmt in VALUE_FORMATS.values() if fmt.sql is None):  # no SQL twin: the Python function
+        connection.create_function(fmt.function_name, fmt.check, ["VARCHAR"], "BOOLEAN", side_effects=False)
 
 
 class Database:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from conformance.checks.places import Place
-from conformance.results import Finding, Location
+from conformance.results import Finding, Location, codes
 from conformance.spec.model import Spec, Table
 
 
@@ -36,11 +36,11 @@ def presence_findings(spec: Spec, table: Table, sources: Sequence[tuple[str, str
         return []
     if not sources:
         message = f"「{table.name}」のファイル（{table.name}.csv など）がありません。"
-        return [Finding(presence.id, "missing-file", message, Location())]
+        return [Finding(presence.id, codes.MISSING_FILE, message, Location())]
     if len(sources) > 1:
         names = "、".join(file + (f"（{sheet}）" if sheet else "") for file, sheet in sources)
         message = f"「{table.name}」のファイルが複数あります（{names}）。最初のものだけを検査しました。"
-        return [Finding(presence.id, "duplicate-file", message, Location(sources[1][0]))]
+        return [Finding(presence.id, codes.DUPLICATE_FILE, message, Location(sources[1][0]))]
     return []
 
 
@@ -49,7 +49,7 @@ def bom_findings(spec: Spec, bom: bool, display: str) -> list[Finding]:
     if spec.bom_policy == "allowed" or bom == (spec.bom_policy == "required"):
         return []
     what = "BOMがあります" if bom else "BOMがありません"
-    return _issue_finding(spec, "encoding", "bom-policy", f"{what}（この仕様では BOM {spec.bom_policy}）。", display, 1)
+    return _issue_finding(spec, "encoding", codes.BOM_POLICY, f"{what}（この仕様では BOM {spec.bom_policy}）。", display, 1)
 
 
 def header_looks_like_data(table: Table, header: Sequence[str]) -> bool:
@@ -64,7 +64,7 @@ def issue_findings(spec: Spec, table: Table, header: Sequence[str], issues: Iter
     findings = []
     for issue in issues:
         # Duplicated "column names" in a first row of data are values: never quote them.
-        if not (header_is_data and issue.code == "duplicate-column"):
+        if not (header_is_data and issue.code == codes.DUPLICATE_COLUMN):
             findings += _issue_finding(spec, issue.aspect, issue.code, issue.message, display, issue.line, issue.item)
     return findings
 
@@ -94,22 +94,22 @@ def column_findings(spec: Spec, table: Table, header: Sequence[str], display: st
         # report, so the names are counted, not listed.
         message = (f"1行目の{len(header)}列のうち{len(unknown)}列が標準の項目名ではありません。"
                    "ヘッダー行がない可能性があります（値を含むおそれがあるため列名は表示しません）。")
-        findings.append(Finding(table.unknown_item_requirement, "header-not-standard", message, Location(display, 1)))
+        findings.append(Finding(table.unknown_item_requirement, codes.HEADER_NOT_STANDARD, message, Location(display, 1)))
         unknown = []
     if header_requirement is not None:
         for name in missing:
             message = f"標準の項目「{name}」の列がありません。"
-            findings.append(Finding(header_requirement.id, "missing-column", message, Location(display, 1, None, name)))
+            findings.append(Finding(header_requirement.id, codes.MISSING_COLUMN, message, Location(display, 1, None, name)))
     for name in unknown:
         hint = _near_miss(name, missing)
         message = f"「{name}」は標準にない項目です。" + (f"「{hint}」の表記揺れではありませんか。" if hint else "")
-        findings.append(Finding(table.unknown_item_requirement, "unknown-column", message, Location(display, 1, None, name)))
+        findings.append(Finding(table.unknown_item_requirement, codes.UNKNOWN_ITEM, message, Location(display, 1, None, name)))
     return findings
 
 
 def unknown_item_findings(table: Table, header: Sequence[str], place: Place) -> list[Finding]:
     """Items of gathered records that are not standard items (API mode: no header line, no hints)."""
     standard = {item.name for item in table.items}
-    return [Finding(table.unknown_item_requirement, "unknown-item", f"「{name}」は標準にない項目です。", place.at(item=name))
+    return [Finding(table.unknown_item_requirement, codes.UNKNOWN_ITEM, f"「{name}」は標準にない項目です。", place.at(item=name))
             for name in header if name not in standard]
 

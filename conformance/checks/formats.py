@@ -1,8 +1,9 @@
-"""Value formats the specs name with the JSON Schema `format` keyword.
+"""Value formats the specs name with the JSON Schema `format` keyword: the registry `VALUE_FORMATS`.
 
-Each format is one pure function ``str -> bool``, which serves the `jsonschema` and `jsonschema-rs` format
-checkers, and a SQL macro of the same meaning for the compiled checks and the rules (run inside DuckDB,
-not called back per value). Tests hold the two to the same answers, value by value.
+Each format is one entry, registered with `@value_format` on its pure function ``str -> bool`` (which
+serves the `jsonschema` and `jsonschema-rs` format checkers): the entry also carries a SQL macro of the
+same meaning for the compiled checks and the rules (run inside DuckDB, not called back per value), its
+finding code and its message. Tests hold the Python and SQL twins to the same answers, value by value.
 Sources of the algorithms: ../shared/reference/jp-standardization.md §5 and §6.
 """
 
@@ -13,10 +14,58 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+from conformance.checks.registry import ValueFormat, register
+from conformance.results import codes
+
+VALUE_FORMATS: dict[str, ValueFormat] = {}
+"""Every format a spec may use, in registration order; `conformance spec lint` rejects any other name."""
+
+
+def value_format(
+    name: str, *, code: str, message: str, sql: str | None = None,
+    large_table_sql: Callable[[str], str] | None = None, joinable: bool = False,
+    outside: Callable[[str], str] | None = None,
+) -> Callable[[Callable[[str], bool]], Callable[[str], bool]]:
+    """Register the decorated function as the Python twin of format `name` (see ValueFormat)."""
+
+    def decorate(check: Callable[[str], bool]) -> Callable[[str], bool]:
+        register(VALUE_FORMATS, name, ValueFormat(name, check, code, message, sql, large_table_sql, joinable, outside))
+        return check
+
+    return decorate
+
+
+# SQL twins are macros over a VARCHAR `v`: evaluated inside DuckDB's vectorised engine, not by calling
+# back into Python for every value. tests/test_formats.py proves each equals its Python twin.
+def _place(k: int) -> str:
+    # The digit k places left of the last one of the number `n` (see _on_number).
+    return f"((n // {10**k}) % 10)"
+
+
+def _on_number(expression: str) -> str:
+    # Digits by integer arithmetic on the value cast once (the lambda binds it): measured ~3 times
+    # faster than a substr + cast per digit. Only reached behind a `[0-9]{n}` guard; TRY_CAST because
+    # DuckDB evaluates both sides of AND, so a non-number must give NULL, not an error.
+    return f"list_transform([TRY_CAST(v AS BIGINT)], lambda n: {expression})[1]"
+
+
+def _mod11(places: int) -> str:
+    # weights 2..7 cycling from the digit left of the check digit (leading zeros weigh nothing);
+    # remainder r <= 1 gives 0, else 11 - r: that is (11 - r) % 11 % 10.
+    total = " + ".join(f"{2 + (k - 1) % 6} * {_place(k)}" for k in range(1, places + 1))
+    return _on_number(f"(11 - ({total}) % 11) % 11 % 10 = {_place(0)}")
+
+
 _ASCII_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DIGITS = re.compile(r"[0-9]+")
+_CHECK_DIGIT_MESSAGE = "「{item}」が番号の形式（桁数・検査数字）を満たしません。"
 
 
+@value_format(
+    "date", code=codes.INVALID_DATE, message="「{item}」が実在する日付（YYYY-MM-DD）ではありません。",
+    sql="(regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND substr(v, 1, 4) <> '0000' "
+        "AND try_strptime(v, '%Y-%m-%d') IS NOT NULL)",
+)
 def is_strict_date(value: str) -> bool:
     """`YYYY-MM-DD`, half-width digits, a real calendar date (行政基本情報データ連携モデル 日付)."""
     if not _ASCII_DATE.fullmatch(value):
@@ -43,24 +92,13 @@ def _has_mod11_check_digit(value: str, length: int | None) -> bool:
     return _mod11_weights_2_to_7(value[:-1]) == int(value[-1])
 
 
-def is_my_number(value: str) -> bool:
-    """個人番号: 12 digits, check digit per 平成26年総務省令第85号 第5条."""
-    return _has_mod11_check_digit(value, 12)
+_LG_CODE_SUM = " + ".join(f"{weight} * {_place(5 - index)}" for index, weight in enumerate((6, 5, 4, 3, 2)))
 
 
-def is_juminhyo_code(value: str) -> bool:
-    """住民票コード: 11 digits, 10 digits plus a modulus-11 (weights 2-7) check digit."""
-    return _has_mod11_check_digit(value, 11)
-
-
-def is_m11_number(value: str) -> bool:
-    """宛名番号・世帯番号: 2 to 15 digits ending in a modulus-11 (M11W2-7) check digit (remainder 1 gives 0).
-
-    15 is the widest such number seen in practice (vendor DDL varchar(15)); the SQL twin is unrolled to it.
-    """
-    return len(value) <= 15 and _has_mod11_check_digit(value, None)
-
-
+@value_format(
+    "jp-lg-code", code=codes.CHECK_DIGIT, message=_CHECK_DIGIT_MESSAGE,
+    sql=f"(regexp_full_match(v, '[0-9]{{6}}') AND {_on_number(f'(11 - ({_LG_CODE_SUM}) % 11) % 10 = {_place(0)}')})",
+)
 def is_lg_code(value: str) -> bool:
     """全国地方公共団体コード (JIS X 0402): 6 digits, weights 6-5-4-3-2, cd = (11 - S mod 11) mod 10."""
     if not (len(value) == 6 and _DIGITS.fullmatch(value)):
@@ -69,6 +107,44 @@ def is_lg_code(value: str) -> bool:
     return (11 - total % 11) % 10 == int(value[5])
 
 
+@value_format(
+    "jp-my-number", code=codes.CHECK_DIGIT, message=_CHECK_DIGIT_MESSAGE,
+    sql=f"(regexp_full_match(v, '[0-9]{{12}}') AND {_mod11(11)})",
+)
+def is_my_number(value: str) -> bool:
+    """個人番号: 12 digits, check digit per 平成26年総務省令第85号 第5条."""
+    return _has_mod11_check_digit(value, 12)
+
+
+@value_format(
+    "jp-juminhyo-code", code=codes.CHECK_DIGIT, message=_CHECK_DIGIT_MESSAGE,
+    sql=f"(regexp_full_match(v, '[0-9]{{11}}') AND {_mod11(10)})",
+)
+def is_juminhyo_code(value: str) -> bool:
+    """住民票コード: 11 digits, 10 digits plus a modulus-11 (weights 2-7) check digit."""
+    return _has_mod11_check_digit(value, 11)
+
+
+@value_format(
+    "jp-m11", code=codes.CHECK_DIGIT, message=_CHECK_DIGIT_MESSAGE,
+    # 2 to 15 digits: the places beyond the value's length are leading zeros of the number.
+    sql=f"(regexp_full_match(v, '[0-9]{{2,15}}') AND {_mod11(14)})",
+)
+def is_m11_number(value: str) -> bool:
+    """宛名番号・世帯番号: 2 to 15 digits ending in a modulus-11 (M11W2-7) check digit (remainder 1 gives 0).
+
+    15 is the widest such number seen in practice (vendor DDL varchar(15)); the SQL twin is unrolled to it.
+    """
+    return len(value) <= 15 and _has_mod11_check_digit(value, None)
+
+
+_CORPORATE_SUM = " + ".join(f"{1 if n % 2 else 2} * {_place(n - 1)}" for n in range(1, 13))
+
+
+@value_format(
+    "jp-corporate-number", code=codes.CHECK_DIGIT, message=_CHECK_DIGIT_MESSAGE,
+    sql=f"(regexp_full_match(v, '[0-9]{{13}}') AND {_on_number(f'9 - ({_CORPORATE_SUM}) % 9 = {_place(12)}')})",
+)
 def is_corporate_number(value: str) -> bool:
     """法人番号: 13 digits, the check digit first; cd = 9 - (S mod 9) with weights 1,2 from the right."""
     if not (len(value) == 13 and _DIGITS.fullmatch(value)):
@@ -137,9 +213,9 @@ def jisx0213_pattern() -> str:
     """
     singles, pairs = jisx0213_repertoire()
     assert _SEMI_VOICED_MARK not in singles
-    codes = sorted(ord(char) for char in singles)
+    codes_ = sorted(ord(char) for char in singles)
     ranges: list[tuple[int, int]] = []
-    for code in codes:
+    for code in codes_:
         if ranges and code == ranges[-1][1] + 1:
             ranges[-1] = (ranges[-1][0], code)
         else:
@@ -153,82 +229,25 @@ def jisx0213_pattern() -> str:
     return f"(?:[{single_class}]|[{base_class}]{escape(ord(_SEMI_VOICED_MARK))})*"
 
 
+def code_points(chars: list[str]) -> str:
+    """`U+9AD9 U+20BB7`: how findings name characters without quoting personal text."""
+    return " ".join(f"U+{ord(char):04X}" for char in chars)
+
+
+# No SQL macro: as a regular expression its 5,266 code-point ranges cost ~15 ms to compile per use, paid
+# once per item per query, so on small tables it stays a Python scalar function; on large ones the regex
+# repays its cost (and one regex over the items joined by ',' checks them all: see compile.py).
+@value_format(
+    "jp-jisx0213", code=codes.CHARACTER_OUTSIDE_REPERTOIRE, message="「{item}」にJIS X 0213の範囲外の文字があります: {chars}",
+    large_table_sql=lambda column: f"regexp_full_match({column}, '{jisx0213_pattern()}')", joinable=True,
+    outside=lambda raw: code_points(characters_outside_jisx0213(raw)),
+)
 def is_jisx0213_text(value: str) -> bool:
     """Every character is in JIS X 0213 (文字環境導入実践ガイドブック: JIS X 0213 repertoire)."""
     return not characters_outside_jisx0213(value)
 
 
-FORMATS: dict[str, Callable[[str], bool]] = {
-    "date": is_strict_date,
-    "jp-lg-code": is_lg_code,
-    "jp-my-number": is_my_number,
-    "jp-juminhyo-code": is_juminhyo_code,
-    "jp-m11": is_m11_number,
-    "jp-corporate-number": is_corporate_number,
-    "jp-jisx0213": is_jisx0213_text,
-}
-"""Every format a spec may use; `conformance spec lint` rejects any other name."""
-
-
-PYTHON_FUNCTIONS = ("jp-jisx0213",)
-"""Formats registered in DuckDB as Python scalar functions rather than SQL macros."""
-
-LARGE_TABLE_SQL = {"jp-jisx0213": lambda column: f"regexp_full_match({column}, '{jisx0213_pattern()}')"}
-"""SQL twins of the Python functions, for tables large enough to repay their compile cost."""
-
-LARGE_TABLE_JOINABLE = frozenset({"jp-jisx0213"})
-"""Formats whose SQL twin holds for items joined by ',' exactly when it holds for each of them."""
-
-
-def sql_function_name(format_name: str) -> str:
-    """The name under which the format's function is registered in DuckDB."""
-    return "fmt_" + format_name.replace("-", "_")
-
-
-# The same formats as SQL macros over a VARCHAR `v`: evaluated inside DuckDB's vectorised engine, not by
-# calling back into Python for every value. tests/test_formats.py proves each equals its Python twin.
-def _place(k: int) -> str:
-    # The digit k places left of the last one of the number `n` (see _on_number).
-    return f"((n // {10**k}) % 10)"
-
-
-def _on_number(expression: str) -> str:
-    # Digits by integer arithmetic on the value cast once (the lambda binds it): measured ~3 times
-    # faster than a substr + cast per digit. Only reached behind a `[0-9]{n}` guard; TRY_CAST because
-    # DuckDB evaluates both sides of AND, so a non-number must give NULL, not an error.
-    return f"list_transform([TRY_CAST(v AS BIGINT)], lambda n: {expression})[1]"
-
-
-def _mod11(places: int) -> str:
-    # weights 2..7 cycling from the digit left of the check digit (leading zeros weigh nothing);
-    # remainder r <= 1 gives 0, else 11 - r: that is (11 - r) % 11 % 10.
-    total = " + ".join(f"{2 + (k - 1) % 6} * {_place(k)}" for k in range(1, places + 1))
-    return _on_number(f"(11 - ({total}) % 11) % 11 % 10 = {_place(0)}")
-
-
-@cache
 def sql_macros() -> dict[str, str]:
-    """Format name -> the body of a DuckDB macro of one parameter `v` (NULL in, NULL out).
-
-    jp-jisx0213 has none: as a regular expression its 5,266 code-point ranges cost ~15 ms to compile per
-    use, paid once per item per query, so it stays a Python scalar function (PYTHON_FUNCTIONS).
-    """
-    corporate = " + ".join(f"{1 if n % 2 else 2} * {_place(n - 1)}" for n in range(1, 13))
-    lg_code = " + ".join(f"{weight} * {_place(5 - index)}" for index, weight in enumerate((6, 5, 4, 3, 2)))
-    bodies = {
-        "date": "(regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND substr(v, 1, 4) <> '0000' "
-                "AND try_strptime(v, '%Y-%m-%d') IS NOT NULL)",
-        "jp-lg-code": f"(regexp_full_match(v, '[0-9]{{6}}') AND {_on_number(f'(11 - ({lg_code}) % 11) % 10 = {_place(0)}')})",
-        "jp-my-number": f"(regexp_full_match(v, '[0-9]{{12}}') AND {_mod11(11)})",
-        "jp-juminhyo-code": f"(regexp_full_match(v, '[0-9]{{11}}') AND {_mod11(10)})",
-        # 2 to 15 digits: the places beyond the value's length are leading zeros of the number.
-        "jp-m11": f"(regexp_full_match(v, '[0-9]{{2,15}}') AND {_mod11(14)})",
-        "jp-corporate-number": f"(regexp_full_match(v, '[0-9]{{13}}') AND {_on_number(f'9 - ({corporate}) % 9 = {_place(12)}')})",
-    }
+    """Format name -> the body of its DuckDB macro of one parameter `v`, for the formats with a SQL twin."""
     # NULL in, NULL out, like a scalar function: an absent value is `required`'s business.
-    return {name: f"CASE WHEN v IS NULL THEN NULL ELSE {body} END" for name, body in bodies.items()}
-
-
-def code_points(chars: list[str]) -> str:
-    """`U+9AD9 U+20BB7`: how findings name characters without quoting personal text."""
-    return " ".join(f"U+{ord(char):04X}" for char in chars)
+    return {name: f"CASE WHEN v IS NULL THEN NULL ELSE {fmt.sql} END" for name, fmt in VALUE_FORMATS.items() if fmt.sql is not None}

@@ -14,6 +14,7 @@ from conformance.checks.database import (
 from conformance.checks.places import Place
 from conformance.checks.schema import LARGE_TABLE
 from conformance.results import Finding, FindingCollector, shown_value
+from conformance.results.codes import finding_code
 from conformance.spec.model import Requirement
 
 
@@ -98,7 +99,7 @@ def _findings(
             shown.append(f"{item_name}={value}")
         message = f"「{requirement.title}」を満たしていません（{'・'.join(f'「{i}」' for i in items)}）。"
         findings.append(
-            Finding(requirement.id, f"{requirement.check.kind}-rule", message, place.at(line, record), "; ".join(shown))
+            Finding(requirement.id, finding_code(f"{requirement.check.kind}-rule"), message, place.at(line, record), "; ".join(shown))
         )
     return findings
 

@@ -14,14 +14,14 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
 
-from conformance.checks.formats import FORMATS
+from conformance.checks.formats import VALUE_FORMATS
 
 
 def _format_checker() -> FormatChecker:
     checker = FormatChecker(formats=())
-    for name, function in FORMATS.items():
+    for name, fmt in VALUE_FORMATS.items():
         # A format asserts nothing about a non-string (JSON Schema), so only strings reach the function.
-        checker.checks(name)(lambda instance, check=function: not isinstance(instance, str) or check(instance))
+        checker.checks(name)(lambda instance, check=fmt.check: not isinstance(instance, str) or check(instance))
     return checker
 
 
@@ -77,7 +77,9 @@ def classify(error: ValidationError, schema: dict[str, Any]) -> list[SchemaViola
             if name not in properties
         ]
     item = str(error.path[0]) if error.path else None
-    return [SchemaViolation(item, str(error.validator), error.validator_value, requirement_on_path(schema, error))]
+    # A `false` subschema fails with no keyword of its own (jsonschema leaves `validator` None).
+    keyword = "false" if error.validator is None else str(error.validator)
+    return [SchemaViolation(item, keyword, error.validator_value, requirement_on_path(schema, error))]
 
 
 def requirement_on_path(schema: dict[str, Any], error: ValidationError) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conformance import __version__
 from conformance.pipeline import ApiOptions, ClientOptions, InputLimits
-from conformance.report import FORMATS
+from conformance.report import REPORT_FORMATS
 
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
@@ -51,8 +51,8 @@ def parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--spec", action="append", metavar="OP[@VERSION]",
                             help="operation to check (e.g. juki or juki@0.1.0); repeatable; inferred from file names when absent")
     run_parser.add_argument("--declaration", type=Path, metavar="FILE", help="the vendor's declaration (YAML)")
-    run_parser.add_argument("--format", action="append", choices=list(FORMATS), metavar="FORMAT",
-                            help=f"output format, repeatable: {', '.join(FORMATS)} (default console)")
+    run_parser.add_argument("--format", action="append", choices=list(REPORT_FORMATS), metavar="FORMAT",
+                            help=f"output format, repeatable: {', '.join(REPORT_FORMATS)} (default console)")
     run_parser.add_argument("--output", type=Path, metavar="DIR", default=Path("reports"),
                             help="folder for the files of non-console formats (default: reports)")
     run_parser.add_argument("--show-values", action="store_true",
@@ -96,8 +96,8 @@ def parser() -> argparse.ArgumentParser:
 
     report_parser = commands.add_parser("report", help="re-render a saved JSON result into another format")
     report_parser.add_argument("result", type=Path, help="a JSON result written by `conformance run --format json`")
-    report_parser.add_argument("--format", required=True, choices=list(FORMATS), metavar="FORMAT",
-                               help=f"one of {', '.join(FORMATS)}")
+    report_parser.add_argument("--format", required=True, choices=list(REPORT_FORMATS), metavar="FORMAT",
+                               help=f"one of {', '.join(REPORT_FORMATS)}")
     report_parser.add_argument("--output", type=Path, metavar="FILE", help="the file to write (default: standard output, text formats only)")
 
     diff_parser = commands.add_parser("diff", help="compare two JSON results; exit 1 on regressions")

@@ -26,7 +26,7 @@ from conformance.pipeline import (
     run_api,
 )
 from conformance.progress import RunProgress
-from conformance.report import FORMATS
+from conformance.report import REPORT_FORMATS
 from conformance.results import RunResult, terminal_safe
 from conformance.results.diff import diff, render_text
 from conformance.spec import SpecError
@@ -63,7 +63,7 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
             progress.close()
     written = []
     for name in dict.fromkeys(formats):
-        report_format = FORMATS[name]
+        report_format = REPORT_FORMATS[name]
         if name == "console":
             if not arguments.quiet:
                 stdout.write(str(report_format.render(result)))
@@ -126,7 +126,7 @@ def report_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO
     except ResultFileError as error:
         stderr.write(f"conformance: {error}\n")
         return USAGE_ERROR
-    report_format = FORMATS[arguments.format]
+    report_format = REPORT_FORMATS[arguments.format]
     if arguments.output is None:
         output = report_format.render(result)
         if isinstance(output, bytes):

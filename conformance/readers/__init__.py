@@ -16,9 +16,10 @@ from conformance.readers.base import InputLimits, ParsedTable, RawRecord, Reader
 from conformance.readers.delimited import read_delimited
 from conformance.readers.jsonfile import read_json
 from conformance.readers.workbook import read_sheet, sheet_names
+from conformance.results import codes
 
 __all__ = [
-    "FORMATS",
+    "FILE_FORMATS",
     "InputLimits",
     "ParsedTable",
     "RawRecord",
@@ -32,7 +33,8 @@ __all__ = [
     "sheet_names",
 ]
 
-FORMATS = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson"}
+FILE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson"}
+"""File suffix -> the format its reader reads (the suffixes a target's files may have)."""
 
 
 class TargetError(Exception):
@@ -104,7 +106,7 @@ def _digest_or_none(path: Path) -> str | None:
 
 
 def _source(path: Path, display: str) -> SourceFile:
-    return SourceFile(display, path, FORMATS[path.suffix.lower()], path.stat().st_size, _sha256(path))
+    return SourceFile(display, path, FILE_FORMATS[path.suffix.lower()], path.stat().st_size, _sha256(path))
 
 
 def _add_folder(target: Target, folder: Path, prefix: str = "") -> None:
@@ -116,7 +118,7 @@ def _add_folder(target: Target, folder: Path, prefix: str = "") -> None:
             continue
         elif path.suffix.lower() == ".zip":
             target.ignored.append((relative, "入れ子のZIPは展開しません"))
-        elif path.suffix.lower() in FORMATS:
+        elif path.suffix.lower() in FILE_FORMATS:
             target.files.append(_source(path, relative))
         else:
             target.ignored.append((relative, "対応していない形式です"))
@@ -226,7 +228,7 @@ def open_target(path: Path, limits: InputLimits | None = None, scratch: Path | N
         elif path.suffix.lower() == ".zip":
             target.archive_sha256 = _sha256(path)
             _extract_zip(target, path, limits or InputLimits(), scratch)
-        elif path.suffix.lower() in FORMATS:
+        elif path.suffix.lower() in FILE_FORMATS:
             target.files.append(_source(path, path.name))
         else:
             raise TargetError(f"{path}: 対応していない形式です（CSV, TSV, XLSX, JSON, NDJSON, ZIP）")
@@ -250,11 +252,11 @@ def read_table(source: SourceFile, sheet: str | None = None, limits: InputLimits
     except ReaderError as error:
         return ParsedTable.unreadable(error.issue)
     except (OSError, MemoryError, RecursionError) as error:
-        return ParsedTable.unreadable(ReadIssue("syntax", "unreadable-file", f"ファイルを読めません（{type(error).__name__}）。"))
+        return ParsedTable.unreadable(ReadIssue("syntax", codes.UNREADABLE_FILE, f"ファイルを読めません（{type(error).__name__}）。"))
 
 
 def _too_large(source: SourceFile, limits: InputLimits) -> ReadIssue:
     # JSON and workbooks are parsed whole in memory: past the limit the run would only exhaust it.
     message = (f"ファイルが大きすぎるため読みません（{source.size:,} バイト、上限 {limits.max_file_bytes:,} バイト）。"
                "上限は --max-file-size で変更できます。")
-    return ReadIssue("syntax", "file-too-large", message)
+    return ReadIssue("syntax", codes.FILE_TOO_LARGE, message)

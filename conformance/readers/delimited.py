@@ -26,6 +26,7 @@ from pathlib import Path
 from conformance.readers.base import ParsedTable, RawRecord, ReadIssue, header_positions, row_values
 from conformance.readers.encoding import UTF8_BOM, decode_utf8
 from conformance.readers.plain import DirectRead, clean_utf8, plain_lines
+from conformance.results import codes
 
 
 class _Feed:
@@ -132,7 +133,7 @@ def _streamed_lines(path: Path, bom: bool, parsed: ParsedTable) -> Iterator[str]
             yield from text
         except UnicodeDecodeError:
             # Only a file changed since it was proved clean gets here; the integrity check names it too.
-            parsed.issues.append(ReadIssue("encoding", "not-utf8", "読み込み中にUTF-8として読めないバイト列が現れました（ファイルが変更された可能性があります）。"))
+            parsed.issues.append(ReadIssue("encoding", codes.NOT_UTF8, "読み込み中にUTF-8として読めないバイト列が現れました（ファイルが変更された可能性があります）。"))
 
 
 def _read_strict(path: Path, delimiter: str) -> ParsedTable:
@@ -154,7 +155,7 @@ def _read_strict(path: Path, delimiter: str) -> ParsedTable:
     header_line = None
     for line, fields, error in rows:
         if error is not None:
-            parsed.issues.append(ReadIssue("syntax", "malformed-header", f"ヘッダー行を解析できません: {error}", line))
+            parsed.issues.append(ReadIssue("syntax", codes.MALFORMED_HEADER, f"ヘッダー行を解析できません: {error}", line))
             return parsed
         assert fields is not None
         header_line = line
@@ -162,7 +163,7 @@ def _read_strict(path: Path, delimiter: str) -> ParsedTable:
         break
     if header_line is None:
         if not parsed.issues:  # an encoding issue met while streaming says more than "no header"
-            parsed.issues.append(ReadIssue("header", "no-header", "ヘッダー行がありません（空のファイル）。", line=1))
+            parsed.issues.append(ReadIssue("header", codes.NO_HEADER, "ヘッダー行がありません（空のファイル）。", line=1))
         return parsed
     parsed.issues.extend(header_issues(parsed.header, header_line))
     parsed.records = _records(parsed, rows)
@@ -185,10 +186,10 @@ def header_issues(header: list[str], line: int) -> list[ReadIssue]:
     seen: set[str] = set()
     for position, name in enumerate(header, start=1):
         if not name.strip():
-            issues.append(ReadIssue("header", "empty-column-name", f"{position}列目の項目名が空です。", line))
+            issues.append(ReadIssue("header", codes.EMPTY_COLUMN_NAME, f"{position}列目の項目名が空です。", line))
         elif name in seen:
             issues.append(
-                ReadIssue("header", "duplicate-column", f"項目「{name}」がヘッダーに2回以上あります（{position}列目）。", line, name)
+                ReadIssue("header", codes.DUPLICATE_COLUMN, f"項目「{name}」がヘッダーに2回以上あります（{position}列目）。", line, name)
             )
         seen.add(name)
     return issues
@@ -202,13 +203,13 @@ def _records(parsed: ParsedTable, rows: Iterator[tuple[int, list[str] | None, st
         record += 1
         if error is not None:
             parsed.rejected += 1
-            parsed.issues.append(ReadIssue("syntax", "malformed-record", f"レコードを解析できません: {error}", line))
+            parsed.issues.append(ReadIssue("syntax", codes.MALFORMED_RECORD, f"レコードを解析できません: {error}", line))
             continue
         assert fields is not None
         if len(fields) != width:
             parsed.rejected += 1
             what = "空行です" if not fields else f"項目数が{len(fields)}でヘッダーの{width}と一致しません"
-            parsed.issues.append(ReadIssue("syntax", "field-count", f"{what}（このレコードは検査していません）。", line))
+            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, f"{what}（このレコードは検査していません）。", line))
             continue
         yield RawRecord(
             record=record,

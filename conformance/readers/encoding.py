@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 
 from conformance.readers.base import ReadIssue
+from conformance.results import codes
 
 UTF8_BOM = b"\xef\xbb\xbf"
 OTHER_BOMS = {
@@ -29,7 +30,7 @@ def decode_utf8(data: bytes) -> tuple[str | None, bool, ReadIssue | None]:
     for other_bom, label in OTHER_BOMS.items():
         if data.startswith(other_bom):
             return None, False, ReadIssue(
-                "encoding", "not-utf8", f"文字コードが {label} です（BOMで判定）。UTF-8で出力してください。", line=1
+                "encoding", codes.NOT_UTF8, f"文字コードが {label} です（BOMで判定）。UTF-8で出力してください。", line=1
             )
     bom = data.startswith(UTF8_BOM)
     nul = _nul_issue(data)
@@ -47,7 +48,7 @@ def decode_utf8(data: bytes) -> tuple[str | None, bool, ReadIssue | None]:
             f"UTF-8として読めないバイト列があります（{line}行目、先頭から{offset}バイト目）{hint}。"
             "ファイル全体をUTF-8で出力してください。"
         )
-        return None, bom, ReadIssue("encoding", "not-utf8", message, line=line)
+        return None, bom, ReadIssue("encoding", codes.NOT_UTF8, message, line=line)
 
 
 def _nul_issue(data: bytes) -> ReadIssue | None:
@@ -63,7 +64,7 @@ def _nul_issue(data: bytes) -> ReadIssue | None:
         message = f"NULバイトが多数あります（{line}行目から）。UTF-16（BOMなし）と思われます。UTF-8で出力してください。"
     else:
         message = f"NULバイト（U+0000）があります（{line}行目、先頭から{first}バイト目）。テキストとして読めません。"
-    return ReadIssue("encoding", "nul-byte", message, line=line)
+    return ReadIssue("encoding", codes.NUL_BYTE, message, line=line)
 
 
 class CleanText:

@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance.readers.base import ParsedTable, RawRecord, ReadIssue
 from conformance.readers.encoding import decode_utf8
+from conformance.results import codes
 
 _WHITESPACE = " \t\r\n"
 
@@ -139,7 +140,7 @@ def read_json(path: Path, *, lines: bool) -> ParsedTable:
         for _record in parsed.records:
             pass
         if not parsed.issues:
-            parsed.issues.append(ReadIssue("header", "no-header", "レコードがありません（項目を判定できません）。", line=1))
+            parsed.issues.append(ReadIssue("header", codes.NO_HEADER, "レコードがありません（項目を判定できません）。", line=1))
     return parsed
 
 
@@ -155,17 +156,17 @@ def _records(parsed: ParsedTable, elements: list[tuple[int, Any, str | None]]) -
     for record, (line, element, error) in enumerate(elements, start=1):
         if error is not None:
             parsed.rejected += 1
-            parsed.issues.append(ReadIssue("syntax", "malformed-json", f"{error}（このレコードは検査していません）。", line))
+            parsed.issues.append(ReadIssue("syntax", codes.MALFORMED_JSON, f"{error}（このレコードは検査していません）。", line))
             continue
         if not isinstance(element, dict):
             parsed.rejected += 1
-            parsed.issues.append(ReadIssue("syntax", "not-an-object", "レコードがJSONオブジェクトではありません。", line))
+            parsed.issues.append(ReadIssue("syntax", codes.NOT_AN_OBJECT, "レコードがJSONオブジェクトではありません。", line))
             continue
         if isinstance(element, _DuplicatedKeys):
             parsed.rejected += 1
             names = "、".join(f"「{key}」" for key in dict.fromkeys(element.duplicates))
             message = f"同じキー{names}が1つのオブジェクトに2回以上あります（どちらの値か判断できないため、このレコードは検査していません）。"
-            parsed.issues.append(ReadIssue("syntax", "duplicate-key", message, line, element.duplicates[0]))
+            parsed.issues.append(ReadIssue("syntax", codes.DUPLICATE_KEY, message, line, element.duplicates[0]))
             continue
         values: dict[str, str] = {}
         for key, value in element.items():
@@ -173,7 +174,7 @@ def _records(parsed: ParsedTable, elements: list[tuple[int, Any, str | None]]) -
                 continue
             if not isinstance(value, str):
                 parsed.issues.append(
-                    ReadIssue("syntax", "non-string-value", f"「{key}」の値が文字列ではありません（{type(value).__name__}）。すべての値は文字列で出力してください。", line, key)
+                    ReadIssue("syntax", codes.NON_STRING_VALUE, f"「{key}」の値が文字列ではありません（{type(value).__name__}）。すべての値は文字列で出力してください。", line, key)
                 )
                 value = _text(value)
                 if value is None:

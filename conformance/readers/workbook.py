@@ -22,6 +22,7 @@ from conformance.readers.base import (
     row_values,
 )
 from conformance.readers.delimited import header_issues
+from conformance.results import codes
 
 DEFAULT_MAX_SHEETS = InputLimits().max_sheets
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -42,11 +43,11 @@ def _open(path: Path, max_sheets: int = DEFAULT_MAX_SHEETS) -> python_calamine.C
         if len(workbook.sheet_names) <= max_sheets:
             return workbook
         message = f"シートが{len(workbook.sheet_names)}枚あり、上限（{max_sheets}枚）を超えるため読みません。表ごとに1シートで出力してください。"
-        raise ReaderError(ReadIssue("syntax", "too-many-sheets", message))
+        raise ReaderError(ReadIssue("syntax", codes.TOO_MANY_SHEETS, message))
     if _is_encrypted_package(path):
         message = "パスワードで保護（暗号化）されたブックは読めません。保護を外して出力してください。"
-        raise ReaderError(ReadIssue("syntax", "encrypted-workbook", message))
-    raise ReaderError(ReadIssue("syntax", "unreadable-workbook", message))
+        raise ReaderError(ReadIssue("syntax", codes.ENCRYPTED_WORKBOOK, message))
+    raise ReaderError(ReadIssue("syntax", codes.UNREADABLE_WORKBOOK, message))
 
 
 def _is_encrypted_package(path: Path) -> bool:
@@ -92,7 +93,7 @@ def _check_package(path: Path, limits: InputLimits) -> None:
     if total > limits.zip_max_total_bytes or bomb is not None:
         what = f"「{bomb.filename}」の圧縮率が上限（{limits.zip_max_ratio:g}倍）を超えます" if bomb else \
             f"展開後のサイズが上限を超えます（{total:,} > {limits.zip_max_total_bytes:,} バイト）"
-        raise ReaderError(ReadIssue("syntax", "workbook-too-large", f"ブックの{what}（圧縮爆弾の疑い）。読みません。"))
+        raise ReaderError(ReadIssue("syntax", codes.WORKBOOK_TOO_LARGE, f"ブックの{what}（圧縮爆弾の疑い）。読みません。"))
 
 
 def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None) -> ParsedTable:
@@ -107,12 +108,12 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None) -> Par
     except ReaderError as error:
         return ParsedTable.unreadable(error.issue)
     except Exception as error:  # a sheet can be broken inside a readable workbook
-        issue = ReadIssue("syntax", "unreadable-sheet", f"シート「{sheet}」を読めません（{type(error).__name__}）。")
+        issue = ReadIssue("syntax", codes.UNREADABLE_SHEET, f"シート「{sheet}」を読めません（{type(error).__name__}）。")
         return ParsedTable.unreadable(issue)
     while rows and all(cell == "" for cell in rows[-1]):
         rows.pop()
     if not rows:
-        return ParsedTable.unreadable(ReadIssue("header", "no-header", f"シート「{sheet}」が空です。", line=1))
+        return ParsedTable.unreadable(ReadIssue("header", codes.NO_HEADER, f"シート「{sheet}」が空です。", line=1))
     header = [cell_text(cell) for cell in rows[0]]
     while header and header[-1] == "":
         header.pop()
@@ -132,12 +133,12 @@ def _records(parsed: ParsedTable, rows: list[list[Any]]) -> Iterator[RawRecord]:
         cells = [cell_text(cell) for cell in row]
         if all(cell == "" for cell in cells):
             parsed.rejected += 1
-            parsed.issues.append(ReadIssue("syntax", "field-count", "空行です（このレコードは検査していません）。", line))
+            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, "空行です（このレコードは検査していません）。", line))
             continue
         if any(cell != "" for cell in cells[width:]):
             parsed.rejected += 1
             parsed.issues.append(
-                ReadIssue("syntax", "field-count", f"ヘッダーのない列（{width + 1}列目以降）に値があります（このレコードは検査していません）。", line)
+                ReadIssue("syntax", codes.FIELD_COUNT, f"ヘッダーのない列（{width + 1}列目以降）に値があります（このレコードは検査していません）。", line)
             )
             continue
         yield RawRecord(
@@ -161,7 +162,7 @@ def _merged_issues(merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> lis
     issues = []
     for (top, left), (bottom, right) in merged:
         where = f"{_column_letters(left)}{top + 1}:{_column_letters(right)}{bottom + 1}"
-        issues.append(ReadIssue("syntax", "merged-cells", f"セルが結合されています（{where}）。結合を解除し、各セルに値を出力してください。", top + 1))
+        issues.append(ReadIssue("syntax", codes.MERGED_CELLS, f"セルが結合されています（{where}）。結合を解除し、各セルに値を出力してください。", top + 1))
     return issues
 
 
@@ -201,5 +202,5 @@ def _formula_issues(path: Path, sheet: str) -> list[ReadIssue]:
     for row, references in sorted(rows.items()):
         named = "、".join(references[:_CELLS_NAMED_PER_ROW]) + ("…" if len(references) > _CELLS_NAMED_PER_ROW else "")
         message = f"数式のセルがあります（{named}）。数式ではなく値を出力してください。"
-        issues.append(ReadIssue("syntax", "formula-cell", message, row or None))
+        issues.append(ReadIssue("syntax", codes.FORMULA_CELL, message, row or None))
     return issues

@@ -35,7 +35,7 @@ class ReportFormat:
             path.write_text(output, encoding="utf-8", errors="backslashreplace")
 
 
-FORMATS: dict[str, ReportFormat] = {
+REPORT_FORMATS: dict[str, ReportFormat] = {
     f.name: f
     for f in (
         ReportFormat("console", "console", ".txt"),
@@ -50,4 +50,4 @@ FORMATS: dict[str, ReportFormat] = {
 }
 """Every format `conformance run --format` and `conformance report --format` accept."""
 
-__all__ = ["FORMATS", "ReportFormat"]
+__all__ = ["REPORT_FORMATS", "ReportFormat"]

@@ -1,0 +1,121 @@
+"""The JSON Schema keywords the suite checks: the registry `KEYWORDS`, one entry per keyword.
+
+Each entry (`@keyword`, on the function that writes its Japanese message) names its finding code and,
+when the compiler translates the keyword, its SQL predicate: TRUE for a violating record (NULL values
+are `required`'s business). A keyword without a predicate is checked by the row-wise fallback only; its
+finding is named after it. Structure (`$ref`, `allOf`, `type: string`, the closed root object) is the
+compiler's own business (compile.py). Messages never quote a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conformance.checks.database import literal
+from conformance.checks.formats import VALUE_FORMATS
+from conformance.checks.registry import KeywordCheck, Message, Predicate, register
+from conformance.results import codes
+
+KEYWORDS: dict[str, KeywordCheck] = {}
+"""Every keyword whose violation the suite reports, by its JSON Schema name."""
+
+
+def keyword(
+    name: str, *, code: str, sql: Predicate | None = None, compiles: Callable[[Any], bool] | None = None,
+) -> Callable[[Message], Message]:
+    """Register the decorated message function as keyword `name`'s (see KeywordCheck)."""
+
+    def decorate(message: Message) -> Message:
+        entry = KeywordCheck(name, code, message, sql) if compiles is None else KeywordCheck(name, code, message, sql, compiles)
+        register(KEYWORDS, name, entry)
+        return message
+
+    return decorate
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# Compiled from the root's list only (compile_constraints), never inside an item's subschema.
+@keyword("required", code=codes.MISSING_ITEM, compiles=lambda value: False, sql=lambda column, value, large: f"{column} IS NULL")
+def _required(name: str, value: Any, raw: str | None) -> str:
+    return f"必須項目「{name}」が空です。"
+
+
+@keyword("pattern", code=codes.PATTERN_MISMATCH,
+         sql=lambda column, value, large: f"NOT regexp_matches({column}, {literal(value)})")
+def _pattern(name: str, value: Any, raw: str | None) -> str:
+    return f"「{name}」が形式 {value} に一致しません。"
+
+
+@keyword("maxLength", code=codes.TOO_LONG, sql=lambda column, value, large: f"length({column}) > {int(value)}")
+def _max_length(name: str, value: Any, raw: str | None) -> str:
+    length = f"（{len(raw)}文字）" if raw is not None else ""
+    return f"「{name}」が{value}文字を超えています{length}。"
+
+
+@keyword("minLength", code=codes.TOO_SHORT, sql=lambda column, value, large: f"length({column}) < {int(value)}")
+def _min_length(name: str, value: Any, raw: str | None) -> str:
+    return f"「{name}」が{value}文字に足りません。"
+
+
+@keyword("enum", code=codes.NOT_IN_CODE_TABLE, compiles=_strings,
+         sql=lambda column, value, large: f"{column} NOT IN ({', '.join(literal(v) for v in value)})")
+def _enum(name: str, value: Any, raw: str | None) -> str:
+    shown = "、".join(str(v) for v in value[:20]) + ("…" if len(value) > 20 else "")
+    return f"「{name}」がコード表の値（{shown}）ではありません。"
+
+
+@keyword("const", code=codes.CONST_MISMATCH, compiles=lambda value: isinstance(value, str),
+         sql=lambda column, value, large: f"{column} <> {literal(value)}")
+def _const(name: str, value: Any, raw: str | None) -> str:
+    return f"「{name}」は {value} でなければなりません。"
+
+
+@keyword("additionalProperties", code=codes.UNKNOWN_ITEM)
+def _additional_properties(name: str, value: Any, raw: str | None) -> str:
+    # Compiled as the header check (an unknown column), not as a predicate; row-wise, one per item.
+    return f"「{name}」は標準にない項目です。"
+
+
+def _format_predicate(column: str, value: Any, large: bool) -> str:
+    # `large`: the table is big enough that a format's SQL twin, slow to compile but fast to run,
+    # beats calling Python per value.
+    fmt = VALUE_FORMATS[value]
+    if large and fmt.large_table_sql is not None:
+        return f"NOT {fmt.large_table_sql(column)}"
+    return f"NOT {fmt.function_name}({column})"
+
+
+register(KEYWORDS, "format", KeywordCheck(
+    "format", None, None, _format_predicate, compiles=lambda value: value in VALUE_FORMATS,
+    describe_value=lambda name, value, raw: VALUE_FORMATS[value].describe(name, raw),
+))
+
+
+OTHER_KEYWORD_MESSAGE = "「{name}」が {keyword} の条件を満たしません。"
+"""The message of a keyword checked row by row only (and of one without an entry)."""
+
+
+def _named_after(keyword: str) -> Message:
+    def message(name: str, value: Any, raw: str | None) -> str:
+        return OTHER_KEYWORD_MESSAGE.format(name=name, keyword=keyword)
+
+    return message
+
+
+# Checked row by row only; the finding code is the keyword in kebab case.
+for _name, _code in {
+    "type": codes.TYPE, "minimum": codes.MINIMUM, "maximum": codes.MAXIMUM,
+    "exclusiveMinimum": codes.EXCLUSIVE_MINIMUM, "exclusiveMaximum": codes.EXCLUSIVE_MAXIMUM,
+    "multipleOf": codes.MULTIPLE_OF, "minItems": codes.MIN_ITEMS, "maxItems": codes.MAX_ITEMS,
+    "uniqueItems": codes.UNIQUE_ITEMS, "items": codes.ITEMS, "contains": codes.CONTAINS,
+    "minContains": codes.MIN_CONTAINS, "maxContains": codes.MAX_CONTAINS,
+    "minProperties": codes.MIN_PROPERTIES, "maxProperties": codes.MAX_PROPERTIES,
+    "dependentRequired": codes.DEPENDENT_REQUIRED, "anyOf": codes.ANY_OF, "oneOf": codes.ONE_OF, "not": codes.NOT,
+    "unevaluatedItems": codes.UNEVALUATED_ITEMS, "unevaluatedProperties": codes.UNEVALUATED_PROPERTIES,
+    "false": codes.FALSE_SCHEMA,
+}.items():
+    register(KEYWORDS, _name, KeywordCheck(_name, _code, _named_after(_name)))
