@@ -1,0 +1,461 @@
+"""Broken fixture cases as data: `fixtures/<op>/cases.yaml` -> `fixtures/<op>/invalid/<id>/`.
+
+The valid export (`fixtures/<op>/valid/`, committed files) is the input. The case table names, per
+requirement, the one mutation that breaks it, as data: a list of changes, each on one file, each one
+word of a fixed vocabulary (`VERBS`). The builder applies them to a fresh copy of the valid export,
+writes every file (unchanged ones byte for byte) and `expected.yaml`: the requirement that must fail and,
+derived from the mutation and the spec (`findings.derive`), why: the finding codes and the location of
+the first finding. Nothing here names an operation, a table or an item: they all come from the tables.
+
+cases.yaml:
+
+    INKAN-D-0002:                       # the requirement; the folder is invalid/inkan-d-0002/
+      mutation: "登録番号 in full-width digits"
+      declaration: true                 # the case gets declaration.yaml (a 標準オプション)
+      change:
+        - {file: 印鑑登録.csv, record: 9, item: 登録番号, transform: full-width}
+      expect:                           # optional: the author's claim where the first finding is not
+        first: {file: 印鑑登録.csv, record: 2}   # on the changed record, or codes the change cannot tell
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance import spec as spec_store
+from conformance.generate import transforms
+from conformance.generate.findings import Touch, derive
+
+__all__ = ["CASES_FILE", "CaseError", "build", "build_all", "check", "operations", "render_case"]
+
+CASES_FILE = "cases.yaml"
+
+
+class CaseError(Exception):
+    """A case table that cannot be built (unknown word, a selector matching nothing, a no-op change)."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The export being mutated
+
+
+@dataclass(eq=False)
+class CsvFile:
+    """One CSV file of the export: header and records as lists, how it is written, what changed."""
+
+    name: str
+    source: bytes
+    header: list[str]
+    rows: list[list[str]]
+    originals: list[list[str]] = field(default_factory=list)  # the valid export's records, for selectors
+    snapshot: list[list[str]] = field(default_factory=list)  # their values before any change, for `where`
+    encoding: str = "utf-8"
+    line_end: str = "\n"
+    changed: bool = False
+    inserted_after: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, name: str, data: bytes) -> CsvFile:
+        """The file as the valid export holds it (UTF-8, LF, RFC 4180)."""
+        records = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+        rows = records[1:]
+        return cls(name, data, records[0] if records else [], rows, list(rows), [list(row) for row in rows])
+
+    def render(self) -> bytes:
+        """The bytes: unchanged files as they were, others rendered with minimal quoting."""
+        if not self.changed:
+            return self.source
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator=self.line_end)
+        writer.writerow(self.header)
+        writer.writerows(self.rows)
+        return buffer.getvalue().encode(self.encoding)
+
+    def original(self, record: int) -> list[str]:
+        """Record `record` (from 1) of the valid export."""
+        if not 1 <= record <= len(self.originals):
+            raise CaseError(f"{self.name}: no record {record} (the valid export has {len(self.originals)})")
+        return self.originals[record - 1]
+
+    def position(self, row: list[str]) -> int:
+        """Where a record of the valid export is now (index into rows)."""
+        for index, candidate in enumerate(self.rows):
+            if candidate is row:
+                return index
+        raise CaseError(f"{self.name}: the record was deleted by an earlier change")
+
+    def insert(self, row: list[str], after: int | None) -> None:
+        """Insert a record after record `after` of the valid export (0: first; None: last), after the
+        records inserted there before it."""
+        if after is None:
+            self.rows.append(row)
+            return
+        start = 0 if int(after) == 0 else self.position(self.original(int(after))) + 1
+        offset = self.inserted_after.get(int(after), 0)
+        self.rows.insert(start + offset, row)
+        self.inserted_after[int(after)] = offset + 1
+
+    def column(self, item: str) -> int:
+        """The position of `item` in the header."""
+        if item not in self.header:
+            raise CaseError(f"{self.name}: no column {item!r}")
+        return self.header.index(item)
+
+    def select(self, step: Mapping[str, Any]) -> list[str]:
+        """The record a step names: `record: N` (of the valid export) or `where: {item: value}` (one match among
+        the valid export's values)."""
+        if "record" in step:
+            return self.original(int(step["record"]))
+        if "where" in step:
+            where: dict[str, str] = step["where"]
+            found = [row for row, values in zip(self.originals, self.snapshot, strict=True)
+                     if all(values[self.column(item)] == str(value) for item, value in where.items())]
+            if len(found) != 1:
+                raise CaseError(f"{self.name}: where {where} matches {len(found)} records, not one")
+            return found[0]
+        raise CaseError(f"{self.name}: {sorted(step)} needs `record` or `where`")
+
+
+@dataclass
+class Export:
+    """The files of one case, keyed by file name, and what the changes touched."""
+
+    files: dict[str, CsvFile | bytes]
+    touched: list[Touch] = field(default_factory=list)
+    changed_rows: list[tuple[CsvFile, list[str], str | None]] = field(default_factory=list)
+
+    def csv(self, name: str) -> CsvFile:
+        """The CSV file `name`, parsed on first use."""
+        current = self.files.get(name)
+        if current is None:
+            raise CaseError(f"no file {name!r} in the valid export")
+        if isinstance(current, bytes):
+            current = self.files[name] = CsvFile.parse(name, current)
+        return current
+
+    def render(self) -> dict[str, bytes]:
+        """File name -> bytes."""
+        return {name: data if isinstance(data, bytes) else data.render() for name, data in self.files.items()}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The vocabulary: one function per word. Each gets the export, the file's name and the step.
+
+
+def _set_values(file: CsvFile, row: list[str], values: Mapping[str, Any]) -> None:
+    for item, value in values.items():
+        row[file.column(item)] = str(value)
+
+
+def _set(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`set: {item: value}`: literal values in one record."""
+    file = export.csv(name)
+    row = file.select(step)
+    before = list(row)
+    _set_values(file, row, step["set"])
+    if row == before:
+        raise CaseError(f"{name}: set {step['set']} changes nothing")
+    for item in step["set"]:
+        export.changed_rows.append((file, row, item))
+
+
+def _transform(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`transform: NAME, item: I` (`with: {argument: value}`, `of: item` for the value of another item)."""
+    file = export.csv(name)
+    row = file.select(step)
+    index = file.column(step["item"])
+    arguments = dict(step.get("with") or {})
+    if "of" in step:
+        arguments["of"] = row[file.column(step["of"])]
+    try:
+        new = transforms.apply(step["transform"], row[index], arguments)
+    except transforms.TransformError as error:
+        raise CaseError(f"{name}: {error}") from None
+    if new == row[index]:
+        raise CaseError(f"{name}: {step['transform']} of {step['item']} changes nothing")
+    row[index] = new
+    export.changed_rows.append((file, row, step["item"]))
+
+
+def _drop_column(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`drop-column: item`: left out of the header and every record."""
+    file = export.csv(name)
+    index = file.column(step["drop-column"])
+    del file.header[index]
+    for row in file.rows:
+        del row[index]
+    export.touched.append(Touch("drop-column", name, item=step["drop-column"]))
+
+
+def _add_column(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`add-column: item`, `values: "K{n:05d}"` (numbered from 1) or a list, `at`: position (default last)."""
+    file = export.csv(name)
+    item = step["add-column"]
+    values = step.get("values", "")
+    at = int(step.get("at", len(file.header)))
+    file.header.insert(at, item)
+    for number, row in enumerate(file.rows, start=1):
+        row.insert(at, str(values[number - 1]) if isinstance(values, list) else str(values).format(n=number))
+    export.touched.append(Touch("add-column", name, item=item))
+
+
+def _rename_column(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`rename-column: {old: new}`: the header names an item differently, the values stay."""
+    file = export.csv(name)
+    for old, new in step["rename-column"].items():
+        file.header[file.column(old)] = new
+        export.touched.append(Touch("drop-column", name, item=old))
+        export.touched.append(Touch("add-column", name, item=new))
+
+
+def _insert_record(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`insert-record: {copy: M, set: {...}}` or `{values: [...]}`, `after: N` (0: first; default last)."""
+    file = export.csv(name)
+    spec = step["insert-record"] or {}
+    if "values" in spec:
+        row = [str(value) for value in spec["values"]]
+    else:
+        row = list(file.rows[file.position(file.original(int(spec["copy"])))])
+        _set_values(file, row, spec.get("set") or {})
+    file.insert(row, step.get("after"))
+    export.changed_rows.append((file, row, None))
+
+
+def _delete_record(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`delete-record: true` with a selector."""
+    file = export.csv(name)
+    row = file.select(step)
+    index = file.position(row)
+    del file.rows[index]
+    export.touched.append(Touch("delete-record", name, record=index + 1))
+
+
+def _extra_field(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`extra-field: true` with a selector: the record's line ends with one field too many."""
+    file = export.csv(name)
+    row = file.select(step)
+    row.append("")
+    export.changed_rows.append((file, row, "extra-field"))
+
+
+def _blank_line(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`blank-line: N`: an empty line after record N of the valid export."""
+    file = export.csv(name)
+    row: list[str] = []
+    file.insert(row, step["blank-line"])
+    export.changed_rows.append((file, row, "blank-line"))
+
+
+def _encode(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`encode: cp932`: the file written in another encoding."""
+    export.csv(name).encoding = step["encode"]
+    export.touched.append(Touch("encode", name))
+
+
+def _line_ends(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`line-ends: crlf`."""
+    export.csv(name).line_end = {"crlf": "\r\n", "lf": "\n", "cr": "\r"}[step["line-ends"]]
+    export.touched.append(Touch("line-ends", name))
+
+
+def _rename_file(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`rename-file: new name`: the table exported under another name."""
+    new = step["rename-file"]
+    export.files = {new if key == name else key: value for key, value in export.files.items()}
+    export.touched.append(Touch("remove-file", name))
+
+
+def _remove_file(export: Export, name: str, step: Mapping[str, Any]) -> None:
+    """`remove-file: true`."""
+    del export.files[name]
+    export.touched.append(Touch("remove-file", name))
+
+
+VERBS: dict[str, Callable[[Export, str, Mapping[str, Any]], None]] = {
+    "set": _set,
+    "transform": _transform,
+    "drop-column": _drop_column,
+    "add-column": _add_column,
+    "rename-column": _rename_column,
+    "insert-record": _insert_record,
+    "delete-record": _delete_record,
+    "extra-field": _extra_field,
+    "blank-line": _blank_line,
+    "encode": _encode,
+    "line-ends": _line_ends,
+    "rename-file": _rename_file,
+    "remove-file": _remove_file,
+}
+"""Each change of a case is one of these words, with `file:` and the word's own keys."""
+
+ROW_TOUCHES = {None: "record", "extra-field": "extra-field", "blank-line": "blank-line"}
+
+
+def mutate(valid: Mapping[str, bytes], changes: Iterable[Mapping[str, Any]]) -> Export:
+    """A copy of the valid export with the changes applied, in order."""
+    export = Export(dict(valid))
+    for step in changes:
+        verbs = [verb for verb in step if verb in VERBS]
+        if len(verbs) != 1 or "file" not in step:
+            raise CaseError(f"a change needs `file` and exactly one of {', '.join(VERBS)}: {dict(step)}")
+        name = step["file"]
+        if name not in export.files:
+            raise CaseError(f"no file {name!r} in the export")
+        if isinstance(export.files[name], bytes) and verbs[0] not in ("rename-file", "remove-file"):
+            export.csv(name)
+        current = export.files[name]
+        VERBS[verbs[0]](export, name, step)
+        if isinstance(current, CsvFile) and verbs[0] not in ("rename-file", "remove-file"):
+            current.changed = True
+    # Record numbers are taken once every change is made (an inserted record moves those after it).
+    for file, row, item in export.changed_rows:
+        record = file.position(row) + 1
+        kind = ROW_TOUCHES.get(item, "record")
+        export.touched.append(Touch(kind, file.name, record=record, item=item if kind == "record" else None))
+    return export
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Case folders
+
+
+def yaml_scalar(value: object) -> str:
+    """A YAML scalar: plain when it reads back as itself, else double-quoted (JSON string syntax)."""
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if text and not any(c in text for c in ":,[]{}#&*!|>'\"%@`\\") and text[0] not in "-?":
+        try:
+            if yaml.safe_load(text) == text:
+                return text
+        except (yaml.YAMLError, ValueError):  # a date-like value that is not a date
+            pass
+    return json.dumps(text, ensure_ascii=False)
+
+
+def expected_yaml(operation: str, requirement_id: str, description: str, declared: bool,
+                  findings: Mapping[str, Mapping[str, Any]]) -> bytes:
+    """A case's expected.yaml: spec, the failing requirement, the mutation, the declaration and why it fails."""
+    lines = [f"spec: {operation}", f"fail: [{requirement_id}]", f"mutation: {json.dumps(description, ensure_ascii=False)}"]
+    if declared:  # a 標準オプション is tested only when the vendor declares it
+        lines.append("declaration: declaration.yaml")
+    lines.append("findings:")
+    for requirement, expected in findings.items():
+        lines.append(f"  {requirement}:")
+        lines.append(f"    codes: [{', '.join(expected['codes'])}]")
+        first = ", ".join(f"{key}: {yaml_scalar(value)}" for key, value in expected["first"].items())
+        lines.append(f"    first: {{{first}}}")
+    text = "\n".join(lines) + "\n"
+    yaml.safe_load(text)  # fail here, not in the tests, if a description breaks the YAML
+    return text.encode("utf-8")
+
+
+def load_cases(folder: Path) -> dict[str, dict[str, Any]]:
+    """The case table of an operation's fixture folder."""
+    path = folder / CASES_FILE
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise CaseError(f"{path}: {error}") from None
+    if not isinstance(loaded, dict):
+        raise CaseError(f"{path}: a mapping of requirement ID -> case is expected")
+    return loaded
+
+
+def render_case(operation: str, folder: Path, requirement_id: str, case: Mapping[str, Any]) -> dict[str, bytes]:
+    """File name -> bytes of one case folder."""
+    valid = {path.name: path.read_bytes() for path in sorted((folder / "valid").iterdir())}
+    try:
+        export = mutate(valid, case.get("change") or [])
+    except (KeyError, TypeError, ValueError) as error:
+        raise CaseError(f"{operation} {requirement_id}: {type(error).__name__}: {error}") from None
+    except CaseError as error:
+        raise CaseError(f"{operation} {requirement_id}: {error}") from None
+    files = export.render()
+    declared = bool(case.get("declaration"))
+    if declared:
+        files["declaration.yaml"] = (folder / "declaration.yaml").read_bytes()
+    spec = spec_store.load(operation)
+    findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, case.get("expect") or {})}
+    files["expected.yaml"] = expected_yaml(operation, requirement_id, case["mutation"], declared, findings)
+    return files
+
+
+def operations(root: Path) -> list[str]:
+    """The operations with a case table under the fixtures folder `root`."""
+    return sorted(path.parent.name for path in root.glob(f"*/{CASES_FILE}"))
+
+
+def build(root: Path, operation: str, out: Path | None = None) -> None:
+    """Write `<out>/<op>/invalid/` (default: the fixtures folder `root` itself) from the case table."""
+    folder = root / operation
+    cases = load_cases(folder)
+    spec = spec_store.load(operation)
+    missing = sorted({r.id for r in spec.requirements} ^ set(cases))
+    if missing:
+        raise CaseError(f"{operation}: cases and requirements differ: {missing}")
+    target = (out or root) / operation / "invalid"
+    with tempfile.TemporaryDirectory() as temporary:
+        staging = Path(temporary) / "invalid"
+        for requirement_id, case in cases.items():
+            case_folder = staging / requirement_id.lower()
+            case_folder.mkdir(parents=True)
+            for name, data in render_case(operation, folder, requirement_id, case).items():
+                (case_folder / name).write_bytes(data)
+        shutil.rmtree(target, ignore_errors=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(staging, target)
+
+
+def build_all(root: Path, names: Iterable[str] = ()) -> list[str]:
+    """Build the named operations (all with a case table when none); returns those built."""
+    chosen = list(names) or operations(root)
+    unknown = [name for name in chosen if not (root / name / CASES_FILE).is_file()]
+    if unknown:
+        raise CaseError(f"no {CASES_FILE} for: {', '.join(unknown)}")
+    for name in chosen:
+        build(root, name)
+    return chosen
+
+
+def check(root: Path, names: Iterable[str] = ()) -> list[str]:
+    """Build into a temporary folder and compare with the committed case folders: the differences."""
+    chosen = list(names) or operations(root)
+    differences: list[str] = []
+    with tempfile.TemporaryDirectory() as temporary:
+        out = Path(temporary)
+        for name in chosen:
+            build(root, name, out)
+            built, committed = out / name / "invalid", root / name / "invalid"
+            differences += _compare(built, committed, f"{name}/invalid")
+    return differences
+
+
+def _compare(built: Path, committed: Path, label: str) -> list[str]:
+    def files(folder: Path) -> dict[str, bytes]:
+        return {path.relative_to(folder).as_posix(): path.read_bytes()
+                for path in sorted(folder.rglob("*")) if path.is_file()} if folder.is_dir() else {}
+
+    new, old = files(built), files(committed)
+    differences = [f"{label}/{name}: not built" for name in sorted(set(old) - set(new))]
+    differences += [f"{label}/{name}: not committed" for name in sorted(set(new) - set(old))]
+    for name in sorted(set(new) & set(old)):
+        if new[name] != old[name]:
+            detail = ""
+            if name.endswith(".yaml"):
+                detail = "\n" + "".join(difflib.unified_diff(
+                    old[name].decode("utf-8", "replace").splitlines(True),
+                    new[name].decode("utf-8", "replace").splitlines(True), "committed", "built"))
+            differences.append(f"{label}/{name}: differs{detail}")
+    return differences
