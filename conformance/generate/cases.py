@@ -27,9 +27,9 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
@@ -37,7 +37,7 @@ from conformance import spec as spec_store
 from conformance.generate import transforms
 from conformance.generate.findings import Touch, derive
 
-__all__ = ["CASES_FILE", "CaseError", "build", "build_all", "check", "operations", "render_case"]
+__all__ = ["CASES_FILE", "CaseError", "build", "build_all", "check", "command", "operations", "render_case"]
 
 CASES_FILE = "cases.yaml"
 
@@ -105,6 +105,14 @@ class CsvFile:
         offset = self.inserted_after.get(int(after), 0)
         self.rows.insert(start + offset, row)
         self.inserted_after[int(after)] = offset + 1
+
+    def line_of(self, position: int) -> int:
+        """The line (from 1) record `position` (index into rows) starts on, once rendered."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(self.header)
+        writer.writerows(self.rows[:position])
+        return buffer.getvalue().count("\n") + 1
 
     def column(self, item: str) -> int:
         """The position of `item` in the header."""
@@ -318,11 +326,28 @@ def mutate(valid: Mapping[str, bytes], changes: Iterable[Mapping[str, Any]]) -> 
         VERBS[verbs[0]](export, name, step)
         if isinstance(current, CsvFile) and verbs[0] not in ("rename-file", "remove-file"):
             current.changed = True
-    # Record numbers are taken once every change is made (an inserted record moves those after it).
+    # Record and line numbers are taken once every change is made (an inserted record moves those after it).
     for file, row, item in export.changed_rows:
-        record = file.position(row) + 1
+        position = file.position(row)
         kind = ROW_TOUCHES.get(item, "record")
-        export.touched.append(Touch(kind, file.name, record=record, item=item if kind == "record" else None))
+        export.touched.append(Touch(
+            kind, file.name, record=position + 1 if kind != "blank-line" else None,
+            item=item if kind == "record" else None, line=file.line_of(position),
+            values=dict(zip(file.header, row, strict=False)),
+        ))
+    export.touched = [_first_line(export, touch) if touch.kind in ("encode", "drop-column", "add-column") else touch
+                      for touch in export.touched]
+    return export
+
+
+def _first_line(export: Export, touch: Touch) -> Touch:
+    """A header change is on line 1; an encoding change on the first line it changes the bytes of."""
+    if touch.kind != "encode":
+        return replace(touch, line=1)
+    file = export.csv(touch.file)
+    lines = file.render().decode(file.encoding).split("\n")
+    changed = next(number for number, text in enumerate(lines, start=1) if text.encode(file.encoding) != text.encode())
+    return replace(touch, line=changed)
     return export
 
 
@@ -376,18 +401,18 @@ def load_cases(folder: Path) -> dict[str, dict[str, Any]]:
 def render_case(operation: str, folder: Path, requirement_id: str, case: Mapping[str, Any]) -> dict[str, bytes]:
     """File name -> bytes of one case folder."""
     valid = {path.name: path.read_bytes() for path in sorted((folder / "valid").iterdir())}
+    spec = spec_store.load(operation)
     try:
         export = mutate(valid, case.get("change") or [])
-    except (KeyError, TypeError, ValueError) as error:
-        raise CaseError(f"{operation} {requirement_id}: {type(error).__name__}: {error}") from None
+        findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, case.get("expect") or {})}
     except CaseError as error:
         raise CaseError(f"{operation} {requirement_id}: {error}") from None
+    except (KeyError, TypeError, ValueError) as error:  # DerivationError included
+        raise CaseError(f"{operation} {requirement_id}: {type(error).__name__}: {error}") from None
     files = export.render()
     declared = bool(case.get("declaration"))
     if declared:
         files["declaration.yaml"] = (folder / "declaration.yaml").read_bytes()
-    spec = spec_store.load(operation)
-    findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, case.get("expect") or {})}
     files["expected.yaml"] = expected_yaml(operation, requirement_id, case["mutation"], declared, findings)
     return files
 
@@ -418,12 +443,19 @@ def build(root: Path, operation: str, out: Path | None = None) -> None:
         shutil.copytree(staging, target)
 
 
-def build_all(root: Path, names: Iterable[str] = ()) -> list[str]:
-    """Build the named operations (all with a case table when none); returns those built."""
+def _chosen(root: Path, names: Iterable[str]) -> list[str]:
     chosen = list(names) or operations(root)
+    if not chosen:
+        raise CaseError(f"no {CASES_FILE} under {root}")
     unknown = [name for name in chosen if not (root / name / CASES_FILE).is_file()]
     if unknown:
         raise CaseError(f"no {CASES_FILE} for: {', '.join(unknown)}")
+    return chosen
+
+
+def build_all(root: Path, names: Iterable[str] = ()) -> list[str]:
+    """Build the named operations (all with a case table when none); returns those built."""
+    chosen = _chosen(root, names)
     for name in chosen:
         build(root, name)
     return chosen
@@ -431,7 +463,7 @@ def build_all(root: Path, names: Iterable[str] = ()) -> list[str]:
 
 def check(root: Path, names: Iterable[str] = ()) -> list[str]:
     """Build into a temporary folder and compare with the committed case folders: the differences."""
-    chosen = list(names) or operations(root)
+    chosen = _chosen(root, names)
     differences: list[str] = []
     with tempfile.TemporaryDirectory() as temporary:
         out = Path(temporary)
@@ -459,3 +491,20 @@ def _compare(built: Path, committed: Path, label: str) -> list[str]:
                     new[name].decode("utf-8", "replace").splitlines(True), "committed", "built"))
             differences.append(f"{label}/{name}: differs{detail}")
     return differences
+
+
+def command(names: list[str], check_only: bool, root: Path, stdout: TextIO, stderr: TextIO) -> int:
+    """`conformance fixtures build [OP ...] [--check]`: 0 built or equal, 1 differences, 2 a bad case table."""
+    try:
+        if check_only:
+            differences = check(root, names)
+            for difference in differences:
+                stdout.write(difference + "\n")
+            stdout.write(f"{len(differences)} difference(s)\n" if differences else "the case folders match their case tables\n")
+            return 1 if differences else 0
+        for name in build_all(root, names):
+            stdout.write(f"built {root / name / 'invalid'}\n")
+        return 0
+    except (CaseError, spec_store.SpecError) as error:
+        stderr.write(f"conformance: {error}\n")
+        return 2
