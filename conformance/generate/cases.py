@@ -330,11 +330,14 @@ def mutate(valid: Mapping[str, bytes], changes: Iterable[Mapping[str, Any]]) -> 
     for file, row, item in export.changed_rows:
         position = file.position(row)
         kind = ROW_TOUCHES.get(item, "record")
+        line = file.line_of(position)
         export.touched.append(Touch(
             kind, file.name, record=position + 1 if kind != "blank-line" else None,
-            item=item if kind == "record" else None, line=file.line_of(position),
+            item=item if kind == "record" else None, line=line,
             values=dict(zip(file.header, row, strict=False)),
         ))
+        if kind == "record" and item is None and len(row) != len(file.header):  # an inserted record's own fields
+            export.touched.append(Touch("extra-field", file.name, line=line))
     export.touched = [_first_line(export, touch) if touch.kind in ("encode", "drop-column", "add-column") else touch
                       for touch in export.touched]
     return export
