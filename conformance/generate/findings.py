@@ -179,8 +179,12 @@ def derive(spec: Spec, requirement: Requirement, touched: Iterable[Touch], expec
     """{codes, first} for the failing requirement; `expect` (the case table's claim) overrides either."""
     found = [finding for touch in touched for finding in _expected(spec, requirement, touch)]
     codes = sorted({code for codes, _ in found for code in codes})
-    first = min((location for _, location in found),
-                key=lambda location: (location.get("line") or 0, location.get("record") or 0), default=None)
+    # A run reads the tables in the spec's order, and each table's findings come in record order.
+    order = {name: position for position, table in enumerate(spec.tables) for name in (f"{table.name}.csv", *table.file_names)}
+    first = min((location for _, location in found), default=None, key=lambda location: (
+        order.get(location.get("file", ""), len(order)), location.get("line") or 0, location.get("record") or 0))
+    if requirement.check.kind in RULE_CODES:  # a rule has one code, whichever record it is judged on
+        codes = [RULE_CODES[requirement.check.kind]]
     if "codes" in expect:
         codes = sorted(expect["codes"])
     if "first" in expect:
