@@ -10,14 +10,14 @@ import pytest
 import yaml
 
 from conformance import spec as spec_store
-from conformance.generate import cases, findings, transforms
+from conformance.generate import findings, mutations, transforms
 from tests.conftest import FIXTURES, cli
 
 SMALL = b"a,b,c\n1,x,2024-01-02\n2,y,2024-03-04\n"
 
 
 def built(*changes: dict[str, object]) -> bytes:
-    return cases.mutate({"t.csv": SMALL}, [{"file": "t.csv", **change} for change in changes]).render()["t.csv"]
+    return mutations.mutate({"t.csv": SMALL}, [{"file": "t.csv", **change} for change in changes]).render()["t.csv"]
 
 
 @pytest.mark.parametrize(("change", "expected"), [
@@ -42,23 +42,23 @@ def test_each_word_changes_the_file_as_documented(change: dict[str, object], exp
 
 def test_encode_and_file_words() -> None:
     data = "氏名\n山田\n".encode()
-    encoded = cases.mutate({"t.csv": data}, [{"file": "t.csv", "encode": "cp932"}])
+    encoded = mutations.mutate({"t.csv": data}, [{"file": "t.csv", "encode": "cp932"}])
     assert encoded.render() == {"t.csv": "氏名\n山田\n".encode("cp932")}
     assert [(t.kind, t.line) for t in encoded.touched] == [("encode", 1)]
-    renamed = cases.mutate({"t.csv": data, "u.csv": b"x\n"}, [{"file": "t.csv", "rename-file": "v.csv"}])
+    renamed = mutations.mutate({"t.csv": data, "u.csv": b"x\n"}, [{"file": "t.csv", "rename-file": "v.csv"}])
     assert renamed.render() == {"v.csv": data, "u.csv": b"x\n"}
-    removed = cases.mutate({"t.csv": data}, [{"file": "t.csv", "remove-file": True}])
+    removed = mutations.mutate({"t.csv": data}, [{"file": "t.csv", "remove-file": True}])
     assert removed.render() == {}
 
 
 def test_unchanged_files_are_copied_byte_for_byte() -> None:
     odd = b'a,b\r\n"1",2\r\n'  # quoting and line ends the renderer would not write
-    export = cases.mutate({"t.csv": SMALL, "odd.csv": odd}, [{"file": "t.csv", "record": 1, "set": {"b": "w"}}])
+    export = mutations.mutate({"t.csv": SMALL, "odd.csv": odd}, [{"file": "t.csv", "record": 1, "set": {"b": "w"}}])
     assert export.render()["odd.csv"] == odd
 
 
 def test_record_numbers_and_lines_are_taken_after_every_change() -> None:
-    export = cases.mutate({"t.csv": SMALL}, [
+    export = mutations.mutate({"t.csv": SMALL}, [
         {"file": "t.csv", "insert-record": {"copy": 1}, "after": 0},
         {"file": "t.csv", "record": 2, "set": {"b": "z"}},
     ])
@@ -76,7 +76,7 @@ def test_record_numbers_and_lines_are_taken_after_every_change() -> None:
     {"record": 1, "frobnicate": True},
 ])
 def test_a_change_that_cannot_apply_is_refused(change: dict[str, object]) -> None:
-    with pytest.raises(cases.CaseError):
+    with pytest.raises(mutations.CaseError):
         built(change)
 
 

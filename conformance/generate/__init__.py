@@ -95,9 +95,10 @@ def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], rate: 
 
     A pool is narrowed by the defect's `where` (item -> value) and `require` (items that must not be empty).
     Built-in kinds (item names come from the profile): `set` (`value`, or `set`: item -> value),
-    `full-width` (digits), `slash-date`, `day-before` / `same-as` (the item `of`), `wrong-check-digit`,
-    `increment` (a number plus 1), `copy-from-other` (the item of another free record of the pool: a
-    duplicate found on both)."""
+    `copy-from-other` (the item of another free record of the pool: a duplicate found on both), and the
+    value transforms shared with the fixture case tables (`generate/transforms.py`): `full-width`
+    (digits), `slash-date`, `day-before` / `same-as` (the item `of`), `wrong-check-digit`, `increment`
+    (a number plus 1), `pad` (`with: {length: N}`)."""
     if rate <= 0 or not defects:
         return {}
     count = max(round(len(rows) * rate), len(defects) if at_least_one else 0)
@@ -152,8 +153,8 @@ def _apply(rows: list[dict[str, str]], defect: dict[str, Any], index: int, free:
         row[item] = rows[source][item]
         return 2, [source]
     elif kind in transforms.TRANSFORMS:
-        # `of` names another item of the record: the transform gets its value.
-        arguments = {"of": row[defect["of"]]} if "of" in defect else {}
+        # `with` holds the transform's arguments; `of` names another item of the record, whose value it gets.
+        arguments = {**(defect.get("with") or {}), **({"of": row[defect["of"]]} if "of" in defect else {})}
         row[item] = transforms.apply(kind, row[item], arguments)
     else:
         raise ValueError(f"unknown defect kind {kind}")
