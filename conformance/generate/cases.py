@@ -34,7 +34,7 @@ from conformance import spec as spec_store
 from conformance.generate.findings import derive
 from conformance.generate.mutations import CaseError, mutate
 
-__all__ = ["CASES_FILE", "CaseError", "build", "build_all", "check", "command", "operations", "render_case"]
+__all__ = ["CASES_FILE", "CaseError", "build", "build_all", "check", "command", "operations", "render_case", "render_cases"]
 
 CASES_FILE = "cases.yaml"
 
@@ -86,9 +86,11 @@ def load_cases(folder: Path) -> dict[str, dict[str, Any]]:
     return loaded
 
 
-def render_case(operation: str, folder: Path, requirement_id: str, case: Mapping[str, Any]) -> dict[str, bytes]:
-    """File name -> bytes of one case folder."""
-    valid = {path.name: path.read_bytes() for path in sorted((folder / "valid").iterdir())}
+def render_case(operation: str, folder: Path, requirement_id: str, case: Mapping[str, Any],
+                valid: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """File name -> bytes of one case folder (`valid`: the valid export's files, read when not given)."""
+    if valid is None:
+        valid = _valid(folder)
     spec = spec_store.load(operation)
     try:
         export = mutate(valid, case.get("change") or [])
@@ -105,29 +107,39 @@ def render_case(operation: str, folder: Path, requirement_id: str, case: Mapping
     return files
 
 
-def operations(root: Path) -> list[str]:
-    """The operations with a case table under the fixtures folder `root`."""
-    return sorted(path.parent.name for path in root.glob(f"*/{CASES_FILE}"))
+def _valid(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted((folder / "valid").iterdir())}
 
 
-def build(root: Path, operation: str, out: Path | None = None) -> None:
-    """Write `<out>/<op>/invalid/` (default: the fixtures folder `root` itself) from the case table."""
+def render_cases(root: Path, operation: str) -> dict[str, dict[str, bytes]]:
+    """Case folder name -> its files, for every case of the operation's table (one per requirement)."""
     folder = root / operation
     cases = load_cases(folder)
     spec = spec_store.load(operation)
     missing = sorted({r.id for r in spec.requirements} ^ set(cases))
     if missing:
         raise CaseError(f"{operation}: cases and requirements differ: {missing}")
-    target = (out or root) / operation / "invalid"
+    valid = _valid(folder)
+    return {requirement_id.lower(): render_case(operation, folder, requirement_id, case, valid)
+            for requirement_id, case in cases.items()}
+
+
+def operations(root: Path) -> list[str]:
+    """The operations with a case table under the fixtures folder `root`."""
+    return sorted(path.parent.name for path in root.glob(f"*/{CASES_FILE}"))
+
+
+def build(root: Path, operation: str) -> None:
+    """Rewrite `<root>/<op>/invalid/` from the case table (staged first: a bad table leaves it as it was)."""
+    rendered = render_cases(root, operation)
+    target = root / operation / "invalid"
     with tempfile.TemporaryDirectory() as temporary:
         staging = Path(temporary) / "invalid"
-        for requirement_id, case in cases.items():
-            case_folder = staging / requirement_id.lower()
-            case_folder.mkdir(parents=True)
-            for name, data in render_case(operation, folder, requirement_id, case).items():
-                (case_folder / name).write_bytes(data)
+        for case, files in rendered.items():
+            (staging / case).mkdir(parents=True)
+            for name, data in files.items():
+                (staging / case / name).write_bytes(data)
         shutil.rmtree(target, ignore_errors=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(staging, target)
 
 
@@ -150,24 +162,18 @@ def build_all(root: Path, names: Iterable[str] = ()) -> list[str]:
 
 
 def check(root: Path, names: Iterable[str] = ()) -> list[str]:
-    """Build into a temporary folder and compare with the committed case folders: the differences."""
-    chosen = _chosen(root, names)
+    """Build in memory and compare with the committed case folders (nothing is written): the differences."""
     differences: list[str] = []
-    with tempfile.TemporaryDirectory() as temporary:
-        out = Path(temporary)
-        for name in chosen:
-            build(root, name, out)
-            built, committed = out / name / "invalid", root / name / "invalid"
-            differences += _compare(built, committed, f"{name}/invalid")
+    for name in _chosen(root, names):
+        committed_root = root / name / "invalid"
+        committed = {path.relative_to(committed_root).as_posix(): path.read_bytes()
+                     for path in sorted(committed_root.rglob("*")) if path.is_file()} if committed_root.is_dir() else {}
+        built = {f"{case}/{file}": data for case, files in render_cases(root, name).items() for file, data in files.items()}
+        differences += _compare(built, committed, f"{name}/invalid")
     return differences
 
 
-def _compare(built: Path, committed: Path, label: str) -> list[str]:
-    def files(folder: Path) -> dict[str, bytes]:
-        return {path.relative_to(folder).as_posix(): path.read_bytes()
-                for path in sorted(folder.rglob("*")) if path.is_file()} if folder.is_dir() else {}
-
-    new, old = files(built), files(committed)
+def _compare(new: Mapping[str, bytes], old: Mapping[str, bytes], label: str) -> list[str]:
     differences = [f"{label}/{name}: not built" for name in sorted(set(old) - set(new))]
     differences += [f"{label}/{name}: not committed" for name in sorted(set(new) - set(old))]
     for name in sorted(set(new) & set(old)):
