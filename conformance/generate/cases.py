@@ -44,11 +44,13 @@ CASES_FILE = "cases.yaml"
 
 
 def yaml_scalar(value: object) -> str:
-    """A YAML scalar: plain when it reads back as itself, else double-quoted (JSON string syntax)."""
+    """A YAML scalar: plain when it reads back as itself and cannot be mistaken for a number, else
+    double-quoted (JSON string syntax)."""
     if isinstance(value, int):
         return str(value)
     text = str(value)
-    if text and not any(c in text for c in ":,[]{}#&*!|>'\"%@`\\") and text[0] not in "-?":
+    # A value starting with a digit is always quoted: 0123 or 1e3 must stay text for a reader too.
+    if text and not any(c in text for c in ":,[]{}#&*!|>'\"%@`\\") and text[0] not in "-?0123456789.+":
         try:
             if yaml.safe_load(text) == text:
                 return text
