@@ -1,17 +1,15 @@
 """The hostile-input corpus (fixtures/hostile/): each case meets its expected outcome exactly, in-process and
 in a subprocess bounded in time and address space, with no traceback, no hang and no `pass` for what could
-not be read. The large inputs are built at test time by scripts/make_hostile_fixtures.py."""
+not be read. The large inputs are built at test time by tests/hostile_inputs.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 import time
 import zipfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import jsonschema
@@ -19,6 +17,7 @@ import pytest
 import yaml
 
 from conformance.results.codes import CATALOGUE
+from tests import hostile_inputs
 from tests.conftest import FIXTURES, ROOT, cli
 
 HOSTILE = FIXTURES / "hostile"
@@ -32,15 +31,7 @@ _LAUNCHER = (
 )
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_hostile_fixtures", ROOT / "scripts" / "make_hostile_fixtures.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GENERATOR = _generator()
+GENERATOR = hostile_inputs
 
 
 def _expected(case: str) -> dict[str, Any]:

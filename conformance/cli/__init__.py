@@ -12,6 +12,7 @@ from conformance.cli.arguments import parser
 from conformance.cli.commands import (
     USAGE_ERROR,
     diff_command,
+    fixtures_command,
     generate_command,
     report_command,
     run_command,
@@ -69,6 +70,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
             return report_command(arguments, out, err)
         if arguments.command == "diff":
             return diff_command(arguments, out, err)
+        if arguments.command == "fixtures":
+            return fixtures_command(arguments, out, err)
         if arguments.spec_command == "list":
             return spec_list_command(arguments, out)
         return spec_lint_command(arguments, out)

@@ -86,6 +86,13 @@ def parser() -> argparse.ArgumentParser:
 
     _api_arguments(run_parser)
 
+    fixtures_parser = commands.add_parser("fixtures", help="build the broken fixture cases from the case tables")
+    fixtures_build = fixtures_parser.add_subparsers(dest="fixtures_command", required=True).add_parser(
+        "build", help="write fixtures/<op>/invalid/ from fixtures/<op>/cases.yaml and the valid export")
+    fixtures_build.add_argument("operations", nargs="*", metavar="OP", help="operations to build (default: all with a cases.yaml)")
+    fixtures_build.add_argument("--check", action="store_true", help="build into a temporary folder; exit 1 listing the differences")
+    fixtures_build.add_argument("--fixtures", type=Path, default=Path("fixtures"), metavar="DIR", help="the fixtures folder (default: fixtures)")
+
     serve_parser = commands.add_parser("serve", help="serve an export folder through the API contract (reference server)")
     serve_parser.add_argument("folder", type=Path, help="a conforming export: a file, a folder or a ZIP")
     serve_parser.add_argument("--spec", action="append", metavar="OP[@VERSION]", help="operation(s) to serve; inferred from file names when absent")

@@ -85,6 +85,12 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     return result.exit_code
 
 
+def fixtures_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from conformance.generate import cases  # not needed by `run`: keep it light
+
+    return cases.command(arguments.operations, arguments.check, arguments.fixtures, stdout, stderr)
+
+
 def generate_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from conformance.generate import GenerateError, generate  # not needed by `run`: keep it light
 

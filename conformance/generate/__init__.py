@@ -17,7 +17,6 @@ Layout written under the output folder:
 from __future__ import annotations
 
 import csv
-import datetime
 import json
 import random
 from collections import Counter
@@ -30,6 +29,7 @@ from typing import Any, TextIO
 import yaml
 
 from conformance import spec as spec_store
+from conformance.generate import transforms
 from conformance.spec.model import Table
 
 __all__ = ["GENERATORS", "GenerateError", "Generated", "generate", "inject"]
@@ -80,9 +80,6 @@ def _linked_items() -> dict[str, tuple[str, ...]]:
     return {"juki.住民": residents.ITEMS}
 
 
-FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-"""Digits to their full-width forms (addresses are written with them)."""
-
 Custom = Callable[[dict[str, Any], int, Iterator[int], AbstractSet[int]], "tuple[int, list[int]] | None"]
 """An operation's own defect kind: (defect, record index, free records of the pool, records any defect
 already touched) -> (findings, other records it changed or relies on) or None when that record cannot
@@ -98,9 +95,10 @@ def inject(rows: list[dict[str, str]], defects: Sequence[dict[str, Any]], rate: 
 
     A pool is narrowed by the defect's `where` (item -> value) and `require` (items that must not be empty).
     Built-in kinds (item names come from the profile): `set` (`value`, or `set`: item -> value),
-    `full-width` (digits), `slash-date`, `day-before` / `same-as` (the item `of`), `wrong-check-digit`,
-    `increment` (a number plus 1), `copy-from-other` (the item of another free record of the pool: a
-    duplicate found on both)."""
+    `copy-from-other` (the item of another free record of the pool: a duplicate found on both), and the
+    value transforms shared with the fixture case tables (`generate/transforms.py`): `full-width`
+    (digits), `slash-date`, `day-before` / `same-as` (the item `of`), `wrong-check-digit`, `increment`
+    (a number plus 1), `pad` (`with: {length: N}`)."""
     if rate <= 0 or not defects:
         return {}
     count = max(round(len(rows) * rate), len(defects) if at_least_one else 0)
@@ -147,18 +145,6 @@ def _apply(rows: list[dict[str, str]], defect: dict[str, Any], index: int, free:
     findings = int(defect.get("findings", 1))
     if kind == "set":
         row.update({name: str(value) for name, value in (defect.get("set") or {item: defect["value"]}).items()})
-    elif kind == "full-width":
-        row[item] = row[item].translate(FULL_WIDTH)
-    elif kind == "slash-date":
-        row[item] = row[item].replace("-", "/")
-    elif kind == "day-before":
-        row[item] = (datetime.date.fromisoformat(row[defect["of"]]) - datetime.timedelta(days=1)).isoformat()
-    elif kind == "same-as":
-        row[item] = row[defect["of"]]
-    elif kind == "wrong-check-digit":
-        row[item] = row[item][:-1] + str((int(row[item][-1]) + 1) % 10)
-    elif kind == "increment":
-        row[item] = str(int(row[item]) + 1)
     elif kind == "copy-from-other":
         sources = [i for i in free if rows[i][item] != row[item]]
         if not sources:
@@ -166,6 +152,10 @@ def _apply(rows: list[dict[str, str]], defect: dict[str, Any], index: int, free:
         source = rng.choice(sources)
         row[item] = rows[source][item]
         return 2, [source]
+    elif kind in transforms.TRANSFORMS:
+        # `with` holds the transform's arguments; `of` names another item of the record, whose value it gets.
+        arguments = {**(defect.get("with") or {}), **({"of": row[defect["of"]]} if "of" in defect else {})}
+        row[item] = transforms.apply(kind, row[item], arguments)
     else:
         raise ValueError(f"unknown defect kind {kind}")
     return findings, []

@@ -16,7 +16,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from conformance import spec as spec_store
-from conformance.generate import FULL_WIDTH, Generated, inject
+from conformance.generate import Generated, inject
+from conformance.generate.transforms import FULL_WIDTH
 
 _ERAS = (("2019-05-01", "5"), ("1989-01-08", "4"), ("1926-12-25", "3"), ("1912-07-30", "2"))
 _HOUSEHOLD_SIZES = (1, 2, 3, 4, 5, 6)

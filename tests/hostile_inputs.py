@@ -2,12 +2,12 @@
 
 Every case is a folder `fixtures/hostile/<case>/` with `expected.yaml` (what the run must do: exit code,
 failing requirement IDs, finding codes, the exit-2 message fragment; see fixtures/hostile/README.md). The
-small inputs are committed beside it, written by this script; the large ones (a 100 MB field, a million
+small inputs are committed beside it, written by this module; the large ones (a 100 MB field, a million
 columns, thousands of sheets, a 2 GB sparse JSON ...) are marked `large: true` and only built at test time
 into a temporary folder, so the repository never holds them:
 
-    .venv/bin/python scripts/make_hostile_fixtures.py            # rewrite the committed inputs
-    .venv/bin/python scripts/make_hostile_fixtures.py --large DIR  # build the large ones into DIR/<case>/
+    .venv/bin/python -m tests.hostile_inputs            # rewrite the committed inputs
+    .venv/bin/python -m tests.hostile_inputs --large DIR  # build the large ones into DIR/<case>/
 
 Every input derives from the conforming juki export (fixtures/juki/valid/住民.csv, all fictional), with
 one hostile property each. Only the standard library, openpyxl and msoffcrypto-tool (test extras) are used.

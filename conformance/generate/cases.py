@@ -1,0 +1,206 @@
+"""Broken fixture cases as data: `fixtures/<op>/cases.yaml` -> `fixtures/<op>/invalid/<id>/`.
+
+The valid export (`fixtures/<op>/valid/`, committed files) is the input. The case table names, per
+requirement, the one mutation that breaks it, as data: a list of changes, each on one file, each one
+word of a fixed vocabulary (`mutations.VERBS`). The builder applies them to a fresh copy of the valid export,
+writes every file (unchanged ones byte for byte) and `expected.yaml`: the requirement that must fail and,
+derived from the mutation and the spec (`findings.derive`), why: the finding codes and the location of
+the first finding. Nothing here names an operation, a table or an item: they all come from the tables.
+
+cases.yaml:
+
+    INKAN-D-0002:                       # the requirement; the folder is invalid/inkan-d-0002/
+      mutation: "登録番号 in full-width digits"
+      declaration: true                 # the case gets declaration.yaml (a 標準オプション)
+      change:
+        - {file: 印鑑登録.csv, record: 9, item: 登録番号, transform: full-width}
+      expect:                           # optional: the author's claim where the first finding is not
+        first: {file: 印鑑登録.csv, record: 2}   # on the changed record, or codes the change cannot tell
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from conformance import spec as spec_store
+from conformance.generate.findings import derive
+from conformance.generate.mutations import CaseError, mutate
+
+__all__ = ["CASES_FILE", "CaseError", "build", "build_all", "check", "command", "operations", "render_case", "render_cases"]
+
+CASES_FILE = "cases.yaml"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Case folders
+
+
+def yaml_scalar(value: object) -> str:
+    """A YAML scalar: plain when it reads back as itself and cannot be mistaken for a number, else
+    double-quoted (JSON string syntax)."""
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    # A value starting with a digit is always quoted: 0123 or 1e3 must stay text for a reader too.
+    if text and not any(c in text for c in ":,[]{}#&*!|>'\"%@`\\") and text[0] not in "-?0123456789.+":
+        try:
+            if yaml.safe_load(text) == text:
+                return text
+        except (yaml.YAMLError, ValueError):  # a date-like value that is not a date
+            pass
+    return json.dumps(text, ensure_ascii=False)
+
+
+def expected_yaml(operation: str, requirement_id: str, description: str, declared: bool,
+                  findings: Mapping[str, Mapping[str, Any]]) -> bytes:
+    """A case's expected.yaml: spec, the failing requirement, the mutation, the declaration and why it fails."""
+    lines = [f"spec: {operation}", f"fail: [{requirement_id}]", f"mutation: {json.dumps(description, ensure_ascii=False)}"]
+    if declared:  # a 標準オプション is tested only when the vendor declares it
+        lines.append("declaration: declaration.yaml")
+    lines.append("findings:")
+    for requirement, expected in findings.items():
+        lines.append(f"  {requirement}:")
+        lines.append(f"    codes: [{', '.join(expected['codes'])}]")
+        first = ", ".join(f"{key}: {yaml_scalar(value)}" for key, value in expected["first"].items())
+        lines.append(f"    first: {{{first}}}")
+    text = "\n".join(lines) + "\n"
+    yaml.safe_load(text)  # fail here, not in the tests, if a description breaks the YAML
+    return text.encode("utf-8")
+
+
+def load_cases(folder: Path) -> dict[str, dict[str, Any]]:
+    """The case table of an operation's fixture folder."""
+    path = folder / CASES_FILE
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise CaseError(f"{path}: {error}") from None
+    if not isinstance(loaded, dict):
+        raise CaseError(f"{path}: a mapping of requirement ID -> case is expected")
+    return loaded
+
+
+def render_case(operation: str, folder: Path, requirement_id: str, case: Mapping[str, Any],
+                valid: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """File name -> bytes of one case folder (`valid`: the valid export's files, read when not given)."""
+    if valid is None:
+        valid = _valid(folder)
+    spec = spec_store.load(operation)
+    try:
+        export = mutate(valid, case.get("change") or [])
+        findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, case.get("expect") or {})}
+    except CaseError as error:
+        raise CaseError(f"{operation} {requirement_id}: {error}") from None
+    except (KeyError, TypeError, ValueError) as error:  # DerivationError included
+        raise CaseError(f"{operation} {requirement_id}: {type(error).__name__}: {error}") from None
+    files = export.render()
+    declared = bool(case.get("declaration"))
+    if declared:
+        files["declaration.yaml"] = (folder / "declaration.yaml").read_bytes()
+    files["expected.yaml"] = expected_yaml(operation, requirement_id, case["mutation"], declared, findings)
+    return files
+
+
+def _valid(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted((folder / "valid").iterdir())}
+
+
+def render_cases(root: Path, operation: str) -> dict[str, dict[str, bytes]]:
+    """Case folder name -> its files, for every case of the operation's table (one per requirement)."""
+    folder = root / operation
+    cases = load_cases(folder)
+    spec = spec_store.load(operation)
+    missing = sorted({r.id for r in spec.requirements} ^ set(cases))
+    if missing:
+        raise CaseError(f"{operation}: cases and requirements differ: {missing}")
+    valid = _valid(folder)
+    return {requirement_id.lower(): render_case(operation, folder, requirement_id, case, valid)
+            for requirement_id, case in cases.items()}
+
+
+def operations(root: Path) -> list[str]:
+    """The operations with a case table under the fixtures folder `root`."""
+    return sorted(path.parent.name for path in root.glob(f"*/{CASES_FILE}"))
+
+
+def build(root: Path, operation: str) -> None:
+    """Rewrite `<root>/<op>/invalid/` from the case table (staged first: a bad table leaves it as it was)."""
+    rendered = render_cases(root, operation)
+    target = root / operation / "invalid"
+    with tempfile.TemporaryDirectory() as temporary:
+        staging = Path(temporary) / "invalid"
+        for case, files in rendered.items():
+            (staging / case).mkdir(parents=True)
+            for name, data in files.items():
+                (staging / case / name).write_bytes(data)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(staging, target)
+
+
+def _chosen(root: Path, names: Iterable[str]) -> list[str]:
+    chosen = list(names) or operations(root)
+    if not chosen:
+        raise CaseError(f"no {CASES_FILE} under {root}")
+    unknown = [name for name in chosen if not (root / name / CASES_FILE).is_file()]
+    if unknown:
+        raise CaseError(f"no {CASES_FILE} for: {', '.join(unknown)}")
+    return chosen
+
+
+def build_all(root: Path, names: Iterable[str] = ()) -> list[str]:
+    """Build the named operations (all with a case table when none); returns those built."""
+    chosen = _chosen(root, names)
+    for name in chosen:
+        build(root, name)
+    return chosen
+
+
+def check(root: Path, names: Iterable[str] = ()) -> list[str]:
+    """Build in memory and compare with the committed case folders (nothing is written): the differences."""
+    differences: list[str] = []
+    for name in _chosen(root, names):
+        committed_root = root / name / "invalid"
+        committed = {path.relative_to(committed_root).as_posix(): path.read_bytes()
+                     for path in sorted(committed_root.rglob("*")) if path.is_file()} if committed_root.is_dir() else {}
+        built = {f"{case}/{file}": data for case, files in render_cases(root, name).items() for file, data in files.items()}
+        differences += _compare(built, committed, f"{name}/invalid")
+    return differences
+
+
+def _compare(new: Mapping[str, bytes], old: Mapping[str, bytes], label: str) -> list[str]:
+    differences = [f"{label}/{name}: not built" for name in sorted(set(old) - set(new))]
+    differences += [f"{label}/{name}: not committed" for name in sorted(set(new) - set(old))]
+    for name in sorted(set(new) & set(old)):
+        if new[name] != old[name]:
+            detail = ""
+            if name.endswith(".yaml"):
+                detail = "\n" + "".join(difflib.unified_diff(
+                    old[name].decode("utf-8", "replace").splitlines(True),
+                    new[name].decode("utf-8", "replace").splitlines(True), "committed", "built"))
+            differences.append(f"{label}/{name}: differs{detail}")
+    return differences
+
+
+def command(names: list[str], check_only: bool, root: Path, stdout: TextIO, stderr: TextIO) -> int:
+    """`conformance fixtures build [OP ...] [--check]`: 0 built or equal, 1 differences, 2 a bad case table."""
+    try:
+        if check_only:
+            differences = check(root, names)
+            for difference in differences:
+                stdout.write(difference + "\n")
+            stdout.write(f"{len(differences)} difference(s)\n" if differences else "the case folders match their case tables\n")
+            return 1 if differences else 0
+        for name in build_all(root, names):
+            stdout.write(f"built {root / name / 'invalid'}\n")
+        return 0
+    except (CaseError, spec_store.SpecError) as error:
+        stderr.write(f"conformance: {error}\n")
+        return 2
