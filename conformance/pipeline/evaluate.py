@@ -5,7 +5,7 @@ what was loaded, and remembers why a requirement was not tested or could not be 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import duckdb
 import jsonschema
@@ -27,11 +27,6 @@ Step = Callable[[str], None]
 
 def _no_step(label: str) -> None:
     """No progress is drawn."""
-
-
-def checked_ids(items: Mapping[str, set[str]], present: Collection[str]) -> list[str]:
-    """The schema requirements of a table with a present item."""
-    return [requirement_id for requirement_id, names in items.items() if names & set(present)]
 
 
 class SpecEvaluation:
@@ -118,7 +113,8 @@ class SpecEvaluation:
 
     def _schema_checks(self, table: Table, loaded: LoadedTable, place: Place, database: Database) -> None:
         self.step(f"{self.spec.id} {table.name} スキーマ検査")
-        for requirement_id, items in table.requirement_items().items():
+        named = table.requirement_items()
+        for requirement_id, items in named.items():
             if not items & loaded.present:
                 self.not_tested.setdefault(requirement_id, f"{'・'.join(sorted(items))} の列がないため検査できません")
             else:
@@ -126,20 +122,20 @@ class SpecEvaluation:
         try:
             how = run_schema_checks(database, loaded, spec_store.registry(), self.collector, place, self.show_values)
         except (duckdb.Error, jsonschema.exceptions.SchemaError) as error:
-            for requirement_id in table.requirement_items():
+            for requirement_id in named:
                 self.errors[requirement_id] = f"スキーマ検査を実行できません: {error_summary(error)}"
             return
         if how == "row-wise":
             self.row_wise.append(place.display)
-        items = table.requirement_items()
         try:
             checked = schema_records_checked(database, loaded)
         except duckdb.Error as error:
-            for requirement_id in checked_ids(items, loaded.present):
-                self.errors[requirement_id] = f"検査したレコードを数えられません: {error_summary(error)}"
+            for requirement_id, items in named.items():
+                if items & loaded.present:
+                    self.errors[requirement_id] = f"検査したレコードを数えられません: {error_summary(error)}"
             return
         for requirement_id, count in checked.items():
-            self._count(requirement_id, count, f"{table.name}の{'・'.join(sorted(items[requirement_id] & loaded.present))}に値のあるレコード")
+            self._count(requirement_id, count, f"{table.name}の{'・'.join(sorted(named[requirement_id] & loaded.present))}に値のあるレコード")
 
     def _count(self, requirement_id: str, count: int, population: str) -> None:
         self.records_checked[requirement_id] = self.records_checked.get(requirement_id, 0) + count
