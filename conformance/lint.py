@@ -18,8 +18,9 @@ import yaml
 
 from conformance.checks.database import literal, quote, register_functions
 from conformance.checks.formats import VALUE_FORMATS
+from conformance.checks.rules import population_is_query
 from conformance.spec import load_path, meta_schema, specs_root
-from conformance.spec.model import Reference, Spec, Table
+from conformance.spec.model import Reference, Requirement, Spec, Table
 
 # \d and \w match full-width digits and letters in Python's `re` but not in ECMA-262 or RE2;
 # look-around and back-references are outside RE2.
@@ -222,9 +223,38 @@ def _rule_problems(spec: Spec, specs_folder: Path) -> list[Problem]:
         except duckdb.Error as error:
             message = str(error).splitlines()[0]
             problems.append(Problem(where, f"{requirement.id}: the rule does not bind using only its declared items: {message}"))
+        else:
+            problems += _population_problems(con, spec, table, requirement, where)
         finally:
             con.execute("ROLLBACK")
     return problems
+
+
+def _population_problems(con: duckdb.DuckDBPyConnection, spec: Spec, table: Table, requirement: Requirement,
+                         where: str) -> list[Problem]:
+    """A rule whose query derives its subjects (a WITH clause) must declare its population, and a
+    declared population must bind with the rule's items: a predicate over the table (row and dataset
+    rules) or, for a dataset rule, a query returning _record."""
+    check = requirement.check
+    population = check.population
+    if population is None:
+        if check.kind == "dataset" and check.sql is not None and check.sql.lstrip().upper().startswith("WITH"):
+            return [Problem(where, f"{requirement.id}: a dataset rule with a WITH clause must declare its population "
+                                   "(the records it judges; docs/SPEC-AUTHORING.md)")]
+        return []
+    try:
+        if population_is_query(population):
+            if check.kind == "row":
+                return [Problem(where, f"{requirement.id}: a row rule's population is a predicate, not a query")]
+            names = [d[0] for d in con.execute(f"SELECT * FROM ({population}) LIMIT 0").description]
+            if "_record" not in names:
+                return [Problem(where, f"{requirement.id}: a population query must return a _record column")]
+        else:
+            con.execute(f"SELECT _record FROM {quote(spec.id)}.{quote(table.name)} WHERE ({population}) LIMIT 0")
+    except duckdb.Error as error:
+        message = str(error).splitlines()[0]
+        return [Problem(where, f"{requirement.id}: the population does not bind using only the rule's items: {message}")]
+    return []
 
 
 def _fixture_problems(spec: Spec, fixtures: Path) -> list[Problem]:

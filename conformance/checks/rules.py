@@ -7,6 +7,7 @@ from conformance.checks.database import (
     Database,
     LoadedTable,
     literal,
+    quote,
     raw_name,
     typed_name,
     violations_name,
@@ -18,15 +19,61 @@ from conformance.results.codes import finding_code
 from conformance.spec.model import Requirement
 
 
-def _row_condition(requirement: Requirement, loaded: LoadedTable) -> str:
+def _not_violating(requirement: Requirement, loaded: LoadedTable) -> str:
     # A record whose items already failed their schema checks is not judged again on them:
     # their typed values are NULL or clamped, and the vendor has the schema finding to fix first.
+    items = ", ".join(literal(item) for item in requirement.check.items)
+    return f"_record NOT IN (SELECT _record FROM {violations_name(loaded.table)} WHERE item IN ({items}))"
+
+
+def _row_condition(requirement: Requirement, loaded: LoadedTable) -> str:
+    return f"({requirement.check.sql}) AND {_not_violating(requirement, loaded)}"
+
+
+def population_is_query(population: str) -> bool:
+    """A declared population that is a query (SELECT or WITH) rather than a predicate."""
+    head = population.lstrip().split(None, 1)[0].upper() if population.strip() else ""
+    return head in ("SELECT", "WITH")
+
+
+def population_predicate(requirement: Requirement, loaded: LoadedTable) -> str | None:
+    """The records a rule judges as a predicate over its typed view; None when declared as a query.
+
+    Derived (nothing declared): the records with any of the rule's items non-empty; a row rule's
+    population also leaves out the records it skips for their schema violations."""
     check = requirement.check
-    items = ", ".join(literal(item) for item in check.items)
-    return (
-        f"({check.sql}) AND _record NOT IN "
-        f"(SELECT _record FROM {violations_name(loaded.table)} WHERE item IN ({items}))"
-    )
+    if check.population is not None and population_is_query(check.population):
+        return None
+    base = check.population or " OR ".join(f"{quote(item)} IS NOT NULL" for item in check.items)
+    if check.kind == "row":
+        return f"({base}) AND {_not_violating(requirement, loaded)}"
+    return f"({base})"
+
+
+def population_query(requirement: Requirement, loaded: LoadedTable) -> str:
+    """SELECT _record of the records a rule judges."""
+    predicate = population_predicate(requirement, loaded)
+    if predicate is None:
+        return f"SELECT DISTINCT _record FROM ({requirement.check.population}) AS population"
+    return f"SELECT _record FROM {typed_name(loaded.table)} WHERE {predicate}"
+
+
+def count_populations(database: Database, requirements: list[Requirement], loaded: LoadedTable) -> dict[str, int]:
+    """How many records each rule of one table judges: the predicates in one scan of the table, the
+    declared queries one by one. A SQL error propagates (the caller counts rule by rule to place it)."""
+    con = database.connection
+    counts: dict[str, int] = {}
+    predicates = [(requirement, population_predicate(requirement, loaded)) for requirement in requirements]
+    scanned = [(requirement, predicate) for requirement, predicate in predicates if predicate is not None]
+    if scanned:
+        columns = ", ".join(f"count(*) FILTER (WHERE {predicate})" for _, predicate in scanned)
+        row = con.execute(f"SELECT {columns} FROM {typed_name(loaded.table)}").fetchone() or ()
+        counts.update((requirement.id, int(count)) for (requirement, _), count in zip(scanned, row, strict=True))
+    for requirement, predicate in predicates:
+        if predicate is None:
+            counted = con.execute(f"SELECT count(*) FROM ({population_query(requirement, loaded)})").fetchone()
+            counts[requirement.id] = int(counted[0]) if counted else 0
+    return counts
 
 
 def rule_query(requirement: Requirement, loaded: LoadedTable) -> str:

@@ -112,3 +112,26 @@ def _run_rowwise(
         if flagged:
             database.connection.executemany(f"INSERT INTO {violations_name(table)} VALUES (?, ?)", flagged)
             flagged.clear()
+
+
+def schema_records_checked(database: Database, loaded: LoadedTable) -> dict[str, int]:
+    """How many records each schema requirement of the table judged, in one count over the table:
+    every record where one of its present items is `required`, else the records with one of its
+    present items non-empty (an empty value is an absent one: the other keywords do not see it)."""
+    table = loaded.table
+    required = set(table.schema.get("required", ()))
+    counted: list[tuple[str, str]] = []
+    checked: dict[str, int] = {}
+    for requirement, items in table.requirement_items().items():
+        present = sorted(items & loaded.present)
+        if not present:
+            continue
+        if required & set(present):
+            checked[requirement] = loaded.records
+        else:
+            counted.append((requirement, " OR ".join(f"{quote(item)} IS NOT NULL" for item in present)))
+    if counted and loaded.records:
+        columns = ", ".join(f"count(*) FILTER (WHERE {condition})" for _, condition in counted)
+        row = database.connection.execute(f"SELECT {columns} FROM {raw_name(table)}").fetchone() or ()
+        checked.update((requirement, int(count)) for (requirement, _), count in zip(counted, row, strict=True))
+    return checked

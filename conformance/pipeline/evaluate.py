@@ -14,8 +14,8 @@ from conformance import spec as spec_store
 from conformance.checks.database import Database, LoadedTable, error_summary
 from conformance.checks.files import bom_findings, column_findings, issue_findings
 from conformance.checks.places import Place
-from conformance.checks.rules import run_row_rules, run_rule
-from conformance.checks.schema import run_schema_checks
+from conformance.checks.rules import count_populations, run_row_rules, run_rule
+from conformance.checks.schema import run_schema_checks, schema_records_checked
 from conformance.pipeline.load import TableLoad
 from conformance.pipeline.verdict import Evidence
 from conformance.results import Finding, FindingCollector
@@ -41,6 +41,10 @@ class SpecEvaluation:
         # A requirement checked on at least one table is tested, whatever other tables lacked.
         self.tested: set[str] = set()
         self.errors: dict[str, str] = {}
+        # How many records each schema check and rule judged (summed over the tables it ran on), and
+        # what those records are, for the reason when there were none.
+        self.records_checked: dict[str, int] = {}
+        self.populations: dict[str, str] = {}
         # The places of the tables whose records are in the database, by table name.
         self.places: dict[str, Place] = {}
         # Tables whose schema went to row-wise validation (the compiler did not know a keyword).
@@ -109,7 +113,8 @@ class SpecEvaluation:
 
     def _schema_checks(self, table: Table, loaded: LoadedTable, place: Place, database: Database) -> None:
         self.step(f"{self.spec.id} {table.name} スキーマ検査")
-        for requirement_id, items in table.requirement_items().items():
+        named = table.requirement_items()
+        for requirement_id, items in named.items():
             if not items & loaded.present:
                 self.not_tested.setdefault(requirement_id, f"{'・'.join(sorted(items))} の列がないため検査できません")
             else:
@@ -117,11 +122,24 @@ class SpecEvaluation:
         try:
             how = run_schema_checks(database, loaded, spec_store.registry(), self.collector, place, self.show_values)
         except (duckdb.Error, jsonschema.exceptions.SchemaError) as error:
-            for requirement_id in table.requirement_items():
+            for requirement_id in named:
                 self.errors[requirement_id] = f"スキーマ検査を実行できません: {error_summary(error)}"
             return
         if how == "row-wise":
             self.row_wise.append(place.display)
+        try:
+            checked = schema_records_checked(database, loaded)
+        except duckdb.Error as error:
+            for requirement_id, items in named.items():
+                if items & loaded.present:
+                    self.errors[requirement_id] = f"検査したレコードを数えられません: {error_summary(error)}"
+            return
+        for requirement_id, count in checked.items():
+            self._count(requirement_id, count, f"{table.name}の{'・'.join(sorted(named[requirement_id] & loaded.present))}に値のあるレコード")
+
+    def _count(self, requirement_id: str, count: int, population: str) -> None:
+        self.records_checked[requirement_id] = self.records_checked.get(requirement_id, 0) + count
+        self.populations.setdefault(requirement_id, population)
 
     def _rules(self, table: Table, loaded: LoadedTable, place: Place, tables: Mapping[tuple[str, str], LoadedTable],
                database: Database) -> None:
@@ -141,6 +159,7 @@ class SpecEvaluation:
                 self.not_tested[requirement.id] = f"{'・'.join(absent)} がないため検査できません"
                 continue
             runnable.append(requirement)
+        counted = list(runnable)
         row_rules = [r for r in runnable if r.check.kind == "row" and not r.check.references]
         if len(row_rules) > 1:
             self.step(f"{table.name} 行規則 {len(row_rules)}件")
@@ -155,6 +174,23 @@ class SpecEvaluation:
                 run_rule(database, requirement, loaded, self.collector, place, self.show_values)
             except duckdb.Error as error:
                 self.errors[requirement.id] = f"規則を実行できません: {error_summary(error)}"
+        self._populations([r for r in counted if r.id not in self.errors], loaded, database)
+
+    def _populations(self, requirements: list[Requirement], loaded: LoadedTable, database: Database) -> None:
+        """How many records each rule judged: all in one count, or rule by rule to place an error."""
+        try:
+            counts = count_populations(database, requirements, loaded)
+        except duckdb.Error:
+            counts = {}
+            for requirement in requirements:
+                try:
+                    counts.update(count_populations(database, [requirement], loaded))
+                except duckdb.Error as error:
+                    self.errors[requirement.id] = f"規則の対象レコード（population）を数えられません: {error_summary(error)}"
+        for requirement in requirements:
+            if requirement.id in counts:
+                declared = "仕様の population に当たるレコード" if requirement.check.population else "規則の項目に値のあるレコード"
+                self._count(requirement.id, counts[requirement.id], f"{loaded.table.name}のうち{declared}")
 
     # -- evidence ------------------------------------------------------------------------------------
     def evidence(self, requirement: Requirement) -> Evidence:
@@ -165,4 +201,6 @@ class SpecEvaluation:
             examples=tuple(self.collector.examples.get(requirement.id, ())),
             broken=self.errors.get(requirement.id),
             untested=self.not_tested[requirement.id] if untested else None,
+            records_checked=self.records_checked.get(requirement.id) if requirement.check.kind in ("schema", "row", "dataset") else None,
+            population=self.populations.get(requirement.id, "対象のレコード"),
         )

@@ -32,6 +32,10 @@ class Evidence:
     unevaluated: tuple[str, ...] = ()
     # Why nothing of the requirement was tested; None when something was.
     untested: str | None = None
+    # How many records the checks judged (schema checks and rules); None where records are not counted.
+    records_checked: int | None = None
+    # What the judged records are, named in the reason when there were none.
+    population: str = "対象のレコード"
 
 
 def judge(subject: Subject, evidence: Evidence, declared: Collection[str]) -> RequirementResult:
@@ -52,6 +56,9 @@ def judge(subject: Subject, evidence: Evidence, declared: Collection[str]) -> Re
         verdict, reason = "error", evidence.unevaluated[0] + more
     elif evidence.untested is not None:
         verdict, reason = "not-tested", evidence.untested
+    elif evidence.records_checked == 0:
+        # A check that judged no record proves nothing: never a pass.
+        verdict, reason = "not-tested", f"検査対象のレコードが0件のため判定できません（{evidence.population}）"
     else:
         verdict = "pass"
     applicable = verdict != "not-applicable"
@@ -61,4 +68,5 @@ def judge(subject: Subject, evidence: Evidence, declared: Collection[str]) -> Re
         findings_total=evidence.total if applicable else 0,
         findings=evidence.examples if applicable else (),
         reason=reason,
+        records_checked=evidence.records_checked if applicable else None,
     )

@@ -30,6 +30,8 @@ def render(result: RunResult) -> str:
     lines.append("")
     for requirement in result.requirements:
         count = f"  ({requirement.findings_total}件)" if requirement.findings_total else ""
+        if requirement.records_checked is not None and requirement.verdict != "not-applicable":
+            count += f"  [検査レコード {requirement.records_checked}件]"
         lines.append(f"{LABELS[requirement.verdict]}  {requirement.id}  {requirement.level}  {requirement.title}{count}")
         if requirement.reason and requirement.verdict != "not-applicable":
             lines.append(f"      理由: {requirement.reason}")

@@ -47,7 +47,12 @@ def render(result: RunResult) -> str:
             skipped=str(sum(r.verdict in ("not-applicable", "not-tested") for r in members)),
             timestamp=timestamp, time=seconds, package=spec.id, id=str(index), hostname="localhost",
         )
-        ET.SubElement(suite, "properties")
+        # How many records each requirement judged: a testcase may hold no properties in the JUnit schemas.
+        properties = ET.SubElement(suite, "properties")
+        for requirement in members:
+            if requirement.records_checked is not None:
+                ET.SubElement(properties, "property", name=f"{requirement.id}.records_checked",
+                              value=str(requirement.records_checked))
         for requirement in members:
             case = ET.SubElement(suite, "testcase", classname=f"{spec.id}.{requirement.level}",
                                  name=f"{requirement.id} {requirement.title}", time="0")

@@ -88,7 +88,7 @@ def _document(result: RunResult, limit: int) -> str:
     passing = [r for r in result.requirements if r.verdict == "pass"]
     if passing:
         lines += _details(f"✅ 適合した要件（{len(passing)}件）",
-                          [f"- {escape(r.id)} {escape(r.title)}" for r in passing], limit)
+                          [f"- {escape(r.id)} {escape(r.title)}{_checked(r)}" for r in passing], limit)
     not_applicable = [r for r in result.requirements if r.verdict == "not-applicable"]
     if not_applicable:
         lines += _details(f"対象外の要件（{len(not_applicable)}件）",
@@ -155,3 +155,8 @@ def _left_out(count: int, noun: str) -> list[str]:
     if count <= 0:
         return []
     return ["", f"…ほか{count}件の{noun}は省略しました（全件は JSON などの結果を参照してください）。"]
+
+
+def _checked(requirement: RequirementResult) -> str:
+    """How many records a passing requirement judged, where it counts records."""
+    return "" if requirement.records_checked is None else f"（検査レコード {requirement.records_checked}件）"

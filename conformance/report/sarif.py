@@ -89,6 +89,7 @@ def _rule(requirement: RequirementResult) -> dict[str, Any]:
             "operation": requirement.operation,
             "verdict": requirement.verdict,
             "findingsTotal": requirement.findings_total,
+            **({"recordsChecked": requirement.records_checked} if requirement.records_checked is not None else {}),
         },
     }
 

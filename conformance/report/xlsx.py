@@ -66,6 +66,7 @@ _REQUIREMENT_COLUMNS = (
     _Column("判定", 8, False),
     _Column("判定(英)", 16, False),
     _Column("指摘数", 10, False),
+    _Column("検査レコード数", 14, False),
     _Column("理由", 40, True),
     _Column("対処方法", 60, True),
 )
@@ -319,7 +320,7 @@ def _requirements(ws: Any, requirements: Sequence[RequirementResult]) -> None:
     """要件別結果: one row per requirement, in the result's order."""
     rows = [
         (r.id, r.operation, r.title, r.level, BASIS_LABELS.get(r.basis, r.basis), VERDICT_LABELS.get(r.verdict, r.verdict),
-         r.verdict, r.findings_total, r.reason, r.fix)
+         r.verdict, r.findings_total, r.records_checked, r.reason, r.fix)
         for r in requirements
     ]
     _table(ws, _REQUIREMENT_COLUMNS, rows)

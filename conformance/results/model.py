@@ -9,7 +9,7 @@ from typing import Any, Literal
 Verdict = Literal["pass", "fail", "not-applicable", "not-tested", "error"]
 RunVerdict = Literal["pass", "fail", "incomplete"]
 VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "not-applicable", "not-tested", "error")
-REPORT_VERSION = "1.0"
+REPORT_VERSION = "1.1"
 EXIT_CODES: dict[RunVerdict, int] = {"pass": 0, "fail": 1, "incomplete": 3}
 
 
@@ -94,6 +94,9 @@ class RequirementResult:
     findings_total: int = 0
     findings: tuple[Finding, ...] = ()
     reason: str | None = None
+    # How many records the requirement judged (schema checks and rules); None where counting records
+    # means nothing (file, header and presence requirements, API cases, undeclared options).
+    records_checked: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (report.schema.json#/$defs/requirement)."""
@@ -110,6 +113,8 @@ class RequirementResult:
         }
         if self.reason is not None:
             data["reason"] = self.reason
+        if self.records_checked is not None:
+            data["records_checked"] = self.records_checked
         return data
 
     @classmethod
@@ -126,6 +131,7 @@ class RequirementResult:
             findings_total=data["findings_total"],
             findings=tuple(Finding.from_dict(f) for f in data["findings"]),
             reason=data.get("reason"),
+            records_checked=data.get("records_checked"),
         )
 
 

@@ -154,6 +154,7 @@ def load_path(spec_dir: Path, root: Path | None = None) -> Spec:
                     aspect=r["check"].get("aspect"),
                     items=tuple(r["check"].get("items", ())),
                     sql=r["check"].get("sql"),
+                    population=r["check"].get("population"),
                     references=tuple(
                         Reference(ref.get("operation", operation), ref["table"], tuple(ref["items"]))
                         for ref in r["check"].get("references", ())

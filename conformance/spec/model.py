@@ -46,6 +46,9 @@ class Check:
     items: tuple[str, ...] = ()
     sql: str | None = None
     references: tuple[Reference, ...] = ()
+    # The records a rule judges: an SQL predicate over the table's typed view, or (dataset rules) a
+    # query returning `_record` of the judged records; None: derived (docs/SPEC-AUTHORING.md).
+    population: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
