@@ -10,11 +10,11 @@ Sources of the algorithms: ../shared/reference/jp-standardization.md §5 and §6
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
-import functools
-import operator
 from functools import cache
 
 from conformance.checks import mjplus
@@ -242,10 +242,10 @@ def shrink_candidates(char: str) -> str | None:
     """The MJ縮退マップ candidates of `char` that are in JIS X 0213 (`jntajis-python`), or None when
     the package cannot be imported or does not know the character (never an error)."""
     try:
-        import jntajis  # noqa: PLC0415 -- optional at run time: only the JIS X 0213 profile asks for it
+        import jntajis
         combo = functools.reduce(operator.or_, jntajis.MJShrinkSchemeCombo)
         found = jntajis.mj_shrink_candidates(char, combo)
-    except Exception:  # noqa: BLE001 -- a missing or failing package only means no candidates
+    except Exception:
         return None
     return "".join(candidate for candidate in found if candidate != char and is_jisx0213_text(candidate)) or ""
 
