@@ -142,7 +142,7 @@ def test_profiles_are_one_list(tmp_path: Path) -> None:
     report = json.loads((ROOT / "conformance" / "report.schema.json").read_text(encoding="utf-8"))
     assert report["properties"]["character_profile"]["enum"] == list(formats.CHARACTER_PROFILES)
     assert set(CHARACTER_PROFILE_LABELS) == set(formats.CHARACTER_PROFILES)
-    assert formats.DEFAULT_CHARACTER_PROFILE == RunResult.__dataclass_fields__["character_profile"].default
+    assert RunResult.__dataclass_fields__["character_profile"].default == formats.DEFAULT_CHARACTER_PROFILE
     path = tmp_path / "declaration.yaml"
     path.write_text('system: {name: x, version: "1"}\ncharacter_profile: sjis\n', encoding="utf-8")
     with pytest.raises(DeclarationError, match="character_profile"):

@@ -100,11 +100,13 @@ def compile_constraints(table: Table, registry: Registry[Any], formats: Mapping[
 
 
 def candidate_predicates(constraints: list[Constraint], predicates: list[str]) -> list[str]:
-    """The predicates that pick the records worth listing, with every JIS X 0213 check folded into one.
+    """The predicates that pick the records worth listing, with every character check (a joinable
+    format: 行政事務標準文字, or JIS X 0213 under its profile) folded into one per format.
 
-    One regex over the items joined by ',' fails exactly when one of them fails: ',' is in the
-    repertoire and pairs with nothing, so a stray U+309A stays stray and no two items' characters
-    combine; measured, one call per record costs half of one call per item (38 items in 住民)."""
+    One regex over the items joined by ',' fails exactly when one of them fails: ',' is in both
+    repertoires, pairs with nothing and is no base of a variation selector, so a stray U+309A or
+    selector stays stray and no two items' characters combine; measured, one call per record costs half
+    of one call per item (38 items in 住民)."""
     folded: list[str] = []
     joinable: dict[str, list[str]] = {}
     for constraint, predicate in zip(constraints, predicates, strict=True):
