@@ -239,10 +239,11 @@ def code_points(chars: list[str]) -> str:
 
 
 def shrink_candidates(char: str) -> str | None:
-    """The MJ縮退マップ candidates of `char` that are in JIS X 0213 (`jntajis-python`), or None when
-    the package cannot be imported or does not know the character (never an error)."""
+    """The MJ縮退マップ candidates of `char` that are in JIS X 0213 (`jntajis-python`, all four schemes),
+    "" when there are none, None when the package cannot be imported or fails (never an error: the
+    candidates only help a reader, and only the findings kept as examples ask for them)."""
     try:
-        import jntajis
+        import jntajis  # optional at run time: only the JIS X 0213 profile's findings ask for it
         combo = functools.reduce(operator.or_, jntajis.MJShrinkSchemeCombo)
         found = jntajis.mj_shrink_candidates(char, combo)
     except Exception:
