@@ -14,6 +14,7 @@ import pytest
 
 from conformance import spec as spec_store
 from conformance.checks import formats, mjplus
+from conformance.checks.compile import compile_constraints, violation_query
 from conformance.pipeline import DeclarationError, RunOptions, load_declaration, run
 from conformance.report import console
 from conformance.report.labels import CHARACTER_PROFILE_LABELS
@@ -147,3 +148,14 @@ def test_profiles_are_one_list(tmp_path: Path) -> None:
     path.write_text('system: {name: x, version: "1"}\ncharacter_profile: sjis\n', encoding="utf-8")
     with pytest.raises(DeclarationError, match="character_profile"):
         load_declaration(path)
+
+
+def test_a_large_table_compiles_the_character_pattern_once() -> None:
+    # One regex per record over the joined items picks the candidates; per item, the Python function
+    # runs on those only (a regex per item would be compiled 38 times in 住民).
+    table = spec_store.load("juki").table("住民")
+    constraints = compile_constraints(table, spec_store.registry())
+    query = violation_query(constraints, "source", large=True)
+    assert query.count(formats.gyosei_moji_pattern()) == 1
+    items = sum(1 for c in constraints if c.value == "jp-gyosei-moji")
+    assert items == 38 and query.count("fmt_jp_gyosei_moji(") == items
