@@ -154,6 +154,7 @@ def test_a_large_table_compiles_the_character_pattern_once() -> None:
     # One regex per record over the joined items picks the candidates; per item, the Python function
     # runs on those only (a regex per item would be compiled 38 times in 住民).
     table = spec_store.load("juki").table("住民")
+    assert table is not None
     constraints = compile_constraints(table, spec_store.registry())
     query = violation_query(constraints, "source", large=True)
     assert query.count(formats.gyosei_moji_pattern()) == 1
