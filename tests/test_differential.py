@@ -168,18 +168,20 @@ def test_engines_agree_on_generated_records(records: list[dict[str, str]]) -> No
 
 
 def test_large_table_form_finds_the_same_violations() -> None:
-    # The large form picks candidate records with one JIS X 0213 regex over the items joined by ','
-    # (a stray U+309A at an item's start or end must stay stray): it must flag the same records.
-    jis_items = [c.item for c in compile_constraints(TABLE, spec_store.registry()) if c.value == "jp-jisx0213"]
-    marks = ["\u309a", "か\u309a", "\u309aか", "\u9ad9", "架空", ",", "か\u309a\u309a", "𠮷"]
+    # The large form picks candidate records with one 行政事務標準文字 regex over the items joined by ','
+    # (a stray U+309A or selector at an item's start or end must stay stray): it must flag the same records.
+    jis_items = [c.item for c in compile_constraints(TABLE, spec_store.registry()) if c.value == "jp-gyosei-moji"]
+    marks = ["\u309a", "か\u309a", "\u309aか", "\u9ad9", "架空", ",", "か\u309a\u309a", "𠮷", "\ue000",
+             "葛\U000e0103", "\U000e0103", "葛\U000e0100", "ｱ"]
     records = [dict(record) for _, table, rows, _ in FIXTURE_CASES if table == TABLE for record in rows]
     for index, (item, mark) in enumerate((item, mark) for item in jis_items[:6] for mark in marks):
         records.append({**JUKI_VALID[index % len(JUKI_VALID)], item: mark})
     for first, second in itertools.pairwise(jis_items):
         records.append({**JUKI_VALID[0], first: "か", second: "\u309a"})
+        records.append({**JUKI_VALID[1], first: "葛", second: "\U000e0103"})
     required = next(c.item for c in compile_constraints(TABLE, spec_store.registry()) if c.keyword == "required")
     records.append({k: v for k, v in JUKI_VALID[0].items() if k != required})
     small = _compiled(TABLE, records)
     assert {keyword for _, _, keyword in small} >= {"format", "pattern", "required"}
-    assert sum(1 for _, item, keyword in small if keyword == "format" and item in jis_items) >= 6 * 4
+    assert sum(1 for _, item, keyword in small if keyword == "format" and item in jis_items) >= 6 * 7
     assert _compiled(TABLE, records, large=True) == small

@@ -118,7 +118,7 @@ _VALUES = st.one_of(
     st.text(alphabet="0123456789", min_size=0, max_size=16),
     st.text(alphabet="0123456789-", min_size=8, max_size=12),
     st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
-    st.text(alphabet="0123456789０１ア髙高﨑𠮷か\u309aｱ \t\n\ue000abc", max_size=8),
+    st.text(alphabet="0123456789０１ア髙高﨑𠮷か\u309aｱ \t\n\ue000abc葛\U000e0103\U000e0100\ufe00\U00100000", max_size=8),
     st.text(max_size=6),
 )
 

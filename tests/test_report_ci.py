@@ -76,7 +76,7 @@ def test_markdown_heading_names_the_verdict_and_the_specs(results: dict[str, Run
 def test_markdown_heading_for_an_incomplete_run(results: dict[str, RunResult]) -> None:
     text = markdown.render(_incomplete(results["valid"]))
     assert text.startswith("## ⚠️ 判定不能（incomplete）: juki 0.1.0\n")
-    assert "| JUKI-C-0001 | 文字がJIS X 0213の範囲内であること | 未検査 (not-tested) | 住民のファイルがないため検査できません |" in text
+    assert "| JUKI-C-0001 | 文字が行政事務標準文字の範囲内であること | 未検査 (not-tested) | 住民のファイルがないため検査できません |" in text
 
 
 def test_markdown_counts_table(results: dict[str, RunResult]) -> None:
@@ -98,7 +98,7 @@ def test_markdown_lists_failing_requirements_with_their_first_finding(results: d
     assert "### ❌ 不適合の要件（1件）" in text
 
     c0001 = markdown.render(results["juki-c-0001"])
-    assert "| JUKI-C-0001 | 文字がJIS X 0213の範囲内であること | 1 | 住民.csv 20行目 レコード19 「氏名」 |" in c0001
+    assert "| JUKI-C-0001 | 文字が行政事務標準文字の範囲内であること | 1 | 住民.csv 20行目 レコード19 「氏名」 |" in c0001
 
 
 def test_markdown_failing_finding_without_a_file_and_the_untested_requirements(results: dict[str, RunResult]) -> None:

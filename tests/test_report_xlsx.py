@@ -115,7 +115,7 @@ def test_numbers_and_times_are_typed_cells(results: dict[str, RunResult]) -> Non
     assert cover["不適合 (fail)"] == [1] and cover["合計"] == [len(result.requirements)]
     assert cover["判定"] == ["不適合 (fail)"]
     files = _cover_files(workbook)
-    assert files[0]["ファイル"] == "住民.csv" and files[0]["件数"] == 41 and files[0]["不正レコード"] == 0
+    assert files[0]["ファイル"] == "住民.csv" and files[0]["件数"] == 43 and files[0]["不正レコード"] == 0
     assert files[0]["SHA-256"] == result.files[0].sha256
 
 
@@ -149,10 +149,10 @@ def test_capped_findings_are_explained_on_the_cover_not_in_the_table(results: di
     result = results["capped"]
     workbook = _load(result)
     requirement = result.requirement("JUKI-D-0004")
-    assert requirement.findings_total == 41 and len(requirement.findings) == 5
+    assert requirement.findings_total == 43 and len(requirement.findings) == 5
     assert [row["要件ID"] for row in _table(workbook, "指摘一覧")] == ["JUKI-D-0004"] * 5
     rows = {row["要件ID"]: row for row in _table(workbook, "要件別結果")}
-    assert rows["JUKI-D-0004"]["指摘数"] == 41
+    assert rows["JUKI-D-0004"]["指摘数"] == 43
     assert any("最初の5件のみ" in note for note in _cover(workbook)["注記"])
     assert "注記" not in _cover(_load(results["broken"]))
 

@@ -8,7 +8,7 @@ A keyword outside the supported set makes the whole table fall back to row-by-ro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,7 +53,7 @@ class Constraint:
         return predicate(quote(self.item), self.value, large)
 
 
-def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str) -> Iterator[Constraint]:
+def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str, formats: Mapping[str, str]) -> Iterator[Constraint]:
     if not isinstance(schema, dict):
         raise UnsupportedSchema(f"boolean subschema at {item}")
     requirement = schema.get("x-requirement", requirement)
@@ -62,23 +62,27 @@ def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str) -> Iter
             continue
         if keyword == "$ref":
             resolved = resolver.lookup(value)
-            yield from _walk(resolved.contents, resolved.resolver, item, requirement)
+            yield from _walk(resolved.contents, resolved.resolver, item, requirement, formats)
         elif keyword == "allOf":
             for subschema in value:
-                yield from _walk(subschema, resolver, item, requirement)
+                yield from _walk(subschema, resolver, item, requirement, formats)
         elif keyword == "type":
             # Every value of a tabular record is text, so only a type admitting strings is compiled.
             if value != "string":
                 raise UnsupportedSchema(f"type {value!r} at {item}")
         else:
+            if keyword == "format":
+                value = formats.get(value, value)
             check = KEYWORDS.get(keyword)
             if check is None or check.predicate is None or not check.compiles(value):
                 raise UnsupportedSchema(f"{keyword} {value!r} at {item}")
             yield Constraint(item, keyword, value, requirement)
 
 
-def compile_constraints(table: Table, registry: Registry[Any]) -> list[Constraint]:
-    """Every constraint of the table's schema, in schema order (UnsupportedSchema if one cannot be)."""
+def compile_constraints(table: Table, registry: Registry[Any], formats: Mapping[str, str] | None = None) -> list[Constraint]:
+    """Every constraint of the table's schema, in schema order (UnsupportedSchema if one cannot be).
+
+    `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES)."""
     schema = table.schema
     for keyword in schema:
         if keyword not in _ANNOTATIONS | _ROOT_KEYWORDS and not keyword.startswith("x-"):
@@ -91,16 +95,18 @@ def compile_constraints(table: Table, registry: Registry[Any]) -> list[Constrain
     for name in schema.get("required", ()):
         constraints.append(Constraint(name, "required", True, properties[name]["x-requirement"]))
     for name, subschema in properties.items():
-        constraints.extend(_walk(subschema, resolver, name, subschema.get("x-requirement", "")))
+        constraints.extend(_walk(subschema, resolver, name, subschema.get("x-requirement", ""), formats or {}))
     return constraints
 
 
 def candidate_predicates(constraints: list[Constraint], predicates: list[str]) -> list[str]:
-    """The predicates that pick the records worth listing, with every JIS X 0213 check folded into one.
+    """The predicates that pick the records worth listing, with every character check (a joinable
+    format: 行政事務標準文字, or JIS X 0213 under its profile) folded into one per format.
 
-    One regex over the items joined by ',' fails exactly when one of them fails: ',' is in the
-    repertoire and pairs with nothing, so a stray U+309A stays stray and no two items' characters
-    combine; measured, one call per record costs half of one call per item (38 items in 住民)."""
+    One regex over the items joined by ',' fails exactly when one of them fails: ',' is in both
+    repertoires, pairs with nothing and is no base of a variation selector, so a stray U+309A or
+    selector stays stray and no two items' characters combine; measured, one call per record costs half
+    of one call per item (38 items in 住民)."""
     folded: list[str] = []
     joinable: dict[str, list[str]] = {}
     for constraint, predicate in zip(constraints, predicates, strict=True):

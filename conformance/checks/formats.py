@@ -10,10 +10,14 @@ Sources of the algorithms: ../shared/reference/jp-standardization.md §5 and §6
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 
+from conformance.checks import mjplus
 from conformance.checks.registry import ValueFormat, register
 from conformance.results import codes
 
@@ -234,17 +238,97 @@ def code_points(chars: list[str]) -> str:
     return " ".join(f"U+{ord(char):04X}" for char in chars)
 
 
+def shrink_candidates(char: str) -> str | None:
+    """The MJ縮退マップ candidates of `char` that are in JIS X 0213 (`jntajis-python`, all four schemes),
+    "" when there are none, None when the package cannot be imported or fails (never an error: the
+    candidates only help a reader, and only the findings kept as examples ask for them)."""
+    try:
+        import jntajis  # optional at run time: only the JIS X 0213 profile's findings ask for it
+        combo = functools.reduce(operator.or_, jntajis.MJShrinkSchemeCombo)
+        found = jntajis.mj_shrink_candidates(char, combo)
+    except Exception:
+        return None
+    return "".join(candidate for candidate in found if candidate != char and is_jisx0213_text(candidate)) or ""
+
+
+def _with_candidates(raw: str) -> str:
+    """`U+9AD9（縮退候補: 高 U+9AD8）`: each character outside JIS X 0213 and its MJ縮退マップ candidates."""
+    named: list[str] = []
+    for char in characters_outside_jisx0213(raw):
+        candidates = shrink_candidates(char)
+        if candidates is None:
+            hint = "縮退候補: 取得できません（jntajis-python がありません）"
+        elif not candidates:
+            hint = "縮退候補: なし"
+        else:
+            hint = "縮退候補: " + "、".join(f"{c} {code_points([c])}" for c in candidates)
+        named.append(f"{code_points([char])}（{hint}）")
+    return " ".join(named)
+
+
 # No SQL macro: as a regular expression its 5,266 code-point ranges cost ~15 ms to compile per use, paid
 # once per item per query, so on small tables it stays a Python scalar function; on large ones the regex
 # repays its cost (and one regex over the items joined by ',' checks them all: see compile.py).
 @value_format(
     "jp-jisx0213", code=codes.CHARACTER_OUTSIDE_REPERTOIRE, message="「{item}」にJIS X 0213の範囲外の文字があります: {chars}",
     large_table_sql=lambda column: f"regexp_full_match({column}, '{jisx0213_pattern()}')", joinable=True,
-    outside=lambda raw: code_points(characters_outside_jisx0213(raw)),
+    outside=_with_candidates,
 )
 def is_jisx0213_text(value: str) -> bool:
     """Every character is in JIS X 0213 (文字環境導入実践ガイドブック: JIS X 0213 repertoire)."""
     return not characters_outside_jisx0213(value)
+
+
+def _is_kanji(char: str) -> bool:
+    return unicodedata.name(char, "").startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH"))
+
+
+@cache
+def gyosei_moji_repertoire() -> tuple[frozenset[str], frozenset[str]]:
+    """行政事務標準文字 as this suite reads it: MJ+ and the non-kanji of JIS X 0213 (kana, Latin letters,
+    digits, symbols, spaces, and the kana + U+309A sequences). (singles, pairs without a selector).
+
+    ASSUMPTION: MJ holds kanji only, and no package gives the official list of the standard's non-kanji
+    (a published summary says 行政事務標準文字 includes hiragana and katakana); the non-kanji of JIS X 0213
+    stand in for it until the official list can be shipped (README, specs/common/characters/README.md).
+    """
+    singles, pairs = jisx0213_repertoire()
+    return frozenset(c for c in singles if not _is_kanji(c)) | mjplus.mj_singles(), pairs
+
+
+def characters_outside_gyosei_moji(value: str) -> list[str]:
+    """The units of `value` outside 行政事務標準文字 (a character, or a base with its selector), in order."""
+    singles, pairs = gyosei_moji_repertoire()
+    return mjplus.characters_outside(value, singles, pairs)
+
+
+@cache
+def gyosei_moji_pattern() -> str:
+    """An RE2 pattern whose full match means `is_gyosei_moji_text` (see `mjplus.mjplus_pattern`)."""
+    singles, pairs = gyosei_moji_repertoire()
+    return mjplus.mjplus_pattern(singles - mjplus.mj_singles(), pairs)
+
+
+# Like jp-jisx0213: a Python scalar function on small tables, one regex per record (items joined by ',',
+# which is in the repertoire, pairs with nothing and is no base of a selector) on large ones.
+@value_format(
+    "jp-gyosei-moji", code=codes.CHARACTER_OUTSIDE_REPERTOIRE,
+    message="「{item}」に行政事務標準文字の範囲外の文字があります: {chars}",
+    large_table_sql=lambda column: f"regexp_full_match({column}, '{gyosei_moji_pattern()}')", joinable=True,
+    outside=lambda raw: code_points(characters_outside_gyosei_moji(raw)),
+)
+def is_gyosei_moji_text(value: str) -> bool:
+    """Every unit is 行政事務標準文字 (データ要件・連携要件標準仕様書 総論 文字要件): MJ+ and JIS X 0213's non-kanji."""
+    return not characters_outside_gyosei_moji(value)
+
+
+CHARACTER_PROFILES: dict[str, dict[str, str]] = {
+    "gyosei-moji": {},
+    "jisx0213": {"jp-gyosei-moji": "jp-jisx0213"},
+}
+"""The character profiles a declaration may name (`character_profile`), each as the formats it replaces.
+The default judges 行政事務標準文字; `jisx0213` is for data handed to systems outside the standard."""
+DEFAULT_CHARACTER_PROFILE = "gyosei-moji"
 
 
 def sql_macros() -> dict[str, str]:

@@ -67,13 +67,20 @@ def mj_sequences() -> frozenset[str]:
 
 
 @cache
-def _mj_singles() -> frozenset[str]:
+def mj_singles() -> frozenset[str]:
+    """The MJ code points as characters."""
     return frozenset(chr(code) for first, last in mj_code_point_ranges() for code in range(first, last + 1))
 
 
 def characters_outside_mjplus(value: str) -> list[str]:
     """The units of `value` outside MJ+, in order: a character, or a base with its selector."""
-    singles, sequences = _mj_singles(), mj_sequences()
+    return characters_outside(value, mj_singles())
+
+
+def characters_outside(value: str, singles: frozenset[str], pairs: frozenset[str] = frozenset()) -> list[str]:
+    """The units of `value` outside MJ+ widened by `singles` (which must hold the MJ code points) and by
+    `pairs` (two-character sequences without a selector, e.g. JIS X 0213's kana + U+309A), in order."""
+    sequences = mj_sequences()
     outside: list[str] = []
     index, end = 0, len(value)
     while index < end:
@@ -82,6 +89,9 @@ def characters_outside_mjplus(value: str) -> list[str]:
             unit = value[index : index + 2]
             if unit not in sequences:
                 outside.append(unit)
+            index += 2
+            continue
+        if pairs and value[index : index + 2] in pairs:
             index += 2
             continue
         if char not in singles and not PLANE_16[0] <= ord(char) <= PLANE_16[1]:
@@ -115,7 +125,7 @@ def merged_ranges(codes: Iterable[int]) -> list[tuple[int, int]]:
 
 
 @cache
-def mjplus_pattern() -> str:
+def mjplus_pattern(extra_singles: frozenset[str] = frozenset(), extra_pairs: frozenset[str] = frozenset()) -> str:
     """An RE2 pattern whose full match means `is_mjplus_text` (for DuckDB's `regexp_full_match`).
 
     `(?:[singles]|[bases B1][selectors of B1]|[bases B2][selectors of B2]|…)*`: the bases are grouped by
@@ -127,6 +137,7 @@ def mjplus_pattern() -> str:
     memory budget and RE2 falls back to the NFA); grouped, it runs about as fast per value as
     `jisx0213_pattern()`. Compiling it costs about 2.5 times as much (~45 ms against ~17 ms per use,
     measured on one thread): most of it is the class of 8,710 ranges of single code points.
+    `extra_singles` and `extra_pairs` (no selector in them) widen it as `characters_outside` does.
     """
     selectors_of: dict[str, set[int]] = {}
     for sequence in mj_sequences():
@@ -134,9 +145,17 @@ def mjplus_pattern() -> str:
     groups: dict[tuple[int, ...], list[int]] = {}
     for base, selectors in selectors_of.items():
         groups.setdefault(tuple(sorted(selectors)), []).append(ord(base))
-    singles = [*mj_code_point_ranges(), PLANE_16]
+    singles = merged_ranges({code for first, last in mj_code_point_ranges() for code in range(first, last + 1)}
+                            | {ord(char) for char in extra_singles})
+    singles.append(PLANE_16)
     assert not any(a <= last and first <= b for first, last in singles for a, b in SELECTORS)
     branches = [_class(singles)]
     for group, bases in sorted(groups.items()):
         branches.append(_class(merged_ranges(bases)) + _class(merged_ranges(group)))
+    marks: dict[str, list[int]] = {}
+    for pair in extra_pairs:
+        assert pair[1] not in _SELECTOR_CHARS and pair[1] not in extra_singles
+        marks.setdefault(pair[1], []).append(ord(pair[0]))
+    for mark, bases in sorted(marks.items()):
+        branches.append(_class(merged_ranges(bases)) + _escape(ord(mark)))
     return "(?:" + "|".join(branches) + ")*"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from referencing import Registry
@@ -32,13 +33,15 @@ def _finding(
 
 def run_schema_checks(
     database: Database, loaded: LoadedTable, registry: Registry[Any], collector: FindingCollector,
-    place: Place, show_values: bool,
+    place: Place, show_values: bool, formats: Mapping[str, str] | None = None,
 ) -> str:
-    """Evaluate every schema keyword of the table; returns how: "compiled" or "row-wise"."""
+    """Evaluate every schema keyword of the table; returns how: "compiled" or "row-wise".
+
+    `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES)."""
     try:
-        constraints = compile_constraints(loaded.table, registry)
+        constraints = compile_constraints(loaded.table, registry, formats)
     except UnsupportedSchema:
-        _run_rowwise(database, loaded, registry, collector, place, show_values)
+        _run_rowwise(database, loaded, registry, collector, place, show_values, formats or {})
         return "row-wise"
     constraints = [c for c in constraints if c.item in loaded.present]
     if not constraints or not loaded.records:
@@ -84,10 +87,10 @@ def _requirement_indexes(constraints: list[Any]) -> list[str]:
 
 def _run_rowwise(
     database: Database, loaded: LoadedTable, registry: Registry[Any], collector: FindingCollector,
-    place: Place, show_values: bool,
+    place: Place, show_values: bool, formats: Mapping[str, str],
 ) -> None:
     table = loaded.table
-    validator = reference_validator(table.schema, registry)
+    validator = reference_validator(table.schema, registry, formats)
     present = [item.name for item in table.items if item.name in loaded.present]
     cursor = database.connection.cursor().execute(
         f"SELECT _record, _line, {', '.join(quote(c) for c in present)} FROM {raw_name(table)} ORDER BY _record"
@@ -105,7 +108,8 @@ def _run_rowwise(
                     seen.add(key)
                     raw = instance.get(violation.item) if violation.item else None
                     location = place.at(line, record, violation.item)
-                    finding = _finding(table, violation.requirement, violation.item, violation.keyword, violation.value, raw, location, show_values)
+                    value = formats.get(violation.value, violation.value) if violation.keyword == "format" else violation.value
+                    finding = _finding(table, violation.requirement, violation.item, violation.keyword, value, raw, location, show_values)
                     collector.add(finding)
                     if violation.item is not None:
                         flagged.append((record, violation.item))

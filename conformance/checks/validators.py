@@ -4,7 +4,7 @@ of its errors to items, keywords and requirements."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
@@ -17,9 +17,10 @@ from referencing import Registry
 from conformance.checks.formats import VALUE_FORMATS
 
 
-def _format_checker() -> FormatChecker:
+def _format_checker(formats: Mapping[str, str] | None = None) -> FormatChecker:
     checker = FormatChecker(formats=())
-    for name, fmt in VALUE_FORMATS.items():
+    for name in VALUE_FORMATS:
+        fmt = VALUE_FORMATS[(formats or {}).get(name, name)]
         # A format asserts nothing about a non-string (JSON Schema), so only strings reach the function.
         checker.checks(name)(lambda instance, check=fmt.check: not isinstance(instance, str) or check(instance))
     return checker
@@ -44,9 +45,10 @@ ReferenceValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-ca
 )
 
 
-def reference_validator(schema: dict[str, Any], registry: Registry[Any]) -> Any:
-    """A Draft 2020-12 validator with the suite's formats asserted and ECMA-262 `$` semantics."""
-    return ReferenceValidator(schema, registry=registry, format_checker=_format_checker())
+def reference_validator(schema: dict[str, Any], registry: Registry[Any], formats: Mapping[str, str] | None = None) -> Any:
+    """A Draft 2020-12 validator with the suite's formats asserted and ECMA-262 `$` semantics
+    (`formats`: format names checked as others, as a declared character profile asks)."""
+    return ReferenceValidator(schema, registry=registry, format_checker=_format_checker(formats))
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ KEYWORD_CODES = {
 FORMAT_CODES: dict[str, tuple[str, bool]] = {
     "date": (codes.INVALID_DATE, True),
     "jp-jisx0213": (codes.CHARACTER_OUTSIDE_REPERTOIRE, False),
+    "jp-gyosei-moji": (codes.CHARACTER_OUTSIDE_REPERTOIRE, False),
 }
 """A format -> (its code, whether it checks the value's shape too); any other format is a number with a
 check digit: `check-digit`, shape included."""

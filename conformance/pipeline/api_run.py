@@ -126,7 +126,8 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
         database = Database(options.memory_limit, as_of, folder / "db")
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
-            evaluations = [SpecEvaluation(spec, options.max_findings, options.show_values) for spec in chosen]
+            evaluations = [SpecEvaluation(spec, options.max_findings, options.show_values, character_profile=options.character_profile)
+                           for spec in chosen]
             for evaluation, (_, _, gathered) in zip(evaluations, cases, strict=True):
                 _load_gathered(evaluation, gathered, database, loaded)
             _gather_references(chosen, client, database, options, loaded)
@@ -153,4 +154,5 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
         options={"show_values": options.show_values, "max_findings": options.max_findings, "as_of": as_of.isoformat(),
                  "api": transport},
         row_wise=tuple(display for evaluation in evaluations for display in evaluation.row_wise),
+        character_profile=options.character_profile,
     )

@@ -25,10 +25,13 @@ class Declaration:
     system: dict[str, str]
     specs: dict[str, str] = field(default_factory=dict)
     options: tuple[str, ...] = ()
+    character_profile: str | None = None
+    """The declared character profile (formats.CHARACTER_PROFILES), None when the default applies."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, as the report records it."""
-        return {"system": dict(self.system), "specs": dict(self.specs), "options": list(self.options)}
+        profile = {"character_profile": self.character_profile} if self.character_profile else {}
+        return {"system": dict(self.system), "specs": dict(self.specs), "options": list(self.options), **profile}
 
 
 def load_declaration(path: Path) -> Declaration:
@@ -57,6 +60,7 @@ def load_declaration(path: Path) -> Declaration:
         system={k: str(v) for k, v in raw["system"].items()},
         specs={k: str(v) for k, v in raw.get("specs", {}).items()},
         options=tuple(raw.get("options", ())),
+        character_profile=raw.get("character_profile"),
     )
 
 

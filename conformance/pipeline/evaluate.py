@@ -13,6 +13,7 @@ import jsonschema
 from conformance import spec as spec_store
 from conformance.checks.database import Database, LoadedTable, error_summary
 from conformance.checks.files import bom_findings, column_findings, issue_findings
+from conformance.checks.formats import CHARACTER_PROFILES, DEFAULT_CHARACTER_PROFILE
 from conformance.checks.places import Place
 from conformance.checks.rules import count_populations, run_row_rules, run_rule
 from conformance.checks.schema import run_schema_checks, schema_records_checked
@@ -32,8 +33,11 @@ def _no_step(label: str) -> None:
 class SpecEvaluation:
     """What one spec's checks found so far: findings, and why requirements were not tested or erred."""
 
-    def __init__(self, spec: Spec, max_findings: int, show_values: bool, step: Step | None = None) -> None:
+    def __init__(self, spec: Spec, max_findings: int, show_values: bool, step: Step | None = None,
+                 character_profile: str = DEFAULT_CHARACTER_PROFILE) -> None:
         self.spec = spec
+        # The format names the declared character profile replaces (none for the default).
+        self.formats = CHARACTER_PROFILES[character_profile]
         self.show_values = show_values
         self.step = step or _no_step
         self.collector = FindingCollector(max_findings)
@@ -120,7 +124,7 @@ class SpecEvaluation:
             else:
                 self.tested.add(requirement_id)
         try:
-            how = run_schema_checks(database, loaded, spec_store.registry(), self.collector, place, self.show_values)
+            how = run_schema_checks(database, loaded, spec_store.registry(), self.collector, place, self.show_values, self.formats)
         except (duckdb.Error, jsonschema.exceptions.SchemaError) as error:
             for requirement_id in named:
                 self.errors[requirement_id] = f"スキーマ検査を実行できません: {error_summary(error)}"

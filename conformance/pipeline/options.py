@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.api.client import ClientOptions
+from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
 from conformance.pipeline.declaration import Declaration
 from conformance.readers import InputLimits
 from conformance.results import SpecRef
@@ -35,6 +36,12 @@ class RunOptions:
     def declared(self) -> tuple[str, ...]:
         """The 標準オプション the vendor declared (none without a declaration)."""
         return self.declaration.options if self.declaration else ()
+
+    @property
+    def character_profile(self) -> str:
+        """The character profile the vendor declared, else the default (行政事務標準文字)."""
+        declared = self.declaration.character_profile if self.declaration else None
+        return declared or DEFAULT_CHARACTER_PROFILE
 
 
 @dataclass(frozen=True, slots=True)

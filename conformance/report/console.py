@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.report.labels import RUN_VERDICT_LABELS, changed_warning
+from conformance.report.labels import RUN_VERDICT_LABELS, changed_warning, character_profile_label
 from conformance.results import RunResult, terminal_safe
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "not-applicable": "N/A ", "not-tested": "SKIP", "error": "ERR "}
@@ -27,6 +27,7 @@ def render(result: RunResult) -> str:
     if result.declaration:
         system = result.declaration["system"]
         lines.append(f"宣言 declaration: {system.get('name', '')} {system.get('version', '')}")
+    lines.append(f"文字 characters: {character_profile_label(result.character_profile)}")
     lines.append("")
     for requirement in result.requirements:
         count = f"  ({requirement.findings_total}件)" if requirement.findings_total else ""

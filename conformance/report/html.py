@@ -12,7 +12,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from conformance.report.labels import BASIS_LABELS, RUN_VERDICT_LABELS, VERDICT_LABELS, changed_warning
+from conformance.report.labels import (
+    BASIS_LABELS,
+    RUN_VERDICT_LABELS,
+    VERDICT_LABELS,
+    changed_warning,
+    character_profile_label,
+)
 from conformance.results import VERDICTS, RequirementResult, RunResult
 
 _CHART_BAR_WIDTH = 300  # px of the longest bar in the verdict chart's viewBox
@@ -122,6 +128,7 @@ def render(result: RunResult) -> str:
         finished=_time(result.finished),
         duration=_duration(result.started, result.finished),
         declaration=result.declaration or None,
+        character_profile=character_profile_label(result.character_profile),
         operations=_operations(result),
         bars=_bars(summary.counts),
         chart_bar_width=_CHART_BAR_WIDTH,

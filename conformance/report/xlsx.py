@@ -14,7 +14,13 @@ from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped,unused-ignore]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped,unused-ignore]
 
-from conformance.report.labels import BASIS_LABELS, RUN_VERDICT_LABELS, VERDICT_LABELS, changed_warning
+from conformance.report.labels import (
+    BASIS_LABELS,
+    RUN_VERDICT_LABELS,
+    VERDICT_LABELS,
+    changed_warning,
+    character_profile_label,
+)
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, TargetFile
 
 SHEET_COVER, SHEET_REQUIREMENTS, SHEET_FINDINGS = "表紙", "要件別結果", "指摘一覧"
@@ -202,6 +208,7 @@ def _cover(ws: Any, result: RunResult, findings_shown: int) -> None:
         line("警告", changed_warning(path), font=_WARNING_FONT, fill=_WARNING_FILL)
     for label, text in _declaration_lines(result.declaration):
         line(label, text)
+    line("文字の判定", character_profile_label(result.character_profile))
     if result.options.get("show_values"):
         line("値の表示", "マスクなし（--show-values）: 個人情報がそのまま記載されています。外部に渡さず、用済み後は削除してください。"
              "（個人番号は常に表示しません）", font=_WARNING_FONT, fill=_WARNING_FILL)

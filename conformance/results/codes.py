@@ -121,8 +121,8 @@ INVALID_DATE = declare("invalid-date", "schema", "値が実在する日付（YYY
                        "A value that is not a real calendar date YYYY-MM-DD (format: date).")
 CHECK_DIGIT = declare("check-digit", "schema", "番号の桁数・検査数字が正しくない（format: jp-m11, jp-my-number など）。",
                       "A number with a wrong length or check digit (format: jp-m11, jp-my-number, ...).")
-CHARACTER_OUTSIDE_REPERTOIRE = declare("character-outside-repertoire", "schema", "JIS X 0213 の範囲外の文字がある（format: jp-jisx0213）。",
-                                       "A character outside JIS X 0213 (format: jp-jisx0213).")
+CHARACTER_OUTSIDE_REPERTOIRE = declare("character-outside-repertoire", "schema", "行政事務標準文字（format: jp-gyosei-moji）または宣言した JIS X 0213（format: jp-jisx0213）の範囲外の文字がある。",
+                                       "A character outside 行政事務標準文字 (format: jp-gyosei-moji) or the declared JIS X 0213 (format: jp-jisx0213).")
 
 # Keywords the SQL compiler does not translate: their tables are validated row by row (jsonschema), and
 # a violation is named after the keyword. No spec of the suite uses them today.

@@ -222,6 +222,8 @@ class RunResult:
     row_wise: tuple[str, ...] = ()
     """Tables (as their files or requests are named) whose schema was validated row by row: a keyword
     the SQL compiler does not know sent them to the slower fallback, which reports the same findings."""
+    character_profile: str = "gyosei-moji"
+    """The character repertoire the values were judged against: the default or the declared profile."""
 
     @property
     def summary(self) -> Summary:
@@ -282,6 +284,7 @@ class RunResult:
             "started": self.started,
             "finished": self.finished,
             "declaration": self.declaration,
+            "character_profile": self.character_profile,
             "options": self.options,
             "summary": {"verdict": summary.verdict, "counts": summary.counts},
             "requirements": [requirement.to_dict() for requirement in self.requirements],
@@ -303,6 +306,7 @@ class RunResult:
             ignored=tuple((entry["path"], entry["reason"]) for entry in data["target"].get("ignored", ())),
             changed=tuple(data["target"].get("changed", ())),
             row_wise=tuple(data["target"].get("row_wise", ())),
+            character_profile=data.get("character_profile", "gyosei-moji"),
         )
 
 
