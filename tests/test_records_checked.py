@@ -61,12 +61,12 @@ def _juki_with_relation(tmp_path: Path, head_code: str, wrong_head_name: bool = 
 def test_valid_juki_household_rules_judge_the_members_of_households_with_a_head() -> None:
     results = _by_id(_run(FIXTURES / "juki" / "valid", "juki"))
     assert results["JUKI-S-0004"].verdict == "pass"
-    assert results["JUKI-S-0004"].records_checked == 36  # current residents of households with one 世帯主
+    assert results["JUKI-S-0004"].records_checked == 38  # current residents of households with one 世帯主
     assert results["JUKI-S-0005"].verdict == "pass"
     assert results["JUKI-S-0005"].records_checked == 13  # of them, chains of 子 or of 父・母
     # File requirements count no records; a schema check counts the records it judged.
     assert results["JUKI-F-0001"].records_checked is None
-    assert results["JUKI-D-0002"].records_checked == 92  # 住民 41 + 異動履歴 51 (世帯 has no 宛名番号)
+    assert results["JUKI-D-0002"].records_checked == 96  # 住民 43 + 異動履歴 53 (世帯 has no 宛名番号)
 
 
 def test_no_recognised_head_makes_the_household_rules_not_tested(tmp_path: Path) -> None:
@@ -96,16 +96,16 @@ def test_records_checked_is_in_every_format(tmp_path: Path) -> None:
     result = _run(_juki_with_relation(tmp_path, "2"), "juki")
     console = REPORT_FORMATS["console"].render(result)
     assert "SKIP  JUKI-S-0004" in console and f"理由: {ZERO}" in console
-    assert "[検査レコード 0件]" in console and "[検査レコード 41件]" in console
+    assert "[検査レコード 0件]" in console and "[検査レコード 43件]" in console
     html = str(REPORT_FORMATS["html"].render(result))
     assert "検査レコード数" in html and ZERO in html
     markdown = str(REPORT_FORMATS["markdown"].render(result))
-    assert ZERO in markdown and "（検査レコード 41件）" in markdown
+    assert ZERO in markdown and "（検査レコード 43件）" in markdown
     junit = str(REPORT_FORMATS["junit"].render(result))
     assert '<property name="JUKI-S-0004.records_checked" value="0" />' in junit
     sarif = json.loads(REPORT_FORMATS["sarif"].render(result))
     rules = {rule["id"]: rule for rule in sarif["runs"][0]["tool"]["driver"]["rules"]}
-    assert rules["JUKI-D-0022"]["properties"]["recordsChecked"] == 41
+    assert rules["JUKI-D-0022"]["properties"]["recordsChecked"] == 43
     workbook = REPORT_FORMATS["xlsx"].render(result)
     assert isinstance(workbook, bytes)
     with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
