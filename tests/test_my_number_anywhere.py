@@ -20,6 +20,7 @@ import pytest
 
 from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.report import REPORT_FORMATS
+from conformance.results import RunResult
 from conformance.results.check_digits import mod11_weights_2_to_7
 from conformance.results.masking import MY_NUMBER_MASK, mask_my_numbers, shown_value
 from tests.conftest import FIXTURES, cli
@@ -48,8 +49,8 @@ def _text(output: str | bytes) -> str:
         return "\n".join(bundle.read(name).decode("utf-8", "replace") for name in bundle.namelist())
 
 
-def _every_format(result: object) -> dict[str, str]:
-    return {name: _text(report_format.render(result)) for name, report_format in REPORT_FORMATS.items()}  # type: ignore[arg-type]
+def _every_format(result: RunResult) -> dict[str, str]:
+    return {name: _text(report_format.render(result)) for name, report_format in REPORT_FORMATS.items()}
 
 
 def _written(folder: Path) -> str:
@@ -168,8 +169,10 @@ def test_a_number_in_a_library_error_message_is_masked(tmp_path: Path) -> None:
     with (VALID / "住民.csv").open(encoding="utf-8", newline="") as stream:
         rows = list(csv.reader(stream))
     workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
     for row in rows:
-        workbook.active.append(row)
+        sheet.append(row)
     plain = tmp_path / "plain.xlsx"
     workbook.save(plain)
     target = tmp_path / "export" / "住民.xlsx"
