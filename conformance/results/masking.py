@@ -36,6 +36,7 @@ _DIGIT_RUN = re.compile(f"{_DIGIT}{{12,}}")
 # The grouping printed on the 個人番号カード and typed by people: 4-4-4 with one space or hyphen.
 _GROUPED = re.compile(f"(?<!{_DIGIT})({_DIGIT}{{4}})([ \u3000\\-\uff0d\u2010])({_DIGIT}{{4}})\\2({_DIGIT}{{4}})(?!{_DIGIT})")
 _TO_ASCII = str.maketrans("０１２３４５６７８９", "0123456789")
+_FOUR_DIGITS = re.compile(f"{_DIGIT}{{4}}")  # both forms need one: most texts are let through on this alone
 _MY_NUMBER_LENGTH = 12
 
 # C0/C1 controls (an ESC starts a terminal escape sequence that can rewrite the screen or the window
@@ -69,7 +70,7 @@ def mask_my_numbers(text: str) -> str:
     others stay); so a 宛名番号 of 13 to 15 digits is sometimes partly masked. 4-4-4 groups separated
     by one space or hyphen are tried as one number.
     """
-    if len(text) < _MY_NUMBER_LENGTH:
+    if len(text) < _MY_NUMBER_LENGTH or not _FOUR_DIGITS.search(text):
         return text
     return _GROUPED.sub(_mask_grouped, _DIGIT_RUN.sub(_mask_run, text))
 

@@ -326,10 +326,11 @@ def _mask_fields(instance: Any, *names: str) -> None:
     """Mask 個人番号-looking digits in the named fields of a frozen instance (results/masking.py)."""
     for name in names:
         value = getattr(instance, name)
-        if value is not None:
-            masked = mask_my_numbers(value) if isinstance(value, str) else mask_my_numbers_in(value)
-            if masked is not value and masked != value:
-                object.__setattr__(instance, name, masked)
+        if value is None:
+            continue
+        masked = mask_my_numbers(value) if type(value) is str else mask_my_numbers_in(value)
+        if masked is not value and masked != value:
+            object.__setattr__(instance, name, masked)
 
 
 def _fields(instance: Any) -> dict[str, Any]:
