@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import dataclasses
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET

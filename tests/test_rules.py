@@ -3,9 +3,8 @@ ordered, and a value already failing its schema check is not judged again by a r
 
 from __future__ import annotations
 
-import re
-
 import csv
+import re
 from pathlib import Path
 
 from conformance.pipeline import run
