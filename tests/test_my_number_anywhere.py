@@ -217,3 +217,13 @@ def test_a_number_in_the_declaration_and_its_path_is_masked(tmp_path: Path) -> N
     missing = cli("run", "--declaration", tmp_path / f"{in_path}.yaml", VALID)
     assert missing.code == 2 and MY_NUMBER_MASK in missing.err
     assert leaks(missing.out + missing.err, planted) == set()
+
+
+def test_a_table_file_in_a_folder_named_with_a_number_is_listed_once(tmp_path: Path) -> None:
+    """The files' paths are masked in the result: matching the tables' files to the files read still works."""
+    number = my_number(4000)
+    shutil.copytree(VALID, tmp_path / number)
+    result = run(tmp_path, ["juki"])
+    assert result.summary.verdict == "pass"
+    assert sorted((file.path, file.note) for file in result.files) == [
+        (f"{MY_NUMBER_MASK}/{table}.csv", None) for table in ("世帯", "住民", "異動履歴")]
