@@ -20,6 +20,7 @@ from functools import cache
 from conformance.checks import mjplus
 from conformance.checks.registry import ValueFormat, register
 from conformance.results import codes
+from conformance.results.check_digits import has_mod11_check_digit
 
 VALUE_FORMATS: dict[str, ValueFormat] = {}
 """Every format a spec may use, in registration order; `conformance spec lint` rejects any other name."""
@@ -81,19 +82,12 @@ def is_strict_date(value: str) -> bool:
     return True
 
 
-def _mod11_weights_2_to_7(base: str) -> int:
-    """Check digit of `base`: weights 2..7 cycling from the rightmost digit, remainder <= 1 gives 0."""
-    total = sum(int(digit) * (2 + position % 6) for position, digit in enumerate(reversed(base)))
-    remainder = total % 11
-    return 0 if remainder <= 1 else 11 - remainder
-
-
 def _has_mod11_check_digit(value: str, length: int | None) -> bool:
     if not _DIGITS.fullmatch(value) or len(value) < 2:
         return False
     if length is not None and len(value) != length:
         return False
-    return _mod11_weights_2_to_7(value[:-1]) == int(value[-1])
+    return has_mod11_check_digit(value)
 
 
 _LG_CODE_SUM = " + ".join(f"{weight} * {_place(5 - index)}" for index, weight in enumerate((6, 5, 4, 3, 2)))

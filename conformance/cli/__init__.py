@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from conformance.cli.arguments import parser
 from conformance.cli.commands import (
@@ -20,9 +20,23 @@ from conformance.cli.commands import (
     spec_lint_command,
     spec_list_command,
 )
+from conformance.results.masking import mask_my_numbers
 from conformance.spec import SpecError
 
 __all__ = ["main"]
+
+
+class _MaskedStream:
+    """A text stream whose writes go through `mask_my_numbers`; everything else is the stream's own."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(mask_my_numbers(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 class _Interrupts:
@@ -51,8 +65,9 @@ class _Interrupts:
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Entry point; streams are injectable so tests call the CLI in-process."""
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    # Every line the command prints passes the 個人番号 mask (a library's error message quotes input).
+    out = cast(TextIO, _MaskedStream(stdout or sys.stdout))
+    err = cast(TextIO, _MaskedStream(stderr or sys.stderr))
     try:
         arguments = parser().parse_args(argv)
     except SystemExit as exit_:

@@ -18,6 +18,7 @@ from conformance.pipeline.options import RunOptions, now, spec_refs, workspace
 from conformance.pipeline.verdict import Subject, judge
 from conformance.readers import open_target
 from conformance.results import RequirementResult, RunResult, TargetFile
+from conformance.results.masking import mask_my_numbers
 from conformance.spec import Spec
 from conformance.spec.model import Requirement, Table
 
@@ -133,7 +134,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
             database.close()
         used = {file.path.split("#")[0] for file in files}
         for source in opened.files:
-            if source.display not in used:
+            if mask_my_numbers(source.display) not in used:  # TargetFile paths are masked (results/masking.py)
                 files.append(TargetFile(source.display, source.sha256, source.size, source.format, note="どの表にも該当しないため検査していません"))
         ignored = tuple(opened.ignored)
         changed = tuple(opened.changed_inputs())

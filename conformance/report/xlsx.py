@@ -213,7 +213,7 @@ def _cover(ws: Any, result: RunResult, findings_shown: int) -> None:
         line("値の表示", "マスクなし（--show-values）: 個人情報がそのまま記載されています。外部に渡さず、用済み後は削除してください。"
              "（個人番号は常に表示しません）", font=_WARNING_FONT, fill=_WARNING_FILL)
     else:
-        line("値の表示", "マスクあり（個人情報は先頭1文字と***のみ。個人番号は表示しません）")
+        line("値の表示", "マスクあり（個人情報は先頭1文字と…・識別用の記号のみ。個人番号は表示しません）")
     max_findings = result.options.get("max_findings")
     if isinstance(max_findings, int):
         line("指摘の記載数", f"要件ごとに最初の{max_findings}件まで")

@@ -1,10 +1,44 @@
-"""How values from the target appear in reports: masked by default, 個人番号 never, and inert."""
+"""How values from the target appear in reports: masked by default, 個人番号 never, and inert.
+
+Two independent protections:
+
+- `shown_value` applies an item's `x-personal` annotation to the value of a finding (by item).
+- `mask_my_numbers` masks anything that looks like a 個人番号 in any text (by value, whatever the
+  item, file name or library message it is in). The result model applies it to every string it is
+  built from (results/model.py), and again when it serialises, so no reporter can forget it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from typing import Any
 
-MASK = "***"
+from conformance.results.check_digits import has_mod11_check_digit
+
+MASK = "…"
+"""Stands for the hidden rest of a masked value: an ellipsis, not one mark per character, so that the
+length does not leak and the value does not look longer than it is."""
+
+MY_NUMBER_MASK = "［個人番号］"
+"""What replaces a 個人番号-looking digit run in any report text (no digit of it is kept)."""
+
+# A per-process random key: two different values masked in one run get different tags, the same value
+# gets the same tag, and a tag cannot be matched against a dictionary of names (the key is never written).
+_RUN_KEY = secrets.token_bytes(16)
+_TAG_LENGTH = 4
+
+# 個人番号: 12 digits, ASCII or full-width (a classic conversion of a number typed in a 全角 field), and
+# in a longer run every 12-digit window (a number zero-padded to a wider column, or with a suffix).
+_DIGIT = "[0-9\uff10-\uff19]"
+_DIGIT_RUN = re.compile(f"{_DIGIT}{{12,}}")
+# The grouping printed on the 個人番号カード and typed by people: 4-4-4 with one space or hyphen.
+_GROUPED = re.compile(f"(?<!{_DIGIT})({_DIGIT}{{4}})([ \u3000\\-\uff0d\u2010])({_DIGIT}{{4}})\\2({_DIGIT}{{4}})(?!{_DIGIT})")
+_TO_ASCII = str.maketrans("０１２３４５６７８９", "0123456789")
+_FOUR_DIGITS = re.compile(f"{_DIGIT}{{4}}")  # both forms need one: most texts are let through on this alone
+_MY_NUMBER_LENGTH = 12
+
 # C0/C1 controls (an ESC starts a terminal escape sequence that can rewrite the screen or the window
 # title), the bidirectional overrides that make text read differently from its bytes, and lone
 # surrogates (an undecodable file name), which cannot be printed at all.
@@ -12,21 +46,82 @@ _UNSAFE_IN_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a
 
 
 def terminal_safe(text: str) -> str:
-    """Text for a terminal or a CI log: every control character as a visible `\\xNN` / `\\uNNNN`."""
+    """Text for a terminal or a CI log: every control character as a visible `\\xNN` / `\\uNNNN`,
+    and no 個人番号."""
     return _UNSAFE_IN_TERMINAL.sub(
-        lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}", text
+        lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}",
+        mask_my_numbers(text),
     )
+
+
+def is_my_number_digits(digits: str) -> bool:
+    """12 digits (ASCII or full-width) whose last is the 個人番号 check digit of the others."""
+    ascii_digits = digits.translate(_TO_ASCII)
+    return len(ascii_digits) == _MY_NUMBER_LENGTH and ascii_digits.isascii() and ascii_digits.isdigit() \
+        and has_mod11_check_digit(ascii_digits)
+
+
+def mask_my_numbers(text: str) -> str:
+    """`text` with every 個人番号-looking digit run replaced by MY_NUMBER_MASK.
+
+    A run of exactly 12 digits is masked when its check digit is valid (1 in 11 of all 12-digit
+    numbers: a false mask hides a harmless number, a missed one would show a person's number). In a
+    longer run each 12-digit window is tried, and the digits of every valid window are masked (the
+    others stay); so a 宛名番号 of 13 to 15 digits is sometimes partly masked. 4-4-4 groups separated
+    by one space or hyphen are tried as one number.
+    """
+    if len(text) < _MY_NUMBER_LENGTH or not _FOUR_DIGITS.search(text):
+        return text
+    return _GROUPED.sub(_mask_grouped, _DIGIT_RUN.sub(_mask_run, text))
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    run = match.group()
+    hidden = [False] * len(run)
+    for start in range(len(run) - _MY_NUMBER_LENGTH + 1):
+        if is_my_number_digits(run[start : start + _MY_NUMBER_LENGTH]):
+            hidden[start : start + _MY_NUMBER_LENGTH] = [True] * _MY_NUMBER_LENGTH
+    if not any(hidden):
+        return run
+    parts: list[str] = []
+    for index, character in enumerate(run):
+        if not hidden[index]:
+            parts.append(character)
+        elif index == 0 or not hidden[index - 1]:
+            parts.append(MY_NUMBER_MASK)
+    return "".join(parts)
+
+
+def _mask_grouped(match: re.Match[str]) -> str:
+    return MY_NUMBER_MASK if is_my_number_digits(match.group(1) + match.group(3) + match.group(4)) else match.group()
+
+
+def mask_my_numbers_in(value: Any) -> Any:
+    """`mask_my_numbers` through a JSON-like value (str, list, tuple, dict keys and values)."""
+    if isinstance(value, str):
+        return mask_my_numbers(value)
+    if isinstance(value, dict):
+        return {mask_my_numbers_in(key): mask_my_numbers_in(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(mask_my_numbers_in(item) for item in value)
+    return value
+
+
+def masked_tag(value: str) -> str:
+    """A short tag that tells two masked values of one run apart without revealing either."""
+    return "#" + hashlib.blake2s(value.encode("utf-8", "surrogatepass"), key=_RUN_KEY, digest_size=8).hexdigest()[:_TAG_LENGTH]
 
 
 def shown_value(value: str | None, personal: str | None, show_values: bool) -> str | None:
     """The value as a report may show it.
 
     `personal` is the item's `x-personal` annotation: "never" (個人番号) gives None even with
-    --show-values; "mask" keeps the first character only, with a fixed-length mask so that the
-    length does not leak either.
+    --show-values; "mask" keeps the first character, then `…` and a tag of this run (`甲…#3f9a`): the
+    length does not leak, and 甲野 and 甲田 do not look equal. Any value, shown or masked, goes through
+    `mask_my_numbers`.
     """
     if value is None or personal == "never":
         return None
     if personal == "mask" and not show_values:
-        return value[:1] + MASK
-    return value
+        return mask_my_numbers(value[:1]) + MASK + masked_tag(value)
+    return mask_my_numbers(value)

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from conformance.results.masking import mask_my_numbers, mask_my_numbers_in
+
 Verdict = Literal["pass", "fail", "not-applicable", "not-tested", "error"]
 RunVerdict = Literal["pass", "fail", "incomplete"]
 VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "not-applicable", "not-tested", "error")
@@ -23,6 +25,9 @@ class Location:
     item: str | None = None
     method: str | None = None
     url: str | None = None
+
+    def __post_init__(self) -> None:
+        _mask_fields(self, "file", "item", "method", "url")
 
     @property
     def where(self) -> str | None:
@@ -55,6 +60,9 @@ class Finding:
     message: str
     location: Location = field(default_factory=Location)
     value: str | None = None
+
+    def __post_init__(self) -> None:
+        _mask_fields(self, "message", "value")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (report.schema.json#/$defs/finding)."""
@@ -97,6 +105,9 @@ class RequirementResult:
     # How many records the requirement judged (schema checks and rules); None where counting records
     # means nothing (file, header and presence requirements, API cases, undeclared options).
     records_checked: int | None = None
+
+    def __post_init__(self) -> None:
+        _mask_fields(self, "title", "basis", "fix", "reason")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (report.schema.json#/$defs/requirement)."""
@@ -151,9 +162,13 @@ class TargetFile:
     rejected: int | None = None
     note: str | None = None
 
+    def __post_init__(self) -> None:
+        _mask_fields(self, "path", "table", "note")
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON form; unknown parts are left out."""
-        return {key: value for key, value in _fields(self).items() if value is not None}
+        """JSON form; unknown parts are left out. Every text but the hash (ours, hexadecimal) masked again."""
+        return {key: value if key == "sha256" else mask_my_numbers_in(value)
+                for key, value in _fields(self).items() if value is not None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TargetFile:
@@ -225,6 +240,9 @@ class RunResult:
     character_profile: str = "gyosei-moji"
     """The character repertoire the values were judged against: the default or the declared profile."""
 
+    def __post_init__(self) -> None:
+        _mask_fields(self, "target", "ignored", "changed", "row_wise", "declaration", "options")
+
     @property
     def summary(self) -> Summary:
         """The roll-up of the requirement verdicts.
@@ -270,7 +288,9 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         """The JSON result, valid against conformance/report.schema.json."""
         summary = self.summary
-        return {
+        # Every text is masked when the values are built; masked again here, the last step before any
+        # JSON leaves the model (the file hashes are the only strings left as they are).
+        data: dict[str, Any] = mask_my_numbers_in({
             "report_version": REPORT_VERSION,
             "suite": {"name": "jichitai-conformance", "version": self.suite_version},
             "specs": [spec.to_dict() for spec in self.specs],
@@ -288,7 +308,9 @@ class RunResult:
             "options": self.options,
             "summary": {"verdict": summary.verdict, "counts": summary.counts},
             "requirements": [requirement.to_dict() for requirement in self.requirements],
-        }
+        })
+        data["target"]["files"] = [file.to_dict() for file in self.files]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
@@ -308,6 +330,17 @@ class RunResult:
             row_wise=tuple(data["target"].get("row_wise", ())),
             character_profile=data.get("character_profile", "gyosei-moji"),
         )
+
+
+def _mask_fields(instance: Any, *names: str) -> None:
+    """Mask 個人番号-looking digits in the named fields of a frozen instance (results/masking.py)."""
+    for name in names:
+        value = getattr(instance, name)
+        if value is None:
+            continue
+        masked = mask_my_numbers(value) if type(value) is str else mask_my_numbers_in(value)
+        if masked is not value and masked != value:
+            object.__setattr__(instance, name, masked)
 
 
 def _fields(instance: Any) -> dict[str, Any]:
