@@ -50,29 +50,38 @@ def _validate(instance: Any, schema: dict[str, Any], where: str) -> list[Problem
 
 def _schema_files(root: Path) -> list[Problem]:
     problems = []
-    record_meta = meta_schema("record-schema")
-    code_meta = meta_schema("code-table")
     for path in sorted(root.rglob("*.schema.json")):
-        where = str(path)
         try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            problems.append(Problem(where, f"not valid JSON: {error}"))
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            problems.append(Problem(str(path), f"not valid JSON: {error}"))
             continue
-        try:
-            jsonschema.Draft202012Validator.check_schema(schema)
-        except jsonschema.SchemaError as error:
-            problems.append(Problem(where, f"not a valid Draft 2020-12 schema: {error.message}"))
-            continue
-        if path.parent.name == "codes":
-            problems += _validate(schema, code_meta, where)
-            codes = [entry.get("code") for entry in schema.get("x-codes", [])]
-            if codes != schema.get("enum"):
-                problems.append(Problem(where, "x-codes must list exactly the enum values, in order"))
-        elif path.parent.name == "schemas":
-            problems += _validate(schema, record_meta, where)
-        problems += _keyword_problems(schema, where)
+        problems += [Problem(str(path), message) for message in _schema_file_problems(text, path.parent.name)]
     return problems
+
+
+@cache
+def _schema_file_problems(text: str, folder: str) -> tuple[str, ...]:
+    """The problems of one schema file's text (in a codes/ or schemas/ folder or elsewhere): the same text
+    has the same problems, so a process linting several copies of specs/ validates each schema once."""
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as error:
+        return (f"not valid JSON: {error}",)
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as error:
+        return (f"not a valid Draft 2020-12 schema: {error.message}",)
+    problems = []
+    if folder == "codes":
+        problems += _validate(schema, meta_schema("code-table"), "")
+        codes = [entry.get("code") for entry in schema.get("x-codes", [])]
+        if codes != schema.get("enum"):
+            problems.append(Problem("", "x-codes must list exactly the enum values, in order"))
+    elif folder == "schemas":
+        problems += _validate(schema, meta_schema("record-schema"), "")
+    problems += _keyword_problems(schema, "")
+    return tuple(problem.message for problem in problems)
 
 
 def _keyword_problems(node: Any, where: str) -> list[Problem]:

@@ -19,4 +19,5 @@ if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
-exec .venv/bin/python -m pytest -q -n auto "$@"
+# loadgroup: the tests of one fixture case run on one worker, which runs the case once (tests/conftest.py).
+exec .venv/bin/python -m pytest -q -n auto --dist loadgroup "$@"

@@ -1,8 +1,10 @@
-"""Shared helpers: where the fixtures are, and running the CLI in-process."""
+"""Shared helpers: where the fixtures are, running the CLI in-process, and the fixture runs shared by
+tests (once per worker)."""
 
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
+from conformance.pipeline import RunOptions, load_declaration, run
+from conformance.results import RunResult
 
 ROOT = Path(__file__).resolve().parent.parent
 # The fixtures are exports as of this day: rules judging "today" (as_of_date()) see it, so the
@@ -39,3 +43,18 @@ def cli(*arguments: str | Path) -> CliResult:
 def run_cli():
     """The in-process CLI runner."""
     return cli
+
+
+@functools.cache
+def fixture_run(case: Path, spec: str, declaration: Path | None = None) -> RunResult:
+    """The run of a fixture folder as of FIXTURE_AS_OF, once per worker: test_fixtures and test_privacy
+    judge the same 1,000 runs (a run is frozen, so sharing it changes nothing a test sees).
+    Their tests of one case share an xdist group (`same_run`), so that `--dist loadgroup` runs
+    them on the same worker."""
+    options = RunOptions(declaration=load_declaration(declaration) if declaration else None, as_of=FIXTURE_AS_OF)
+    return run(case, [spec], options)
+
+
+def same_run(case: Path) -> pytest.MarkDecorator:
+    """The xdist group of the tests that judge `case`'s fixture_run."""
+    return pytest.mark.xdist_group(f"{case.parent.parent.name}/{case.name}")

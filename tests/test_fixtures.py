@@ -15,7 +15,7 @@ from conformance import spec as spec_store
 from conformance.generate import cases
 from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.results.codes import CATALOGUE
-from tests.conftest import FIXTURE_AS_OF, FIXTURES
+from tests.conftest import FIXTURE_AS_OF, FIXTURES, fixture_run, same_run
 
 OPERATIONS = spec_store.available()
 CASES = sorted(path.parent for path in FIXTURES.glob("*/invalid/*/expected.yaml"))
@@ -45,11 +45,11 @@ def test_valid_fixture_without_declaration_leaves_options_not_applicable(operati
     assert result.exit_code == 0
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.parent.parent.name}/{c.name}" for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, marks=same_run(c), id=f"{c.parent.parent.name}/{c.name}") for c in CASES])
 def test_invalid_case_fails_exactly_its_expected_requirements(case: Path) -> None:
     expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
-    declaration = load_declaration(case / expected["declaration"]) if "declaration" in expected else None
-    result = run(case, [expected["spec"]], RunOptions(declaration=declaration, as_of=FIXTURE_AS_OF))
+    declaration = case / expected["declaration"] if "declaration" in expected else None
+    result = fixture_run(case, expected["spec"], declaration)
     assert result.failed_ids() == sorted(expected["fail"])
     assert result.summary.verdict == "fail"
     assert {finding.code for finding in result.findings()} - CATALOGUE.keys() == set()  # docs/FINDING-CODES.md
