@@ -10,7 +10,9 @@ into a temporary folder, so the repository never holds them:
     .venv/bin/python -m tests.hostile_inputs --large DIR  # build the large ones into DIR/<case>/
 
 Every input derives from the conforming juki export (fixtures/juki/valid/住民.csv, all fictional), with
-one hostile property each. Only the standard library, openpyxl and msoffcrypto-tool (test extras) are used.
+one hostile property each. Only the residents whose records JIS X 0213 can encode are taken (and their
+世帯 and 異動履歴 records): the export also shows 行政事務標準文字 beyond it (𠮷, an IVS sequence), which the
+Shift_JIS and CP932 cases could not encode, and the corpus stays what it was before they were added. Only the standard library, openpyxl and msoffcrypto-tool (test extras) are used.
 """
 
 from __future__ import annotations
@@ -34,9 +36,30 @@ COMPANIONS = [ROOT / "fixtures" / "juki" / "valid" / name for name in ("世帯.c
 _ZIP_TIME = (2026, 11, 24, 0, 0, 0)
 
 
+def _encodable_lines(path: Path) -> list[str]:
+    """The file's lines (header first, the final empty one kept) without the records of the residents whose
+    住民 record JIS X 0213 cannot encode (the export's showcase of 行政事務標準文字 beyond it): a record
+    goes when it holds such a resident's 宛名番号 or 世帯番号."""
+    residents = JUKI_EXPORT.read_text(encoding="utf-8").split("\n")
+    header = residents[0].split(",")
+    keys = [header.index("宛名番号"), header.index("世帯番号")]
+    outside = set()
+    for line in residents[1:]:
+        try:
+            line.encode("euc_jis_2004")
+        except UnicodeEncodeError:
+            outside.update(line.split(",")[k] for k in keys)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return [lines[0], *(line for line in lines[1:] if not outside.intersection(line.split(",")))]
+
+
+def _juki_text() -> str:
+    return "\n".join(_encodable_lines(JUKI_EXPORT))
+
+
 def juki_rows() -> tuple[list[str], list[list[str]]]:
     """The conforming export's header and records."""
-    with JUKI_EXPORT.open(encoding="utf-8", newline="") as stream:
+    with io.StringIO(_juki_text(), newline="") as stream:
         rows = list(csv.reader(stream))
     return rows[0], rows[1:]
 
@@ -262,13 +285,13 @@ def xlsx_serial_dates(folder: Path) -> None:
 
 
 def _export() -> bytes:
-    return JUKI_EXPORT.read_bytes()
+    return _juki_text().encode("utf-8")
 
 
 def _companions() -> list[tuple[zipfile.ZipInfo | str, bytes]]:
     """The conforming 世帯 and 異動履歴 tables: with them an archive is a complete juki export, so a case fails
     only what its hostile member breaks, not the file-presence requirement."""
-    return [(path.name, path.read_bytes()) for path in COMPANIONS]
+    return [(path.name, "\n".join(_encodable_lines(path)).encode("utf-8")) for path in COMPANIONS]
 
 
 def zip_traversal(folder: Path) -> None:
