@@ -185,3 +185,17 @@ def test_a_file_not_named_after_a_table_is_explained_with_and_without_spec(tmp_p
     assert given.code == 1  # JUKI-F-0005: no file of any table
     line = next(line for line in given.out.splitlines() if "resident_table.csv" in line)
     assert line.endswith("表の名前と一致しないため検査していません。ファイル名を表の名前にしてください（juki: 住民・世帯・異動履歴）")
+
+
+def test_format_without_quiet_prints_the_console_detail_and_the_files_written(tmp_path: Path) -> None:
+    result = cli("run", "--format", "json", "--format", "markdown", "--output", tmp_path, VALID)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    for requirement in spec_store.load("juki").requirements:
+        assert any(requirement.id in line for line in lines)
+    assert "判定 verdict: 適合 (pass)" in result.out
+    assert lines[-2:] == [f"wrote {tmp_path / 'conformance.json'}", f"wrote {tmp_path / 'conformance.md'}"]
+    with_console = cli("run", "--format", "console", "--format", "json", "--output", tmp_path, VALID)
+    assert with_console.out.count("判定 verdict") == 1
+    quiet = cli("run", "--format", "json", "--output", tmp_path, "--quiet", VALID)
+    assert (quiet.code, quiet.out) == (0, "")
