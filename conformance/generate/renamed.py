@@ -29,7 +29,7 @@ import yaml
 
 from conformance.generate.mutations import CaseError
 
-__all__ = ["KEPT", "RENAME_FILE", "REAL_FOLDER", "build", "check", "folders", "render"]
+__all__ = ["KEPT", "REAL_FOLDER", "RENAME_FILE", "build", "check", "folders", "render"]
 
 RENAME_FILE = "rename.yaml"
 REAL_FOLDER = "real"
