@@ -13,6 +13,10 @@ or ``--deselect conformance::juki::JUKI-D-0002``). How the verdicts map onto pyt
 - ``not-tested`` (no file, column or records) fails with the reason, because a skipped check never counts
   as a pass; ``--conformance-allow-not-tested`` turns it into a skip.
 
+With ``--conformance-target`` the session holds the conformance items only: the ini file's ``testpaths``
+and the current folder are not collected, so the command works from any folder, this repository
+included; test paths named on the command line are still collected beside the items.
+
 Without ``--conformance-target`` the plugin only adds its options: it is loaded into every pytest run of
 every project through the ``pytest11`` entry point, so the engine is imported only when a run is asked for.
 An unreadable target, an unknown spec or a bad declaration is a usage error (exit code 4). Prefer
@@ -177,6 +181,14 @@ class _ConformanceSession:
         declaration = config.getoption("conformance_declaration")
         self.declaration = base / str(declaration) if declaration else None
         self.result: RunResult | None = None
+
+    def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
+        """Collect no test files unless paths were named on the command line.
+
+        With a target, the session is the conformance run: the `testpaths` of the ini file in force (this
+        repository's own tests, or a vendor's) and the invocation folder are not collected, so the
+        command works the same from any folder. Paths given explicitly are collected beside the items."""
+        return True if config.args_source != pytest.Config.ArgsSource.ARGS else None
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Say what is checked before anything runs."""

@@ -172,3 +172,30 @@ def test_every_format_writes_its_file(tmp_path: Path) -> None:
     for name in formats:
         again = cli("report", "--format", name, "--output", tmp_path / f"again{REPORT_FORMATS[name].extension}", tmp_path / "conformance.json")
         assert again.code == 0, again.err
+
+
+def test_a_file_not_named_after_a_table_is_explained_with_and_without_spec(tmp_path: Path) -> None:
+    shutil.copy(VALID / "住民.csv", tmp_path / "resident_table.csv")
+    inferred = cli("run", tmp_path)
+    assert inferred.code == 2
+    assert "resident_table.csv" in inferred.err
+    assert "ファイル名を業務の表の名前にしてください" in inferred.err
+    assert "表の名前でないファイルは --spec を指定しても検査しません" in inferred.err
+    given = cli("run", "--spec", "juki", tmp_path)
+    assert given.code == 1  # JUKI-F-0005: no file of any table
+    line = next(line for line in given.out.splitlines() if "resident_table.csv" in line)
+    assert line.endswith("表の名前と一致しないため検査していません。ファイル名を表の名前にしてください（juki: 住民・世帯・異動履歴）")
+
+
+def test_format_without_quiet_prints_the_console_detail_and_the_files_written(tmp_path: Path) -> None:
+    result = cli("run", "--format", "json", "--format", "markdown", "--output", tmp_path, VALID)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    for requirement in spec_store.load("juki").requirements:
+        assert any(requirement.id in line for line in lines)
+    assert "判定 verdict: 適合 (pass)" in result.out
+    assert lines[-2:] == [f"wrote {tmp_path / 'conformance.json'}", f"wrote {tmp_path / 'conformance.md'}"]
+    with_console = cli("run", "--format", "console", "--format", "json", "--output", tmp_path, VALID)
+    assert with_console.out.count("判定 verdict") == 1
+    quiet = cli("run", "--format", "json", "--output", tmp_path, "--quiet", VALID)
+    assert (quiet.code, quiet.out) == (0, "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import subprocess
 import sys
@@ -248,6 +249,32 @@ def test_loaded_through_a_pytest11_entry_point(pytester: pytest.Pytester) -> Non
                                            "--conformance-target", str(VALID), "-k", "JUKI-D-0002")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str() + result.stderr.str()
     assert result.parseoutcomes() == {"passed": 1, "deselected": len(_requirement_ids()) - 1}
+
+
+def _pytest_in_repository(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """`python -m pytest ARGS` run from this repository's root, the plugin loaded by its entry point."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER")}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *arguments],
+                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
+
+
+def test_run_inside_this_repository_collects_only_the_conformance_items() -> None:
+    # pyproject.toml's testpaths name tests/: with a target they are not collected (README, pytest).
+    target = (FIXTURES / "inkan" / "valid").relative_to(ROOT).as_posix()
+    done = _pytest_in_repository(f"--conformance-target={target}", "--conformance-spec=inkan", "--collect-only")
+    assert done.returncode == 0, done.stdout + done.stderr
+    listed = [line for line in done.stdout.splitlines() if "::" in line]
+    assert listed and all(line.startswith("conformance::inkan::INKAN-") for line in listed)
+    assert len(listed) == len(spec_store.load("inkan").requirements)
+    ran = _pytest_in_repository(f"--conformance-target={target}", "--conformance-spec=inkan", "-k", "INKAN-D-0002")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert re.search(r"\b1 passed, \d+ deselected\b", ran.stdout), ran.stdout
+    # Paths named on the command line are still collected beside the items.
+    both = _pytest_in_repository("tests/test_finding_codes.py", f"--conformance-target={target}", "--conformance-spec=inkan",
+                                 "--collect-only")
+    assert any(line.startswith("tests/test_finding_codes.py::") for line in both.stdout.splitlines())
+    assert sum(line.startswith("conformance::inkan::") for line in both.stdout.splitlines()) == len(listed)
 
 
 def _workflow_commands(document: object) -> list[str]:

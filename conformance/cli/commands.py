@@ -35,7 +35,7 @@ USAGE_ERROR = 2
 
 
 def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    formats = arguments.format or ["console"]
+    formats = arguments.format or []
     if arguments.max_findings < 0:
         stderr.write("conformance: --max-findings must be 0 or more\n")
         return USAGE_ERROR
@@ -61,12 +61,13 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     finally:
         if progress is not None:
             progress.close()
+    # The console detail is printed unless --quiet, whichever files --format asks for (README).
+    if not arguments.quiet:
+        stdout.write(str(REPORT_FORMATS["console"].render(result)))
     written = []
     for name in dict.fromkeys(formats):
         report_format = REPORT_FORMATS[name]
         if name == "console":
-            if not arguments.quiet:
-                stdout.write(str(report_format.render(result)))
             continue
         try:
             arguments.output.mkdir(parents=True, exist_ok=True)
@@ -79,9 +80,6 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     if not arguments.quiet:
         for path in written:
             stdout.write(f"wrote {path}\n")
-        if "console" not in formats:
-            summary = result.summary
-            stdout.write(f"{summary.verdict}: " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()) + "\n")
     return result.exit_code
 
 

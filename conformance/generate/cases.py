@@ -31,6 +31,7 @@ from typing import Any, TextIO
 import yaml
 
 from conformance import spec as spec_store
+from conformance.generate import renamed
 from conformance.generate.findings import derive
 from conformance.generate.mutations import CaseError, mutate
 
@@ -190,16 +191,22 @@ def _compare(new: Mapping[str, bytes], old: Mapping[str, bytes], label: str) -> 
 
 
 def command(names: list[str], check_only: bool, root: Path, stdout: TextIO, stderr: TextIO) -> int:
-    """`conformance fixtures build [OP ...] [--check]`: 0 built or equal, 1 differences, 2 a bad case table."""
+    """`conformance fixtures build [OP ...] [--check]`: 0 built or equal, 1 differences, 2 a bad case table.
+
+    Without OP, the renamed copies of the real exports are built (or checked) too."""
+    # The renamed copies of the real exports (fixtures/real/<name>/rename.yaml) come with a full build.
+    real = not names
     try:
         if check_only:
-            differences = check(root, names)
+            differences = check(root, names) + (renamed.check(root) if real else [])
             for difference in differences:
                 stdout.write(difference + "\n")
             stdout.write(f"{len(differences)} difference(s)\n" if differences else "the case folders match their case tables\n")
             return 1 if differences else 0
         for name in build_all(root, names):
             stdout.write(f"built {root / name / 'invalid'}\n")
+        for folder in renamed.build(root) if real else []:
+            stdout.write(f"built {folder}\n")
         return 0
     except (CaseError, spec_store.SpecError) as error:
         stderr.write(f"conformance: {error}\n")

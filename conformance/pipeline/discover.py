@@ -133,7 +133,10 @@ def resolve_specs(specs: Sequence[str | Spec] | None, target: Target) -> tuple[l
             names = "、".join(f"{s.display}" for s in target.files) or "（対応形式のファイルなし）"
             # What was set aside (a nested ZIP, a symlink) is often the very reason nothing matched.
             ignored = "".join(f"（読まなかったもの: {name} … {reason}）" for name, reason in target.ignored[:5])
-            raise SpecError(f"どの業務の仕様にも一致するファイルがありません: {names}{ignored}。--spec で業務を指定してください。")
+            # --spec does not help here: a file is read only when it is named after a table of the spec.
+            raise SpecError(f"どの業務の仕様にも一致するファイルがありません: {names}{ignored}。"
+                            "ファイル名を業務の表の名前にしてください（〈表の名前〉.csv など。業務と表の一覧は conformance spec list）。"
+                            "表の名前でないファイルは --spec を指定しても検査しません。")
         return inferred, discovery
     chosen = load_specs(specs)
     return chosen, discover(target, [*chosen, *(spec for spec, _ in referenced_specs(chosen))])

@@ -133,9 +133,11 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         finally:
             database.close()
         used = {file.path.split("#")[0] for file in files}
+        tables = "、".join(f"{spec.id}: {'・'.join(table.name for table in spec.tables)}" for spec in chosen)
+        unused = f"表の名前と一致しないため検査していません。ファイル名を表の名前にしてください（{tables}）"
         for source in opened.files:
             if mask_my_numbers(source.display) not in used:  # TargetFile paths are masked (results/masking.py)
-                files.append(TargetFile(source.display, source.sha256, source.size, source.format, note="どの表にも該当しないため検査していません"))
+                files.append(TargetFile(source.display, source.sha256, source.size, source.format, note=unused))
         ignored = tuple(opened.ignored)
         changed = tuple(opened.changed_inputs())
     return RunResult(
