@@ -15,9 +15,10 @@ Unicode version of the running Python), written out for RE2 too, so the two twin
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
+
+from conformance.checks.unicode_categories import GENERAL_CATEGORIES, category_ranges
 
 Ranges = tuple[tuple[int, int], ...]
 """A set of code points as sorted, disjoint, non-adjacent inclusive ranges (surrogates left out)."""
@@ -33,30 +34,6 @@ WORD: Ranges = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
 _SYNTAX = frozenset("^$\\.*+?()[]{}|/")
 _CONTROL_ESCAPES = {"t": 0x09, "n": 0x0A, "v": 0x0B, "f": 0x0C, "r": 0x0D}
 _RE2_REPEAT_LIMIT = 1000
-# General_Category values and their aliases as ECMA-262 lists them (PropertyValueAliases.txt).
-_CATEGORIES: dict[str, tuple[str, ...]] = {}
-for _names, _members in (
-    (("L", "Letter"), ("Lu", "Ll", "Lt", "Lm", "Lo")), (("LC", "Cased_Letter"), ("Lu", "Ll", "Lt")),
-    (("Lu", "Uppercase_Letter"), ("Lu",)), (("Ll", "Lowercase_Letter"), ("Ll",)),
-    (("Lt", "Titlecase_Letter"), ("Lt",)), (("Lm", "Modifier_Letter"), ("Lm",)), (("Lo", "Other_Letter"), ("Lo",)),
-    (("M", "Mark", "Combining_Mark"), ("Mn", "Mc", "Me")), (("Mn", "Nonspacing_Mark"), ("Mn",)),
-    (("Mc", "Spacing_Mark"), ("Mc",)), (("Me", "Enclosing_Mark"), ("Me",)),
-    (("N", "Number"), ("Nd", "Nl", "No")), (("Nd", "Decimal_Number", "digit"), ("Nd",)),
-    (("Nl", "Letter_Number"), ("Nl",)), (("No", "Other_Number"), ("No",)),
-    (("P", "Punctuation", "punct"), ("Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po")),
-    (("Pc", "Connector_Punctuation"), ("Pc",)), (("Pd", "Dash_Punctuation"), ("Pd",)),
-    (("Ps", "Open_Punctuation"), ("Ps",)), (("Pe", "Close_Punctuation"), ("Pe",)),
-    (("Pi", "Initial_Punctuation"), ("Pi",)), (("Pf", "Final_Punctuation"), ("Pf",)),
-    (("Po", "Other_Punctuation"), ("Po",)),
-    (("S", "Symbol"), ("Sm", "Sc", "Sk", "So")), (("Sm", "Math_Symbol"), ("Sm",)), (("Sc", "Currency_Symbol"), ("Sc",)),
-    (("Sk", "Modifier_Symbol"), ("Sk",)), (("So", "Other_Symbol"), ("So",)),
-    (("Z", "Separator"), ("Zs", "Zl", "Zp")), (("Zs", "Space_Separator"), ("Zs",)),
-    (("Zl", "Line_Separator"), ("Zl",)), (("Zp", "Paragraph_Separator"), ("Zp",)),
-    (("C", "Other"), ("Cc", "Cf", "Cs", "Co", "Cn")), (("Cc", "Control", "cntrl"), ("Cc",)), (("Cf", "Format"), ("Cf",)),
-    (("Cs", "Surrogate"), ("Cs",)), (("Co", "Private_Use"), ("Co",)), (("Cn", "Unassigned"), ("Cn",)),
-):
-    for _name in _names:
-        _CATEGORIES[_name] = _members
 
 
 class UntranslatablePattern(ValueError):
@@ -109,18 +86,6 @@ def complement(ranges: Ranges) -> Ranges:
     return normalized(gaps)
 
 
-@cache
-def _category_ranges() -> dict[str, Ranges]:
-    found: dict[str, list[tuple[int, int]]] = {}
-    for code in range(_MAX + 1):
-        ranges = found.setdefault(unicodedata.category(chr(code)), [])
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1] = (ranges[-1][0], code)
-        else:
-            ranges.append((code, code))
-    return {name: tuple(ranges) for name, ranges in found.items()}
-
-
 def property_ranges(pattern: str, body: str) -> Ranges:
     """The code points of `\\p{body}` (UntranslatablePattern when there is no exact twin)."""
     name, _, value = body.partition("=")
@@ -134,12 +99,12 @@ def property_ranges(pattern: str, body: str) -> Ranges:
     if name == "ASCII":
         return ((0, 0x7F),)
     if name == "Assigned":
-        return complement(_category_ranges()["Cn"])
-    members = _CATEGORIES.get(name)
+        return complement(category_ranges()["Cn"])
+    members = GENERAL_CATEGORIES.get(name)
     if members is None:
         raise UntranslatablePattern(pattern, f"\\p{{{body}}}: not a General_Category value (or Any, ASCII, Assigned); "
                                              "scripts and other properties have no exact twin")
-    table = _category_ranges()
+    table = category_ranges()
     return normalized([r for member in members for r in table.get(member, ())])
 
 
