@@ -39,8 +39,31 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
+def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for name, value in instance.items():
+            if _ecma_pattern(pattern).search(name):
+                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
+
+
+_JSONSCHEMA_ADDITIONAL_PROPERTIES: Any = Draft202012Validator.VALIDATORS["additionalProperties"]
+
+
+def _additional_properties(validator: Any, additional: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    # jsonschema's own, with the patternProperties it weeds out by written as their Python twins.
+    patterns = schema.get("patternProperties")
+    if isinstance(patterns, dict) and patterns:
+        schema = {**schema, "patternProperties": {translate(p).python: subschema for p, subschema in patterns.items()}}
+    yield from cast(Iterator[ValidationError], _JSONSCHEMA_ADDITIONAL_PROPERTIES(validator, additional, instance, schema))
+
+
+# `pattern`, `patternProperties` and `additionalProperties` (which weeds out the patternProperties)
+# match as ECMA-262 does; jsonschema's own use Python's `re` as written.
 ReferenceValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # jsonschema's own stubs
-    Draft202012Validator, {"pattern": _pattern}
+    Draft202012Validator,
+    {"pattern": _pattern, "patternProperties": _pattern_properties, "additionalProperties": _additional_properties},
 )
 
 
