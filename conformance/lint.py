@@ -23,6 +23,7 @@ from conformance.spec.model import Reference, Requirement, Spec, Table
 
 _FILE_ASPECTS = ("encoding", "syntax", "header", "presence")
 _FAST_YAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCHEMA_FORMATS = jsonschema.FormatChecker([f for f in jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers if f != "regex"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,9 @@ def _schema_file_problems(text: str, folder: str) -> tuple[str, ...]:
     except json.JSONDecodeError as error:
         return (f"not valid JSON: {error}",)
     try:
-        jsonschema.Draft202012Validator.check_schema(schema)
+        # The meta-schema's `regex` format would be judged by Python's `re`, which knows no ECMA-262 `\p{L}`:
+        # patterns are judged by keyword_problems (ecma_regex) instead.
+        jsonschema.Draft202012Validator.check_schema(schema, format_checker=_SCHEMA_FORMATS)
     except jsonschema.SchemaError as error:
         return (f"not a valid Draft 2020-12 schema: {error.message}",)
     problems = []
