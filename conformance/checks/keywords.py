@@ -47,7 +47,7 @@ def _required(name: str, value: Any, raw: str | None) -> str:
 
 # ECMA-262 translated exactly (ecma_regex): `compiles` raises UntranslatablePattern for a pattern no engine
 # here can check exactly, so the table's checks end in an `error` verdict naming it, never a wrong answer.
-@keyword("pattern", code=codes.PATTERN_MISMATCH, compiles=lambda value: bool(translate(value)),
+@keyword("pattern", code=codes.PATTERN_MISMATCH, compiles=lambda value: isinstance(value, str) and bool(translate(value)),
          sql=lambda column, value, large: f"NOT regexp_matches({column}, {literal(translate(value).re2)})")
 def _pattern(name: str, value: Any, raw: str | None) -> str:
     return f"「{name}」が形式 {value} に一致しません。"
