@@ -78,7 +78,7 @@ def _errors(result: Any) -> dict[str, str | None]:
 @pytest.mark.parametrize(("change", "reason"), [
     (lambda s: s["required"].append("存在しない項目"), "required の項目「存在しない項目」が properties にありません"),
     (lambda s: s["properties"]["異動事由"].update(pattern="^(?=[0-9])"),
-     "pattern '^(?=[0-9])': look-around has no RE2 equivalent (at 2)"),
+     "pattern ^(?=[0-9]) は ECMA-262 から RE2 と Python に正確に変換できません（look-around has no RE2 equivalent (at 2)）"),
 ])
 def test_a_schema_that_cannot_be_checked_is_an_error_not_a_crash(change: Callable[[dict[str, Any]], None], reason: str) -> None:
     """What lint rejects (an unknown required item, an untranslatable pattern) still gives verdicts at run

@@ -53,8 +53,10 @@ def run_schema_checks(
         except UnsupportedSchema:
             _run_rowwise(database, loaded, registry, collector, place, show_values, formats or {})
             return "row-wise"
-    except (InvalidSchema, UntranslatablePattern) as error:
+    except InvalidSchema as error:
         raise SchemaNotCheckable(str(error)) from error
+    except UntranslatablePattern as error:
+        raise SchemaNotCheckable(f"pattern {error.pattern} は ECMA-262 から RE2 と Python に正確に変換できません（{error.reason}）") from error
     except Unresolvable as error:
         raise SchemaNotCheckable(f"$ref {error.ref} を解決できません") from error
     constraints = [c for c in constraints if c.item in loaded.present]
