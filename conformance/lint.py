@@ -1,12 +1,11 @@
 """`conformance spec lint`: every spec file valid against its meta-schema, every requirement with a
-check and every check with a requirement, patterns within the portable subset, rules that bind,
+check and every check with a requirement, patterns that translate exactly from ECMA-262, rules that bind,
 and (in a source checkout) every requirement with a passing and a failing fixture."""
 
 from __future__ import annotations
 
 import datetime
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,17 +15,15 @@ import duckdb
 import jsonschema
 import yaml
 
-from conformance.checks.database import literal, quote, register_functions
-from conformance.checks.formats import VALUE_FORMATS
+from conformance.checks.database import quote, register_functions
 from conformance.checks.rules import population_is_query
+from conformance.checks.schema_lint import keyword_problems
 from conformance.spec import load_path, meta_schema, specs_root
 from conformance.spec.model import Reference, Requirement, Spec, Table
 
-# \d and \w match full-width digits and letters in Python's `re` but not in ECMA-262 or RE2;
-# look-around and back-references are outside RE2.
-_NON_PORTABLE = re.compile(r"\\[dDwWsSbB]|\(\?[=!<]|\\[1-9]")
 _FILE_ASPECTS = ("encoding", "syntax", "header", "presence")
 _FAST_YAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCHEMA_FORMATS = jsonschema.FormatChecker([f for f in jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers if f != "regex"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +66,9 @@ def _schema_file_problems(text: str, folder: str) -> tuple[str, ...]:
     except json.JSONDecodeError as error:
         return (f"not valid JSON: {error}",)
     try:
-        jsonschema.Draft202012Validator.check_schema(schema)
+        # The meta-schema's `regex` format would be judged by Python's `re`, which knows no ECMA-262 `\p{L}`:
+        # patterns are judged by keyword_problems (ecma_regex) instead.
+        jsonschema.Draft202012Validator.check_schema(schema, format_checker=_SCHEMA_FORMATS)
     except jsonschema.SchemaError as error:
         return (f"not a valid Draft 2020-12 schema: {error.message}",)
     problems = []
@@ -80,44 +79,7 @@ def _schema_file_problems(text: str, folder: str) -> tuple[str, ...]:
             problems.append(Problem("", "x-codes must list exactly the enum values, in order"))
     elif folder == "schemas":
         problems += _validate(schema, meta_schema("record-schema"), "")
-    problems += _keyword_problems(schema, "")
-    return tuple(problem.message for problem in problems)
-
-
-def _keyword_problems(node: Any, where: str) -> list[Problem]:
-    problems = []
-    if isinstance(node, dict):
-        pattern = node.get("pattern")
-        if isinstance(pattern, str):
-            problems += _pattern_problems(pattern, where)
-        fmt = node.get("format")
-        if isinstance(fmt, str) and fmt not in VALUE_FORMATS:
-            problems.append(Problem(where, f"format {fmt!r} is not one the suite implements ({', '.join(VALUE_FORMATS)})"))
-        for key, value in node.items():
-            if key not in ("enum", "const", "x-codes", "x-source"):
-                problems += _keyword_problems(value, where)
-    elif isinstance(node, list):
-        for value in node:
-            problems += _keyword_problems(value, where)
-    return problems
-
-
-def _pattern_problems(pattern: str, where: str) -> list[Problem]:
-    problems = []
-    if _NON_PORTABLE.search(pattern):
-        problems.append(Problem(where, f"pattern {pattern!r}: use [0-9] and explicit classes; no \\d \\w \\s, look-around or back-references"))
-    body = pattern[:-1] if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
-    if re.search(r"(?<!\\)\$", body):
-        problems.append(Problem(where, f"pattern {pattern!r}: `$` may only end the pattern"))
-    try:
-        re.compile(pattern)
-    except re.error as error:
-        problems.append(Problem(where, f"pattern {pattern!r} does not compile in Python: {error}"))
-    try:
-        duckdb.execute(f"SELECT regexp_matches('', {literal(pattern)})").fetchall()
-    except duckdb.Error as error:
-        problems.append(Problem(where, f"pattern {pattern!r} does not compile in RE2 (DuckDB): {error}"))
-    return problems
+    return tuple(problem.message for problem in problems) + tuple(keyword_problems(schema))
 
 
 def _requirement_problems(spec: Spec) -> list[Problem]:

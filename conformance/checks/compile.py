@@ -35,6 +35,10 @@ class UnsupportedSchema(Exception):
     """The schema uses a keyword (or a form of one) that the compiler does not translate."""
 
 
+class InvalidSchema(Exception):
+    """The schema cannot be checked as written, compiled or row by row (a spec error `spec lint` reports)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Constraint:
     """One keyword applied to one item, traced to its requirement."""
@@ -93,7 +97,10 @@ def compile_constraints(table: Table, registry: Registry[Any], formats: Mapping[
     constraints: list[Constraint] = []
     properties = schema.get("properties", {})
     for name in schema.get("required", ()):
-        constraints.append(Constraint(name, "required", True, properties[name]["x-requirement"]))
+        if name not in properties:
+            # Closed world: no record can hold an item the schema does not list.
+            raise InvalidSchema(f"required の項目「{name}」が properties にありません")
+        constraints.append(Constraint(name, "required", True, properties[name].get("x-requirement", schema.get("x-requirement", ""))))
     for name, subschema in properties.items():
         constraints.extend(_walk(subschema, resolver, name, subschema.get("x-requirement", ""), formats or {}))
     return constraints

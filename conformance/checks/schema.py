@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from referencing import Registry
+from referencing.exceptions import Unresolvable
 
-from conformance.checks.compile import UnsupportedSchema, compile_constraints, violation_query
+from conformance.checks.compile import InvalidSchema, UnsupportedSchema, compile_constraints, violation_query
 from conformance.checks.database import Database, LoadedTable, literal, quote, raw_name, violations_name
+from conformance.checks.ecma_regex import UntranslatablePattern
 from conformance.checks.messages import describe
 from conformance.checks.places import Place
 from conformance.checks.validators import classify, reference_validator
@@ -31,18 +33,32 @@ def _finding(
     return Finding(requirement, code, message, location, shown_value(raw, personal, show_values))
 
 
+class SchemaNotCheckable(Exception):
+    """The table's schema cannot be checked as written (its reason names the spec's fault, never a value):
+    the run gives its requirements an `error` verdict with the reason."""
+
+
 def run_schema_checks(
     database: Database, loaded: LoadedTable, registry: Registry[Any], collector: FindingCollector,
     place: Place, show_values: bool, formats: Mapping[str, str] | None = None,
 ) -> str:
-    """Evaluate every schema keyword of the table; returns how: "compiled" or "row-wise".
+    """Evaluate every schema keyword of the table; returns how: "compiled" or "row-wise" (SchemaNotCheckable
+    when the schema cannot be checked as written: an untranslatable pattern, an unknown required item, a
+    `$ref` that does not resolve).
 
     `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES)."""
     try:
-        constraints = compile_constraints(loaded.table, registry, formats)
-    except UnsupportedSchema:
-        _run_rowwise(database, loaded, registry, collector, place, show_values, formats or {})
-        return "row-wise"
+        try:
+            constraints = compile_constraints(loaded.table, registry, formats)
+        except UnsupportedSchema:
+            _run_rowwise(database, loaded, registry, collector, place, show_values, formats or {})
+            return "row-wise"
+    except InvalidSchema as error:
+        raise SchemaNotCheckable(str(error)) from error
+    except UntranslatablePattern as error:
+        raise SchemaNotCheckable(f"pattern {error.pattern} は ECMA-262 から RE2 と Python に正確に変換できません（{error.reason}）") from error
+    except Unresolvable as error:
+        raise SchemaNotCheckable(f"$ref {error.ref} を解決できません") from error
     constraints = [c for c in constraints if c.item in loaded.present]
     if not constraints or not loaded.records:
         return "compiled"
@@ -91,6 +107,7 @@ def _run_rowwise(
 ) -> None:
     table = loaded.table
     validator = reference_validator(table.schema, registry, formats)
+    resolver = registry.resolver(table.schema.get("$id", ""))
     present = [item.name for item in table.items if item.name in loaded.present]
     cursor = database.connection.cursor().execute(
         f"SELECT _record, _line, {', '.join(quote(c) for c in present)} FROM {raw_name(table)} ORDER BY _record"
@@ -101,7 +118,7 @@ def _run_rowwise(
             instance = {name: cell for name, cell in zip(present, cells, strict=True) if cell is not None}
             seen: set[tuple[str | None, str]] = set()
             for error in validator.iter_errors(instance):
-                for violation in classify(error, table.schema):
+                for violation in classify(error, table.schema, resolver):
                     key = (violation.item, violation.keyword)
                     if key in seen or (violation.item is not None and violation.item not in loaded.present):
                         continue

@@ -16,7 +16,7 @@ from conformance.checks.files import bom_findings, column_findings, issue_findin
 from conformance.checks.formats import CHARACTER_PROFILES, DEFAULT_CHARACTER_PROFILE
 from conformance.checks.places import Place
 from conformance.checks.rules import count_populations, run_row_rules, run_rule
-from conformance.checks.schema import run_schema_checks, schema_records_checked
+from conformance.checks.schema import SchemaNotCheckable, run_schema_checks, schema_records_checked
 from conformance.pipeline.load import TableLoad
 from conformance.pipeline.verdict import Evidence
 from conformance.results import Finding, FindingCollector
@@ -125,9 +125,11 @@ class SpecEvaluation:
                 self.tested.add(requirement_id)
         try:
             how = run_schema_checks(database, loaded, spec_store.registry(), self.collector, place, self.show_values, self.formats)
-        except (duckdb.Error, jsonschema.exceptions.SchemaError) as error:
+        except (duckdb.Error, jsonschema.exceptions.SchemaError, SchemaNotCheckable) as error:
+            # SchemaNotCheckable's reason comes from the spec only; the others may quote data.
+            reason = str(error) if isinstance(error, SchemaNotCheckable) else error_summary(error)
             for requirement_id in named:
-                self.errors[requirement_id] = f"スキーマ検査を実行できません: {error_summary(error)}"
+                self.errors[requirement_id] = f"スキーマ検査を実行できません: {reason}"
             return
         if how == "row-wise":
             self.row_wise.append(place.display)
