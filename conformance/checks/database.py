@@ -104,6 +104,16 @@ _TYPED = {
 }
 
 
+def _typed(item: Item, column: str) -> str:
+    """The typed value of `item` held in `column`: NULL for the open bound of a period its format names
+    (0000-01-01 unknown start, 9999-12-31 open end), so rules read it as they read an empty value."""
+    expression = _TYPED[item.sql_type].format(column=column)
+    fmt = VALUE_FORMATS.get(item.format or "")
+    if fmt is None or fmt.open_bound is None:
+        return expression
+    return f"CASE WHEN {column} = {literal(fmt.open_bound)} THEN NULL ELSE {expression} END"
+
+
 # read_csv plans every declared column even when few are selected: a million-column header made the fast path
 # take a minute (the staged path needs a second). Far wider than any real export, so the staged path decides.
 _DIRECT_MAX_COLUMNS = 4096
@@ -198,7 +208,7 @@ class Database:
         present = [item for item in table.items if item.name in positions]
         columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(direct.width)) + "}"
         selected = [f"c{positions[item.name]} AS {quote(item.name)}" for item in present]
-        selected += [_TYPED[item.sql_type].format(column=f"c{positions[item.name]}") + f" AS {quote(item.name + '#typed')}"
+        selected += [_typed(item, f"c{positions[item.name]}") + f" AS {quote(item.name + '#typed')}"
                      for item in present if item.sql_type in _TYPED]
         try:
             # Plain files hold no quote character, so quoting cannot change how a line is split.
@@ -250,7 +260,7 @@ class Database:
         column_spec = "{" + ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in columns.items()) + "}"
         # Text and typed values side by side in one table, as a plain file is stored (not two copies).
         selected = ["_record", "_line", *(quote(name) for name in items)]
-        selected += [_TYPED[item.sql_type].format(column=quote(item.name)) + f" AS {quote(item.name + '#typed')}"
+        selected += [_typed(item, quote(item.name)) + f" AS {quote(item.name + '#typed')}"
                      for item in table.items if item.sql_type in _TYPED]
         self.connection.execute(
             f"CREATE OR REPLACE TABLE {_data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({literal(str(staging))}, "
