@@ -89,10 +89,11 @@ def violations_name(table: Table) -> str:
 
 # A date the standard lets be non-calendar (2月29日 of a common year, 4月31日) is taken as the last day
 # of its month, so that order rules still see it; a value of another shape is NULL (and reported by
-# the schema checks).
+# the schema checks); so is the year 0000, which no date format accepts (0000-01-01 is the unknown start
+# of a period, and `_typed` makes it NULL where a format allows it).
 # A calendar date casts directly (measured ~5 times cheaper); only the others are clamped.
 _DATE = (
-    "CASE WHEN regexp_full_match({column}, '[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])') THEN "
+    "CASE WHEN regexp_full_match({column}, '[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])') AND substr({column}, 1, 4) <> '0000' THEN "
     "coalesce(TRY_CAST({column} AS DATE), make_date(CAST(substr({column}, 1, 4) AS INTEGER), CAST(substr({column}, 6, 2) AS INTEGER), "
     "least(CAST(substr({column}, 9, 2) AS INTEGER), "
     "day(last_day(make_date(CAST(substr({column}, 1, 4) AS INTEGER), CAST(substr({column}, 6, 2) AS INTEGER), 1)))))) END"
