@@ -118,7 +118,10 @@ def test_period_bounds_are_read_as_absent_by_the_rules(tmp_path: Path) -> None:
     assert lines[15].startswith("999997,300005,0000010375,") and lines[15].endswith(",2019-03-15,04\n")
     lines[15] = lines[15].replace(",2004-03-15,02,2019-03-15,04", ",0000-01-01,02,9999-12-31,")
     insured.write_text("".join(lines), encoding="utf-8")
-    result = run(tmp_path)
+    from conformance.pipeline import RunOptions
+    from tests.conftest import FIXTURE_AS_OF
+
+    result = run(tmp_path, ["kokuho"], RunOptions(as_of=FIXTURE_AS_OF))
     assert result.failed_ids() == ["KOKUHO-S-0007"]
     [finding] = result.requirement("KOKUHO-S-0007").findings
     assert finding.location.record == 15
