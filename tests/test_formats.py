@@ -142,3 +142,20 @@ def test_m11_numbers_are_at_most_15_digits_in_both_implementations() -> None:
     for value in ("0000000000000000", "000000000000000"):
         [(sql,)] = _SQL.execute(f"SELECT {formats.VALUE_FORMATS['jp-m11'].function_name}(?)", [value]).fetchall()
         assert sql == formats.is_m11_number(value) == (len(value) == 15)
+
+
+def test_period_formats_take_the_official_bounds_of_a_period_only_where_they_belong() -> None:
+    # 基本データリスト 凡例「データ型」 DATE: in a period, unknown start 0000-01-01 and open end 9999-12-31.
+    cases = {
+        "date": {"0000-01-01": False, "9999-12-31": True, "2024-02-29": True, "2023-02-29": False},
+        "date-period-start": {"0000-01-01": True, "9999-12-31": True, "2024-02-29": True, "0000-01-02": False, "2023-02-29": False},
+        "date-period-end": {"0000-01-01": False, "9999-12-31": True, "2024-02-29": True, "2023-02-29": False},
+    }
+    for name, expected in cases.items():
+        fmt = formats.VALUE_FORMATS[name]
+        for value, valid in expected.items():
+            [(sql,)] = _SQL.execute(f"SELECT {fmt.function_name}(?)", [value]).fetchall()
+            assert (fmt.check(value), sql) == (valid, valid), (name, value)
+    assert formats.VALUE_FORMATS["date-period-start"].open_bound == "0000-01-01"
+    assert formats.VALUE_FORMATS["date-period-end"].open_bound == "9999-12-31"
+    assert formats.VALUE_FORMATS["date"].open_bound is None

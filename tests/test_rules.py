@@ -93,3 +93,35 @@ def test_rules_judge_today_by_the_as_of_date() -> None:
     assert early.options["as_of"] == "2000-01-01"
     late = run(FIXTURES / "juki" / "valid", [spec], RunOptions(as_of=datetime.date(2100, 1, 1)))
     assert late.failed_ids() == []
+
+
+def test_birth_era_is_judged_at_its_boundaries(tmp_path: Path) -> None:
+    # 平成 begins 1989-01-08; 大正元年7月30日 is also 明治45年7月30日, so either era passes on that day.
+    def change(rows: list[dict[str, str]]) -> None:
+        rows[6].update(生年月日="1989-01-07", 生年月日_元号="4")  # the last day of 昭和 written as 平成
+        rows[8].update(生年月日_元号="1")  # 1974 as 明治
+        for row, era in ((rows[2], "1"), (rows[4], "2")):
+            row.update(生年月日="1912-07-30", 生年月日_元号=era)
+
+    result = run(_export(tmp_path, change))
+    assert [(f.requirement, f.location.record) for f in result.requirement("JUKI-R-0025").findings] == [("JUKI-R-0025", 7), ("JUKI-R-0025", 9)]
+
+
+def test_period_bounds_are_read_as_absent_by_the_rules(tmp_path: Path) -> None:
+    # 9999-12-31 is an open end and 0000-01-01 an unknown start (date-period-end / -start): valid values
+    # that rules read like an empty one, so an open 資格 past the 75th birthday still fails KOKUHO-S-0007.
+    import shutil
+
+    shutil.copytree(FIXTURES / "kokuho" / "valid", tmp_path, dirs_exist_ok=True)
+    insured = tmp_path / "国保被保険者.csv"
+    lines = insured.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[15].startswith("999997,300005,0000010375,") and lines[15].endswith(",2019-03-15,04\n")
+    lines[15] = lines[15].replace(",2004-03-15,02,2019-03-15,04", ",0000-01-01,02,9999-12-31,")
+    insured.write_text("".join(lines), encoding="utf-8")
+    from conformance.pipeline import RunOptions
+    from tests.conftest import FIXTURE_AS_OF
+
+    result = run(tmp_path, ["kokuho"], RunOptions(as_of=FIXTURE_AS_OF))
+    assert result.failed_ids() == ["KOKUHO-S-0007"]
+    [finding] = result.requirement("KOKUHO-S-0007").findings
+    assert finding.location.record == 15

@@ -89,10 +89,11 @@ def violations_name(table: Table) -> str:
 
 # A date the standard lets be non-calendar (2月29日 of a common year, 4月31日) is taken as the last day
 # of its month, so that order rules still see it; a value of another shape is NULL (and reported by
-# the schema checks).
+# the schema checks); so is the year 0000, which no date format accepts (0000-01-01 is the unknown start
+# of a period, and `_typed` makes it NULL where a format allows it).
 # A calendar date casts directly (measured ~5 times cheaper); only the others are clamped.
 _DATE = (
-    "CASE WHEN regexp_full_match({column}, '[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])') THEN "
+    "CASE WHEN regexp_full_match({column}, '[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])') AND substr({column}, 1, 4) <> '0000' THEN "
     "coalesce(TRY_CAST({column} AS DATE), make_date(CAST(substr({column}, 1, 4) AS INTEGER), CAST(substr({column}, 6, 2) AS INTEGER), "
     "least(CAST(substr({column}, 9, 2) AS INTEGER), "
     "day(last_day(make_date(CAST(substr({column}, 1, 4) AS INTEGER), CAST(substr({column}, 6, 2) AS INTEGER), 1)))))) END"
@@ -102,6 +103,16 @@ _TYPED = {
     "BIGINT": "TRY_CAST({column} AS BIGINT)",
     "DECIMAL(18,3)": "TRY_CAST({column} AS DECIMAL(18,3))",
 }
+
+
+def _typed(item: Item, column: str) -> str:
+    """The typed value of `item` held in `column`: NULL for the open bound of a period its format names
+    (0000-01-01 unknown start, 9999-12-31 open end), so rules read it as they read an empty value."""
+    expression = _TYPED[item.sql_type].format(column=column)
+    fmt = VALUE_FORMATS.get(item.format or "")
+    if fmt is None or fmt.open_bound is None:
+        return expression
+    return f"CASE WHEN {column} = {literal(fmt.open_bound)} THEN NULL ELSE {expression} END"
 
 
 # read_csv plans every declared column even when few are selected: a million-column header made the fast path
@@ -198,7 +209,7 @@ class Database:
         present = [item for item in table.items if item.name in positions]
         columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(direct.width)) + "}"
         selected = [f"c{positions[item.name]} AS {quote(item.name)}" for item in present]
-        selected += [_TYPED[item.sql_type].format(column=f"c{positions[item.name]}") + f" AS {quote(item.name + '#typed')}"
+        selected += [_typed(item, f"c{positions[item.name]}") + f" AS {quote(item.name + '#typed')}"
                      for item in present if item.sql_type in _TYPED]
         try:
             # Plain files hold no quote character, so quoting cannot change how a line is split.
@@ -250,7 +261,7 @@ class Database:
         column_spec = "{" + ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in columns.items()) + "}"
         # Text and typed values side by side in one table, as a plain file is stored (not two copies).
         selected = ["_record", "_line", *(quote(name) for name in items)]
-        selected += [_TYPED[item.sql_type].format(column=quote(item.name)) + f" AS {quote(item.name + '#typed')}"
+        selected += [_typed(item, quote(item.name)) + f" AS {quote(item.name + '#typed')}"
                      for item in table.items if item.sql_type in _TYPED]
         self.connection.execute(
             f"CREATE OR REPLACE TABLE {_data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({literal(str(staging))}, "

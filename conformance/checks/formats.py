@@ -29,12 +29,12 @@ VALUE_FORMATS: dict[str, ValueFormat] = {}
 def value_format(
     name: str, *, code: str, message: str, sql: str | None = None,
     large_table_sql: Callable[[str], str] | None = None, joinable: bool = False,
-    outside: Callable[[str], str] | None = None,
+    outside: Callable[[str], str] | None = None, open_bound: str | None = None,
 ) -> Callable[[Callable[[str], bool]], Callable[[str], bool]]:
     """Register the decorated function as the Python twin of format `name` (see ValueFormat)."""
 
     def decorate(check: Callable[[str], bool]) -> Callable[[str], bool]:
-        register(VALUE_FORMATS, name, ValueFormat(name, check, code, message, sql, large_table_sql, joinable, outside))
+        register(VALUE_FORMATS, name, ValueFormat(name, check, code, message, sql, large_table_sql, joinable, outside, open_bound))
         return check
 
     return decorate
@@ -66,10 +66,14 @@ _DIGITS = re.compile(r"[0-9]+")
 _CHECK_DIGIT_MESSAGE = "「{item}」が番号の形式（桁数・検査数字）を満たしません。"
 
 
+_DATE_SQL = (
+    "(regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND substr(v, 1, 4) <> '0000' "
+    "AND try_strptime(v, '%Y-%m-%d') IS NOT NULL)"
+)
+
+
 @value_format(
-    "date", code=codes.INVALID_DATE, message="「{item}」が実在する日付（YYYY-MM-DD）ではありません。",
-    sql="(regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND substr(v, 1, 4) <> '0000' "
-        "AND try_strptime(v, '%Y-%m-%d') IS NOT NULL)",
+    "date", code=codes.INVALID_DATE, message="「{item}」が実在する日付（YYYY-MM-DD）ではありません。", sql=_DATE_SQL,
 )
 def is_strict_date(value: str) -> bool:
     """`YYYY-MM-DD`, half-width digits, a real calendar date (行政基本情報データ連携モデル 日付)."""
@@ -80,6 +84,35 @@ def is_strict_date(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# The official DATE type (基本データリスト 凡例「データ型」, from GIF コアデータパーツ 日付及び時刻) writes an
+# unknown start of a period as 0000-01-01 and an open end as 9999-12-31. Only the items that start or end
+# a period take these formats (never a birth date or another event). `open_bound`: the typed view that
+# rules read shows the sentinel as NULL, as an empty value, so `終了日 IS NULL` still means "open" and a
+# comparison with an unknown or open bound judges nothing.
+PERIOD_START_UNKNOWN = "0000-01-01"
+PERIOD_END_OPEN = "9999-12-31"
+
+
+@value_format(
+    "date-period-start", code=codes.INVALID_DATE,
+    message="「{item}」が実在する日付（YYYY-MM-DD）でも開始日不明（0000-01-01）でもありません。",
+    sql=f"(v = '{PERIOD_START_UNKNOWN}' OR {_DATE_SQL})", open_bound=PERIOD_START_UNKNOWN,
+)
+def is_period_start_date(value: str) -> bool:
+    """The start of a period: a real date (format `date`), or 0000-01-01 for an unknown start."""
+    return value == PERIOD_START_UNKNOWN or is_strict_date(value)
+
+
+@value_format(
+    "date-period-end", code=codes.INVALID_DATE,
+    message="「{item}」が実在する日付（YYYY-MM-DD）でも終了日なし（9999-12-31）でもありません。",
+    sql=f"(v = '{PERIOD_END_OPEN}' OR {_DATE_SQL})", open_bound=PERIOD_END_OPEN,
+)
+def is_period_end_date(value: str) -> bool:
+    """The end of a period: a real date (format `date`), or 9999-12-31 for an open end (itself a real date)."""
+    return value == PERIOD_END_OPEN or is_strict_date(value)
 
 
 def _has_mod11_check_digit(value: str, length: int | None) -> bool:

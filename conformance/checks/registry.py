@@ -40,7 +40,9 @@ class ValueFormat:
     `check` itself as a DuckDB scalar function instead. `large_table_sql` (column -> SQL TRUE when the
     value conforms) replaces it on tables large enough to repay its compile cost; `joinable`: that twin
     holds for items joined by ',' exactly when it holds for each of them. The message template may name
-    `{item}` and `{chars}` (the code points outside the format's repertoire)."""
+    `{item}` and `{chars}` (the code points outside the format's repertoire). `open_bound`: the text
+    that stands for an unknown or open bound of a period (0000-01-01, 9999-12-31): valid, and NULL in the
+    typed view the rules read, as an empty value is."""
 
     name: str
     check: Callable[[str], bool]
@@ -50,6 +52,7 @@ class ValueFormat:
     large_table_sql: Callable[[str], str] | None = None
     joinable: bool = False
     outside: Callable[[str], str] | None = None
+    open_bound: str | None = None
 
     def __post_init__(self) -> None:
         _checked_code(f"value format {self.name!r}", self.code)
@@ -57,6 +60,8 @@ class ValueFormat:
             raise RegistrationError(f"value format {self.name!r} has no message naming its {{item}}")
         if self.joinable and self.large_table_sql is None:
             raise RegistrationError(f"value format {self.name!r} is joinable without a large-table SQL twin")
+        if self.open_bound is not None and not self.check(self.open_bound):
+            raise RegistrationError(f"value format {self.name!r} rejects its own open bound {self.open_bound!r}")
 
     @property
     def function_name(self) -> str:

@@ -47,6 +47,8 @@ KEYWORD_CODES = {
 
 FORMAT_CODES: dict[str, tuple[str, bool]] = {
     "date": (codes.INVALID_DATE, True),
+    "date-period-start": (codes.INVALID_DATE, True),
+    "date-period-end": (codes.INVALID_DATE, True),
     "jp-jisx0213": (codes.CHARACTER_OUTSIDE_REPERTOIRE, False),
     "jp-gyosei-moji": (codes.CHARACTER_OUTSIDE_REPERTOIRE, False),
 }

@@ -117,8 +117,8 @@ TOO_LONG = declare("too-long", "schema", "値が最大文字数を超える（ma
 TOO_SHORT = declare("too-short", "schema", "値が最小文字数に足りない（minLength）。", "A value shorter than allowed (minLength).")
 NOT_IN_CODE_TABLE = declare("not-in-code-table", "schema", "値がコード表にない（enum）。", "A value not in the code table (enum).")
 CONST_MISMATCH = declare("const-mismatch", "schema", "値が定められた値と異なる（const）。", "A value other than the one prescribed (const).")
-INVALID_DATE = declare("invalid-date", "schema", "値が実在する日付（YYYY-MM-DD）ではない（format: date）。",
-                       "A value that is not a real calendar date YYYY-MM-DD (format: date).")
+INVALID_DATE = declare("invalid-date", "schema", "値が実在する日付（YYYY-MM-DD）ではない（format: date）。期間の開始・終了の項目では開始日不明 0000-01-01（format: date-period-start）・終了日なし 9999-12-31（format: date-period-end）も可。",
+                       "A value that is not a real calendar date YYYY-MM-DD (format: date); an item starting or ending a period also takes 0000-01-01, unknown start (format: date-period-start), or 9999-12-31, open end (format: date-period-end).")
 CHECK_DIGIT = declare("check-digit", "schema", "番号の桁数・検査数字が正しくない（format: jp-m11, jp-my-number など）。",
                       "A number with a wrong length or check digit (format: jp-m11, jp-my-number, ...).")
 CHARACTER_OUTSIDE_REPERTOIRE = declare("character-outside-repertoire", "schema", "行政事務標準文字（format: jp-gyosei-moji）または宣言した JIS X 0213（format: jp-jisx0213）の範囲外の文字がある。",

@@ -116,6 +116,7 @@ def _load_table(operation: str, raw: dict[str, Any], spec_dir: Path, root: Path)
                 required=name in required,
                 personal=_annotation(chain, "x-personal"),
                 sql_type=_annotation(chain, "x-sql-type") or "VARCHAR",
+                format=_annotation(chain, "format"),
             )
         )
     return Table(

@@ -73,6 +73,7 @@ class Item:
     required: bool
     personal: Personal | None
     sql_type: str
+    format: str | None = None  # the value format of its schema (`format`), which may give its typed value
 
 
 @dataclass(frozen=True, slots=True)
