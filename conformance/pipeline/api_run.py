@@ -60,7 +60,7 @@ def _load_gathered(evaluation: SpecEvaluation, gathered: dict[str, Gathered], da
             evaluation.error_table(table, f"{listed.display} の応答をデータベースに読み込めません: {error}")
             continue
         place = RequestPlace(listed.display)
-        evaluation.tested.add(table.unknown_item_requirement)
+        evaluation.judged_header(table, listed.header)
         evaluation.add(unknown_item_findings(table, listed.header, place))
         loaded[(spec.id, table.name)] = table_loaded
         evaluation.places[table.name] = place
