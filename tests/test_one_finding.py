@@ -1,0 +1,95 @@
+"""One finding per record and item within a requirement (issue 17 §4): a value that breaks several
+keywords of its requirement gets the most telling one's finding, by the registry's declared precedence,
+in the compiled checks, the row-wise fallback and API mode alike."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conformance.checks.formats import VALUE_FORMATS
+from conformance.checks.keywords import KEYWORDS, precedence
+from conformance.generate.findings import KEYWORD_CODES, KEYWORD_PRECEDENCE
+from conformance.pipeline import RunOptions, load_declaration, run
+from conformance.results import RunResult
+from tests.conftest import FIXTURE_AS_OF, FIXTURES
+from tests.test_fallback import _with_unsupported_keyword
+
+RESIDENTS = 8  # records of 住民 given the 宛名番号 `1`
+
+
+def _juki_with_number_one(tmp_path: Path) -> Path:
+    """The juki valid export with 宛名番号 `1` (too short for its pattern, no check digit) on the first
+    RESIDENTS records of 住民 and nowhere else."""
+    folder = tmp_path / "export"
+    shutil.copytree(FIXTURES / "juki" / "valid", folder)
+    path = folder / "住民.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    column = lines[0].rstrip("\r\n").split(",").index("宛名番号")
+    for number in range(1, RESIDENTS + 1):
+        cells = lines[number].rstrip("\r\n").split(",")
+        ending = lines[number][len(lines[number].rstrip("\r\n")):]
+        cells[column] = "1"
+        lines[number] = ",".join(cells) + ending
+    path.write_text("".join(lines), encoding="utf-8")
+    return folder
+
+
+def _run(target: Path, specs: list[object]) -> RunResult:
+    declaration = load_declaration(FIXTURES / "juki" / "declaration.yaml")
+    return run(target, specs, RunOptions(declaration=declaration, as_of=FIXTURE_AS_OF))  # type: ignore[arg-type]
+
+
+def _number_findings(result: RunResult) -> list[tuple[object, ...]]:
+    return [row for row in result.flatten("requirement", "record", "item", "code") if row[0] == "JUKI-D-0002"]
+
+
+def test_a_number_one_gives_one_finding_per_record(tmp_path: Path) -> None:
+    """宛名番号 `1` breaks the pattern ^[0-9]{2,15}$ and the check-digit format: one pattern finding."""
+    assert VALUE_FORMATS["jp-m11"].check("1") is False  # both keywords are broken
+    result = _run(_juki_with_number_one(tmp_path), ["juki"])
+    requirement = next(r for r in result.requirements if r.id == "JUKI-D-0002")
+    assert requirement.verdict == "fail"
+    assert requirement.findings_total == RESIDENTS
+    assert _number_findings(result) == [("JUKI-D-0002", record, "宛名番号", "pattern-mismatch") for record in range(1, RESIDENTS + 1)]
+
+
+def test_the_row_wise_fallback_gives_the_same_one_finding(tmp_path: Path) -> None:
+    target = _juki_with_number_one(tmp_path)
+    compiled = _run(target, ["juki"])
+    fallback = _run(target, [_with_unsupported_keyword()])
+    assert fallback.row_wise == ("住民.csv",)
+    assert _number_findings(fallback) == _number_findings(compiled)
+    total = next(r.findings_total for r in fallback.requirements if r.id == "JUKI-D-0002")
+    assert total == RESIDENTS
+
+
+def test_the_precedence_is_declared_in_the_registry() -> None:
+    # type > code table > length > pattern > format: the most telling finding first.
+    assert precedence("required", True) < precedence("type", "string") < precedence("enum", ["1"]) \
+        < precedence("maxLength", 2) < precedence("pattern", "^[0-9]$") < precedence("format", "jp-m11")
+    assert precedence("maxLength", 2) == precedence("minLength", 2)
+    assert all(precedence("format", name) > precedence("pattern", "x") for name in VALUE_FORMATS)
+    assert all(isinstance(entry.precedence, int) for entry in KEYWORDS.values())
+
+
+def test_the_fixture_builder_derives_with_the_engine_precedence() -> None:
+    """generate/ may not import the checks: its mirror of the precedence must equal the registry's."""
+    assert {keyword: KEYWORDS[keyword].precedence for keyword in KEYWORD_CODES} == KEYWORD_PRECEDENCE
+    assert all(fmt.precedence > max(KEYWORD_PRECEDENCE.values()) for fmt in VALUE_FORMATS.values())
+
+
+
+def test_api_mode_gives_the_same_one_finding(tmp_path: Path) -> None:
+    """Records gathered over HTTP go through the same schema checks: one finding per record."""
+    from api_servers import api_server, store_of
+
+    from conformance.api.client import ClientOptions
+    from conformance.pipeline import ApiOptions, run_api
+
+    client = ClientOptions(connect_timeout=1, read_timeout=2, deadline=5, retries=1, backoff=0.05)
+    with api_server(store_of(_juki_with_number_one(tmp_path), "juki")) as url:
+        result = run_api(url, ["juki"], RunOptions(as_of=FIXTURE_AS_OF), ApiOptions(client=client, token="tok-one-finding-7731"))
+    requirement = next(r for r in result.requirements if r.id == "JUKI-D-0002")
+    assert requirement.findings_total == RESIDENTS
+    assert sorted({(f.code, f.location.item) for f in requirement.findings}) == [("pattern-mismatch", "宛名番号")]
