@@ -61,7 +61,7 @@ def _load_gathered(evaluation: SpecEvaluation, gathered: dict[str, Gathered], da
             continue
         place = RequestPlace(listed.display)
         evaluation.judged_header(table, listed.header)
-        evaluation.add(unknown_item_findings(table, listed.header, place))
+        evaluation.add(unknown_item_findings(spec, table, listed.header, place))
         loaded[(spec.id, table.name)] = table_loaded
         evaluation.places[table.name] = place
         if table_loaded.records == 0:

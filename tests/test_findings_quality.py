@@ -1,4 +1,4 @@
-"""One finding per record and item within a requirement (issue 17 §4): a value that breaks several
+"""Findings quality (issue 17 §4). One finding per record and item within a requirement: a value that breaks several
 keywords of its requirement gets the most telling one's finding, by the registry's declared precedence,
 in the compiled checks, the row-wise fallback and API mode alike."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from conformance import spec as spec_store
 from conformance.checks.formats import VALUE_FORMATS
 from conformance.checks.keywords import KEYWORDS, precedence
 from conformance.generate.findings import KEYWORD_CODES, KEYWORD_PRECEDENCE
@@ -93,3 +94,33 @@ def test_api_mode_gives_the_same_one_finding(tmp_path: Path) -> None:
     requirement = next(r for r in result.requirements if r.id == "JUKI-D-0002")
     assert requirement.findings_total == RESIDENTS
     assert sorted({(f.code, f.location.item) for f in requirement.findings}) == [("pattern-mismatch", "宛名番号")]
+
+
+# -- an unknown column that is an item of another table of the spec -------------------------------------
+
+def test_an_unknown_column_of_another_table_names_that_table(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    shutil.copytree(FIXTURES / "juki" / "valid", folder)
+    path = folder / "住民.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    ending = lines[0][len(lines[0].rstrip("\r\n")):]
+    lines = [line.rstrip("\r\n") + ("," + ("最新フラグ" if n == 0 else "1")) + ("," + ("独自項目" if n == 0 else "x")) + ending
+             for n, line in enumerate(lines)]
+    path.write_text("".join(lines), encoding="utf-8")
+    result = _run(folder, ["juki"])
+    requirement = next(r for r in result.requirements if r.id == "JUKI-F-0004")
+    assert requirement.verdict == "fail" and requirement.findings_total == 2
+    assert [(f.code, f.location.item, f.message) for f in requirement.findings] == [
+        ("unknown-item", "最新フラグ", "「最新フラグ」は住民にない項目です。最新フラグは異動履歴の項目です。"),
+        ("unknown-item", "独自項目", "「独自項目」は標準にない項目です。"),
+    ]
+
+
+def test_api_mode_names_the_other_table_too() -> None:
+    from conformance.checks.files import unknown_item_findings
+    from conformance.checks.places import RequestPlace
+
+    spec = spec_store.load("juki")
+    table = next(t for t in spec.tables if t.name == "住民")
+    findings = unknown_item_findings(spec, table, [item.name for item in table.items] + ["最新フラグ"], RequestPlace("GET /jumin"))
+    assert [f.message for f in findings] == ["「最新フラグ」は住民にない項目です。最新フラグは異動履歴の項目です。"]
