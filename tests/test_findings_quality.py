@@ -4,6 +4,7 @@ in the compiled checks, the row-wise fallback and API mode alike."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -124,3 +125,37 @@ def test_api_mode_names_the_other_table_too() -> None:
     table = next(t for t in spec.tables if t.name == "住民")
     findings = unknown_item_findings(spec, table, [item.name for item in table.items] + ["最新フラグ"], RequestPlace("GET /jumin"))
     assert [f.message for f in findings] == ["「最新フラグ」は住民にない項目です。最新フラグは異動履歴の項目です。"]
+
+
+# -- a rule's finding names the items at fault --------------------------------------------------------
+
+def test_a_rule_finding_names_the_blamed_items_only(tmp_path: Path) -> None:
+    """JUKI-S-0004 reads 世帯番号, 住民状態, 続柄コード1, 氏名 and 世帯主氏名 but blames 世帯主氏名."""
+    folder = tmp_path / "export"
+    shutil.copytree(FIXTURES / "juki" / "valid", folder)
+    path = folder / "住民.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",")
+    state, relation, head_name = header.index("住民状態"), header.index("続柄コード1"), header.index("世帯主氏名")
+    for number, line in enumerate(lines[1:], start=1):
+        cells = line.rstrip("\r\n").split(",")
+        if cells[state] == "1" and cells[relation] != "02":
+            cells[head_name] = "誤り　太郎"
+            lines[number] = ",".join(cells) + line[len(line.rstrip("\r\n")):]
+            break
+    path.write_text("".join(lines), encoding="utf-8")
+    result = _run(folder, ["juki"])
+    [finding] = next(r for r in result.requirements if r.id == "JUKI-S-0004").findings
+    assert finding.message == "「住民の世帯主氏名が世帯主の氏名と一致すること」を満たしていません（「世帯主氏名」）。"
+    assert finding.value is not None and re.fullmatch("世帯主氏名=誤…#[0-9a-f]{4,}", finding.value)
+
+
+def test_the_blame_defaults_to_the_items_without_the_primary_key() -> None:
+    spec = spec_store.load("juki")
+    rules = {r.id: r.check for r in spec.requirements}
+    history = next(t for t in spec.tables if t.name == "異動履歴")
+    assert rules["JUKI-S-0016"].blame == () and rules["JUKI-S-0016"].blamed_items(history.primary_key) == ("最新フラグ",)
+    residents = next(t for t in spec.tables if t.name == "住民")
+    assert rules["JUKI-S-0001"].blamed_items(residents.primary_key) == ("宛名番号",)  # only the key: the key
+    assert rules["JUKI-R-0001"].blamed_items(residents.primary_key) == ("住民となった年月日", "生年月日")
+    assert rules["JUKI-S-0004"].blamed_items(residents.primary_key) == ("世帯主氏名",)  # declared

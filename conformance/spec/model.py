@@ -49,6 +49,16 @@ class Check:
     # The records a rule judges: an SQL predicate over the table's typed view, or (dataset rules) a
     # query returning `_record` of the judged records; None: derived (docs/SPEC-AUTHORING.md).
     population: str | None = None
+    # The items a rule's finding blames (names and shows): declared, or () to derive (blamed_items).
+    blame: tuple[str, ...] = ()
+
+    def blamed_items(self, primary_key: tuple[str, ...]) -> tuple[str, ...]:
+        """The items at fault in a rule's finding: the declared `blame`, else the items the rule reads
+        without the table's primary key (a key locates the record, it is not what is wrong), else all
+        of them (a rule on the key itself: duplicates, sequences)."""
+        if self.blame:
+            return self.blame
+        return tuple(item for item in self.items if item not in primary_key) or self.items
 
 
 @dataclass(frozen=True, slots=True)
