@@ -150,12 +150,14 @@ def test_a_rule_finding_names_the_blamed_items_only(tmp_path: Path) -> None:
     assert finding.value is not None and re.fullmatch("世帯主氏名=誤…#[0-9a-f]{4,}", finding.value)
 
 
-def test_the_blame_defaults_to_the_items_without_the_primary_key() -> None:
+def test_the_blame_defaults_to_the_items_read_without_a_one_item_key_of_a_dataset_rule() -> None:
     spec = spec_store.load("juki")
     rules = {r.id: r.check for r in spec.requirements}
-    history = next(t for t in spec.tables if t.name == "異動履歴")
-    assert rules["JUKI-S-0016"].blame == () and rules["JUKI-S-0016"].blamed_items(history.primary_key) == ("最新フラグ",)
+    households = next(t for t in spec.tables if t.name == "世帯")
     residents = next(t for t in spec.tables if t.name == "住民")
+    history = next(t for t in spec.tables if t.name == "異動履歴")
+    assert rules["JUKI-S-0010"].blame == () and rules["JUKI-S-0010"].blamed_items(households.primary_key) == ("世帯員数",)
     assert rules["JUKI-S-0001"].blamed_items(residents.primary_key) == ("宛名番号",)  # only the key: the key
+    assert rules["JUKI-S-0013"].blamed_items(history.primary_key) == ("宛名番号",)  # composite key: kept
     assert rules["JUKI-R-0001"].blamed_items(residents.primary_key) == ("住民となった年月日", "生年月日")
     assert rules["JUKI-S-0004"].blamed_items(residents.primary_key) == ("世帯主氏名",)  # declared
