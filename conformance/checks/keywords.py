@@ -22,7 +22,7 @@ KEYWORDS: dict[str, KeywordCheck] = {}
 
 
 def keyword(
-    name: str, *, code: str, precedence: int, sql: Predicate | None = None, compiles: Callable[[Any], bool] | None = None,
+    name: str, *, code: str, precedence: int = 50, sql: Predicate | None = None, compiles: Callable[[Any], bool] | None = None,
 ) -> Callable[[Message], Message]:
     """Register the decorated message function as keyword `name`'s (see KeywordCheck)."""
 
