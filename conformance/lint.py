@@ -167,6 +167,9 @@ def _rule_problems(spec: Spec, specs_folder: Path) -> list[Problem]:
         if unknown:
             problems.append(Problem(where, f"{requirement.id}: items not in {table.name}: {', '.join(unknown)}"))
             continue
+        unread = [item for item in check.blame if item not in check.items]
+        if unread:
+            problems.append(Problem(where, f"{requirement.id}: blames items the rule does not read: {', '.join(unread)}"))
         referenced = []
         for reference in check.references:
             other = _referenced_table(spec, reference, specs_folder)

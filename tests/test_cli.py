@@ -159,6 +159,17 @@ def test_spec_lint_checks_the_references_of_dataset_rules(tmp_path: Path) -> Non
     assert "JUKI-S-0003: references unknown juki.存在しない表" in result.out
 
 
+def test_spec_lint_refuses_a_rule_blaming_an_item_it_does_not_read(tmp_path: Path) -> None:
+    specs = _broken_copy(tmp_path)
+    spec_path = specs / "juki" / "spec.yaml"
+    text = spec_path.read_text(encoding="utf-8")
+    assert "      blame: [世帯主氏名]\n" in text
+    spec_path.write_text(text.replace("      blame: [世帯主氏名]\n", "      blame: [世帯主氏名, 本籍]\n", 1), encoding="utf-8")
+    result = cli("spec", "lint", specs)
+    assert result.code == 1
+    assert "JUKI-S-0004: blames items the rule does not read: 本籍" in result.out
+
+
 def test_every_format_writes_its_file(tmp_path: Path) -> None:
     from conformance.report import REPORT_FORMATS
 

@@ -96,7 +96,7 @@ def test_mask_my_numbers(text: str, masked: str) -> None:
 def test_a_masked_value_neither_looks_longer_nor_equal_to_another() -> None:
     kono, kota = shown_value("甲野", "mask", False), shown_value("甲田", "mask", False)
     assert kono and kota and kono != kota
-    assert re.fullmatch("甲…#[0-9a-f]{4}", kono) and re.fullmatch("甲…#[0-9a-f]{4}", kota)
+    assert re.fullmatch("甲…#[0-9a-f]{4,}", kono) and re.fullmatch("甲…#[0-9a-f]{4,}", kota)
     assert shown_value("甲野", "mask", False) == kono  # the same value, the same tag within a run
     assert shown_value("甲野太郎", "mask", False) != kono  # the hidden length is not counted, but differs
     assert shown_value("314159265352", "mask", True) == MY_NUMBER_MASK
@@ -227,3 +227,17 @@ def test_a_table_file_in_a_folder_named_with_a_number_is_listed_once(tmp_path: P
     assert result.summary.verdict == "pass"
     assert sorted((file.path, file.note) for file in result.files) == [
         (f"{MY_NUMBER_MASK}/{table}.csv", None) for table in ("世帯", "住民", "異動履歴")]
+
+
+def test_masking_never_shows_a_longer_value_nor_two_values_alike() -> None:
+    """Issue 17 §4: the masked form does not grow with the value (no mark per character), a one-character
+    value is not shown whole, and distinct values never look equal, even past the 4-digit tags' space."""
+    forms = {length: shown_value("甲" * length, "mask", False) for length in range(1, 40)}
+    assert forms[1] is not None and not forms[1].startswith("甲") and re.fullmatch("…#[0-9a-f]{4,}", forms[1])
+    for length, form in forms.items():
+        assert form is not None and form.count("甲") == (1 if length > 1 else 0) and form.count("…") == 1
+        assert len(form.split("#")[0]) <= length + 1  # the shown part: one character at most, then …
+    names = [f"甲{chr(0x4E00 + n)}" for n in range(6000)]  # ~270 collisions expected among 4-digit tags
+    masked = [shown_value(name, "mask", False) for name in names]
+    assert len(set(masked)) == len(names)
+    assert [shown_value(name, "mask", False) for name in names] == masked  # stable within the run

@@ -19,6 +19,7 @@ from conformance.checks.database import raw_name
 from conformance.checks.rules import population_query
 from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.pipeline.evaluate import SpecEvaluation
+from conformance.pipeline.verdict import Evidence, Subject, judge
 from conformance.report import REPORT_FORMATS
 from conformance.results import RunResult
 from tests.conftest import FIXTURE_AS_OF, FIXTURES, ROOT
@@ -67,6 +68,39 @@ def test_valid_juki_household_rules_judge_the_members_of_households_with_a_head(
     # File requirements count no records; a schema check counts the records it judged.
     assert results["JUKI-F-0001"].records_checked is None
     assert results["JUKI-D-0002"].records_checked == 96  # 住民 43 + 異動履歴 53 (世帯 has no 宛名番号)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_no_requirement_passes_without_saying_what_it_judged(operation: str) -> None:
+    """A schema check or rule that passes on the valid export names how many records it judged (or,
+    the unknown-item requirement, how many header columns): a pass with no count is a hidden pass."""
+    spec = spec_store.load(operation)
+    kinds = {r.id: r.check.kind for r in spec.requirements}
+    result = _run(FIXTURES / operation / "valid", operation)
+    hidden = [r.id for r in result.requirements if r.verdict == "pass" and kinds[r.id] in ("schema", "row", "dataset")
+              and r.records_checked is None and r.columns_checked is None]
+    assert hidden == []
+    headers = [r for r in result.requirements if r.columns_checked is not None]
+    assert [r.id for r in headers] == sorted({table.unknown_item_requirement for table in spec.tables})
+    assert all(r.verdict == "pass" and r.records_checked is None for r in headers)
+
+
+def test_the_unknown_item_requirement_counts_the_header_columns_it_judged() -> None:
+    results = _by_id(_run(FIXTURES / "juki" / "valid", "juki"))
+    columns = sum(len((FIXTURES / "juki" / "valid" / f"{name}.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(","))
+                  for name in ("住民", "世帯", "異動履歴"))
+    assert columns == 133
+    assert results["JUKI-F-0004"].columns_checked == 133 and results["JUKI-F-0004"].verdict == "pass"
+
+
+def test_a_counted_check_without_a_count_is_an_error_never_a_pass() -> None:
+    subject = Subject("X-D-0001", "x", "t", "必須", "official", "fix")
+    assert judge(subject, Evidence(counted=True), ()).verdict == "error"
+    assert judge(subject, Evidence(counted=True, records_checked=3), ()).verdict == "pass"
+    assert judge(subject, Evidence(counted=True, columns_checked=5), ()).verdict == "pass"
+    empty = judge(subject, Evidence(counted=True, columns_checked=0), ())
+    assert empty.verdict == "not-tested" and empty.reason is not None
+    assert judge(subject, Evidence(), ()).verdict == "pass"  # file and API requirements count nothing
 
 
 def test_no_recognised_head_makes_the_household_rules_not_tested(tmp_path: Path) -> None:

@@ -100,16 +100,37 @@ def column_findings(spec: Spec, table: Table, header: Sequence[str], display: st
         for name in missing:
             message = f"標準の項目「{name}」の列がありません。"
             findings.append(Finding(header_requirement.id, codes.MISSING_COLUMN, message, Location(display, 1, None, name)))
+    elsewhere = _items_of_other_tables(spec, table)
     for name in unknown:
         hint = _near_miss(name, missing)
-        message = f"「{name}」は標準にない項目です。" + (f"「{hint}」の表記揺れではありませんか。" if hint else "")
+        message = _unknown_message(table, name, elsewhere) + (f"「{hint}」の表記揺れではありませんか。" if hint else "")
         findings.append(Finding(table.unknown_item_requirement, codes.UNKNOWN_ITEM, message, Location(display, 1, None, name)))
     return findings
 
 
-def unknown_item_findings(table: Table, header: Sequence[str], place: Place) -> list[Finding]:
-    """Items of gathered records that are not standard items (API mode: no header line, no hints)."""
+def _items_of_other_tables(spec: Spec, table: Table) -> dict[str, list[str]]:
+    """Item name -> the other tables of the spec that have it (in the spec's order)."""
+    found: dict[str, list[str]] = {}
+    for other in spec.tables:
+        if other.name != table.name:
+            for item in other.items:
+                found.setdefault(item.name, []).append(other.name)
+    return found
+
+
+def _unknown_message(table: Table, name: str, elsewhere: dict[str, list[str]]) -> str:
+    """「X」は標準にない項目です, and where X is an item of another table of the spec, which one: the
+    column is standard, only in the wrong file (「最新フラグ」は異動履歴の項目です)."""
+    others = elsewhere.get(name)
+    if not others:
+        return f"「{name}」は標準にない項目です。"
+    return f"「{name}」は{table.name}にない項目です。{name}は{'・'.join(others)}の項目です。"
+
+
+def unknown_item_findings(spec: Spec, table: Table, header: Sequence[str], place: Place) -> list[Finding]:
+    """Items of gathered records that are not standard items (API mode: no header line, no near-miss hints)."""
     standard = {item.name for item in table.items}
-    return [Finding(table.unknown_item_requirement, codes.UNKNOWN_ITEM, f"「{name}」は標準にない項目です。", place.at(item=name))
+    elsewhere = _items_of_other_tables(spec, table)
+    return [Finding(table.unknown_item_requirement, codes.UNKNOWN_ITEM, _unknown_message(table, name, elsewhere), place.at(item=name))
             for name in header if name not in standard]
 

@@ -29,12 +29,12 @@ VALUE_FORMATS: dict[str, ValueFormat] = {}
 def value_format(
     name: str, *, code: str, message: str, sql: str | None = None,
     large_table_sql: Callable[[str], str] | None = None, joinable: bool = False,
-    outside: Callable[[str], str] | None = None, open_bound: str | None = None,
+    outside: Callable[[str], str] | None = None, open_bound: str | None = None, precedence: int = 60,
 ) -> Callable[[Callable[[str], bool]], Callable[[str], bool]]:
     """Register the decorated function as the Python twin of format `name` (see ValueFormat)."""
 
     def decorate(check: Callable[[str], bool]) -> Callable[[str], bool]:
-        register(VALUE_FORMATS, name, ValueFormat(name, check, code, message, sql, large_table_sql, joinable, outside, open_bound))
+        register(VALUE_FORMATS, name, ValueFormat(name, check, code, message, sql, large_table_sql, joinable, outside, open_bound, precedence))
         return check
 
     return decorate

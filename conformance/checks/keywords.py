@@ -23,16 +23,25 @@ KEYWORDS: dict[str, KeywordCheck] = {}
 
 
 def keyword(
-    name: str, *, code: str, sql: Predicate | None = None, compiles: Callable[[Any], bool] | None = None,
+    name: str, *, code: str, precedence: int = 50, sql: Predicate | None = None, compiles: Callable[[Any], bool] | None = None,
 ) -> Callable[[Message], Message]:
     """Register the decorated message function as keyword `name`'s (see KeywordCheck)."""
 
     def decorate(message: Message) -> Message:
-        entry = KeywordCheck(name, code, message, sql) if compiles is None else KeywordCheck(name, code, message, sql, compiles)
+        entry = KeywordCheck(name, code, message, sql, compiles or (lambda value: True), precedence=precedence)
         register(KEYWORDS, name, entry)
         return message
 
     return decorate
+
+
+def precedence(keyword: str, value: Any) -> int:
+    """The precedence of one use of a keyword (a `format`: its value format's): of the keywords of one
+    requirement that one value breaks, the lowest gives the finding (registry.KeywordCheck.precedence)."""
+    if keyword == "format" and value in VALUE_FORMATS:
+        return VALUE_FORMATS[value].precedence
+    entry = KEYWORDS.get(keyword)
+    return entry.precedence if entry is not None else OTHER_KEYWORD_PRECEDENCE
 
 
 def _strings(value: Any) -> bool:
@@ -40,44 +49,44 @@ def _strings(value: Any) -> bool:
 
 
 # Compiled from the root's list only (compile_constraints), never inside an item's subschema.
-@keyword("required", code=codes.MISSING_ITEM, compiles=lambda value: False, sql=lambda column, value, large: f"{column} IS NULL")
+@keyword("required", code=codes.MISSING_ITEM, precedence=0, compiles=lambda value: False, sql=lambda column, value, large: f"{column} IS NULL")
 def _required(name: str, value: Any, raw: str | None) -> str:
     return f"必須項目「{name}」が空です。"
 
 
 # ECMA-262 translated exactly (ecma_regex): `compiles` raises UntranslatablePattern for a pattern no engine
 # here can check exactly, so the table's checks end in an `error` verdict naming it, never a wrong answer.
-@keyword("pattern", code=codes.PATTERN_MISMATCH, compiles=lambda value: isinstance(value, str) and bool(translate(value)),
+@keyword("pattern", code=codes.PATTERN_MISMATCH, precedence=40, compiles=lambda value: isinstance(value, str) and bool(translate(value)),
          sql=lambda column, value, large: f"NOT regexp_matches({column}, {literal(translate(value).re2)})")
 def _pattern(name: str, value: Any, raw: str | None) -> str:
     return f"「{name}」が形式 {value} に一致しません。"
 
 
-@keyword("maxLength", code=codes.TOO_LONG, sql=lambda column, value, large: f"length({column}) > {int(value)}")
+@keyword("maxLength", code=codes.TOO_LONG, precedence=30, sql=lambda column, value, large: f"length({column}) > {int(value)}")
 def _max_length(name: str, value: Any, raw: str | None) -> str:
     length = f"（{len(raw)}文字）" if raw is not None else ""
     return f"「{name}」が{value}文字を超えています{length}。"
 
 
-@keyword("minLength", code=codes.TOO_SHORT, sql=lambda column, value, large: f"length({column}) < {int(value)}")
+@keyword("minLength", code=codes.TOO_SHORT, precedence=30, sql=lambda column, value, large: f"length({column}) < {int(value)}")
 def _min_length(name: str, value: Any, raw: str | None) -> str:
     return f"「{name}」が{value}文字に足りません。"
 
 
-@keyword("enum", code=codes.NOT_IN_CODE_TABLE, compiles=_strings,
+@keyword("enum", code=codes.NOT_IN_CODE_TABLE, precedence=20, compiles=_strings,
          sql=lambda column, value, large: f"{column} NOT IN ({', '.join(literal(v) for v in value)})")
 def _enum(name: str, value: Any, raw: str | None) -> str:
     shown = "、".join(str(v) for v in value[:20]) + ("…" if len(value) > 20 else "")
     return f"「{name}」がコード表の値（{shown}）ではありません。"
 
 
-@keyword("const", code=codes.CONST_MISMATCH, compiles=lambda value: isinstance(value, str),
+@keyword("const", code=codes.CONST_MISMATCH, precedence=20, compiles=lambda value: isinstance(value, str),
          sql=lambda column, value, large: f"{column} <> {literal(value)}")
 def _const(name: str, value: Any, raw: str | None) -> str:
     return f"「{name}」は {value} でなければなりません。"
 
 
-@keyword("additionalProperties", code=codes.UNKNOWN_ITEM)
+@keyword("additionalProperties", code=codes.UNKNOWN_ITEM, precedence=0)
 def _additional_properties(name: str, value: Any, raw: str | None) -> str:
     # Compiled as the header check (an unknown column), not as a predicate; row-wise, one per item.
     return f"「{name}」は標準にない項目です。"
@@ -98,8 +107,12 @@ def _format_predicate(column: str, value: Any, large: bool) -> str:
 register(KEYWORDS, "format", KeywordCheck(
     "format", None, None, _format_predicate, compiles=lambda value: value in VALUE_FORMATS,
     describe_value=lambda name, value, raw: VALUE_FORMATS[value].describe(name, raw),
+    precedence=60,  # each value format declares its own (precedence())
 ))
 
+
+OTHER_KEYWORD_PRECEDENCE = 35
+"""The precedence of a keyword checked row by row only: after a wrong type (10), before a pattern."""
 
 OTHER_KEYWORD_MESSAGE = "「{name}」が {keyword} の条件を満たしません。"
 """The message of a keyword checked row by row only (and of one without an entry)."""
@@ -124,4 +137,5 @@ for _name, _code in {
     "unevaluatedItems": codes.UNEVALUATED_ITEMS, "unevaluatedProperties": codes.UNEVALUATED_PROPERTIES,
     "false": codes.FALSE_SCHEMA,
 }.items():
-    register(KEYWORDS, _name, KeywordCheck(_name, _code, _named_after(_name)))
+    register(KEYWORDS, _name, KeywordCheck(_name, _code, _named_after(_name),
+                                           precedence=10 if _name == "type" else OTHER_KEYWORD_PRECEDENCE))

@@ -6,6 +6,8 @@ checker use, the finding code (declared in conformance/results/codes.py) and the
 The entries are registered where they are defined, with a decorator: value formats in
 `conformance.checks.formats` (`VALUE_FORMATS`), keywords in `conformance.checks.keywords` (`KEYWORDS`).
 An entry without a declared code or without a message cannot be built, so it cannot be registered.
+Each entry also declares its precedence: when one value breaks several keywords of one requirement,
+the suite reports one finding, the lowest precedence's (`keywords.precedence`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class ValueFormat:
     joinable: bool = False
     outside: Callable[[str], str] | None = None
     open_bound: str | None = None
+    # Which finding a value that breaks several keywords of one requirement gets (lower wins; see
+    # KeywordCheck.precedence): a format is the least telling by default, its checks presuppose the form.
+    precedence: int = 60
 
     def __post_init__(self) -> None:
         _checked_code(f"value format {self.name!r}", self.code)
@@ -94,6 +99,10 @@ class KeywordCheck:
     predicate: Predicate | None = None
     compiles: Callable[[Any], bool] = lambda value: True
     describe_value: Callable[[str, Any, str | None], tuple[str, str]] | None = None
+    # One finding per record and item within a requirement: when one value breaks several of its
+    # keywords, the finding is the lowest precedence's (the most telling: a wrong type before a wrong
+    # code, a wrong code before a wrong length, length before pattern, pattern before format).
+    precedence: int = 50
 
     def __post_init__(self) -> None:
         if self.describe_value is not None:

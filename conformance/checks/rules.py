@@ -130,8 +130,8 @@ def _findings(
     database: Database, requirement: Requirement, loaded: LoadedTable, examples: list[tuple[int, int]],
     place: Place, show_values: bool,
 ) -> list[Finding]:
-    """The example findings of a rule, with the (masked) values of its items."""
-    items = list(requirement.check.items)
+    """The example findings of a rule, naming the items it blames, with their (masked) values."""
+    items = list(requirement.check.blamed_items(loaded.table.primary_key))
     values = database.records(loaded.table, items, [record for record, _ in examples])
     findings = []
     for record, line in examples:

@@ -11,6 +11,7 @@ from referencing.exceptions import Unresolvable
 from conformance.checks.compile import InvalidSchema, UnsupportedSchema, compile_constraints, violation_query
 from conformance.checks.database import Database, LoadedTable, literal, quote, raw_name, violations_name
 from conformance.checks.ecma_regex import UntranslatablePattern
+from conformance.checks.keywords import precedence
 from conformance.checks.messages import describe
 from conformance.checks.places import Place
 from conformance.checks.validators import classify, reference_validator
@@ -64,9 +65,19 @@ def run_schema_checks(
         return "compiled"
     con = database.connection
     requirement_names = _requirement_indexes(constraints)
-    mapping = ", ".join(f"({requirement_names.index(c.requirement)}, {i})" for i, c in enumerate(constraints))
+    item_names = list(dict.fromkeys(c.item for c in constraints))
+    mapping = ", ".join(
+        f"({requirement_names.index(c.requirement)}, {i}, {precedence(c.keyword, c.value)}, {item_names.index(c.item)})"
+        for i, c in enumerate(constraints)
+    )
     con.execute(f"CREATE OR REPLACE TEMP TABLE violation AS {violation_query(constraints, raw_name(loaded.table), loaded.records >= LARGE_TABLE)}")
-    joined = f"SELECT violation.*, m.r FROM violation JOIN (VALUES {mapping}) AS m(r, i) USING (i)"
+    # One finding per record and item within a requirement: of the keywords one value breaks, the
+    # most telling (the lowest declared precedence, then schema order).
+    joined = (
+        "SELECT _record, _line, i, r FROM (SELECT v._record, v._line, v.i, m.r, row_number() OVER "
+        "(PARTITION BY v._record, m.r, m.item ORDER BY m.precedence, v.i) AS k "
+        f"FROM violation AS v JOIN (VALUES {mapping}) AS m(r, i, precedence, item) ON m.i = v.i) WHERE k = 1"
+    )
     totals = dict(con.execute(f"SELECT r, count(*) FROM ({joined}) GROUP BY r").fetchall())
     examples = con.execute(
         f"SELECT _record, _line, i FROM (SELECT *, row_number() OVER (PARTITION BY r ORDER BY _record, i) AS n "
@@ -116,20 +127,23 @@ def _run_rowwise(
     while batch := cursor.fetchmany(_BATCH):
         for record, line, *cells in batch:
             instance = {name: cell for name, cell in zip(present, cells, strict=True) if cell is not None}
-            seen: set[tuple[str | None, str]] = set()
+            # One finding per record, item and requirement: the most telling keyword (lowest precedence).
+            telling: dict[tuple[str, str | None], tuple[int, str, Any]] = {}
             for error in validator.iter_errors(instance):
                 for violation in classify(error, table.schema, resolver):
-                    key = (violation.item, violation.keyword)
-                    if key in seen or (violation.item is not None and violation.item not in loaded.present):
+                    if violation.item is not None and violation.item not in loaded.present:
                         continue
-                    seen.add(key)
-                    raw = instance.get(violation.item) if violation.item else None
-                    location = place.at(line, record, violation.item)
                     value = formats.get(violation.value, violation.value) if violation.keyword == "format" else violation.value
-                    finding = _finding(table, violation.requirement, violation.item, violation.keyword, value, raw, location, show_values)
-                    collector.add(finding)
-                    if violation.item is not None:
-                        flagged.append((record, violation.item))
+                    key = (violation.requirement, violation.item)
+                    rank = precedence(violation.keyword, value)
+                    if key not in telling or rank < telling[key][0]:
+                        telling[key] = (rank, violation.keyword, value)
+            for (requirement, item), (_, keyword, value) in telling.items():
+                raw = instance.get(item) if item else None
+                location = place.at(line, record, item)
+                collector.add(_finding(table, requirement, item, keyword, value, raw, location, show_values))
+                if item is not None:
+                    flagged.append((record, item))
         if flagged:
             database.connection.executemany(f"INSERT INTO {violations_name(table)} VALUES (?, ?)", flagged)
             flagged.clear()

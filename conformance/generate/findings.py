@@ -21,7 +21,7 @@ from conformance import spec as spec_store
 from conformance.results import codes
 from conformance.spec.model import Requirement, Spec, Table
 
-__all__ = ["CHANGE_CODES", "FORMAT_CODES", "KEYWORD_CODES", "DerivationError", "Touch", "derive"]
+__all__ = ["CHANGE_CODES", "FORMAT_CODES", "KEYWORD_CODES", "KEYWORD_PRECEDENCE", "DerivationError", "Touch", "derive"]
 
 # The finding codes a mutation must produce, in one place (the codes themselves are declared once, in the
 # catalogue conformance/results/codes.py, which the engine uses too).
@@ -45,6 +45,12 @@ KEYWORD_CODES = {
 }
 """A schema keyword a value violates -> its code."""
 
+KEYWORD_PRECEDENCE = {"required": 0, "enum": 20, "const": 20, "maxLength": 30, "minLength": 30, "pattern": 40}
+"""The engine's precedence of these keywords (conformance/checks/keywords.py; every value format is
+after them: VALUE_FORMATS' default): a value breaking several keywords of one requirement gets one
+finding, the lowest's. The generator may not import the checks; tests/test_finding_codes.py holds the
+two equal."""
+
 FORMAT_CODES: dict[str, tuple[str, bool]] = {
     "date": (codes.INVALID_DATE, True),
     "date-period-start": (codes.INVALID_DATE, True),
@@ -53,7 +59,8 @@ FORMAT_CODES: dict[str, tuple[str, bool]] = {
     "jp-gyosei-moji": (codes.CHARACTER_OUTSIDE_REPERTOIRE, False),
 }
 """A format -> (its code, whether it checks the value's shape too); any other format is a number with a
-check digit: `check-digit`, shape included."""
+check digit: `check-digit`, shape included. A format's finding is given only when no other keyword of
+its requirement is broken (its precedence is the lowest)."""
 OTHER_FORMAT = (codes.CHECK_DIGIT, True)
 
 RULE_CODES = {"row": codes.ROW_RULE, "dataset": codes.DATASET_RULE}
@@ -108,31 +115,30 @@ def _constraints(table: Table, item: str, requirement: str) -> list[_Constraint]
 
 
 def _violated(constraints: list[_Constraint], value: str) -> list[str]:
-    """The codes of the constraints `value` violates (an empty value violates only `required`)."""
+    """The code of the finding `value` gives: one per record and item within a requirement, that of the
+    most telling keyword it violates (KEYWORD_PRECEDENCE; an empty value violates only `required`)."""
     if value == "":
         return [KEYWORD_CODES["required"]] if any(c.keyword == "required" for c in constraints) else []
-    codes = []
-    shape_broken = False
+    broken: list[tuple[int, str]] = []
     for constraint in constraints:
         keyword, expected = constraint.keyword, constraint.value
-        broken = (
+        if (
             (keyword == "pattern" and re.search(expected, value) is None)
             or (keyword == "maxLength" and len(value) > int(expected))
             or (keyword == "minLength" and len(value) < int(expected))
             or (keyword == "enum" and value not in expected)
             or (keyword == "const" and value != expected)
-        )
-        if broken:
-            codes.append(KEYWORD_CODES[keyword])
-            shape_broken = shape_broken or keyword == "pattern"
-    # A format is checked by the engine's functions: a shape format fails with its pattern, and a value
-    # every other keyword accepts was changed to break the format (the case must fail its requirement).
+        ):
+            broken.append((KEYWORD_PRECEDENCE[keyword], KEYWORD_CODES[keyword]))
+    if broken:
+        # min() keeps the first of equal precedence: schema order, as the engine breaks ties.
+        return [min(broken, key=lambda found: found[0])[1]]
+    # A format is checked by the engine's functions and is the least telling keyword: a value every
+    # other keyword accepts was changed to break the format (the case must fail its requirement).
     for constraint in constraints:
         if constraint.keyword == "format":
-            code, checks_shape = FORMAT_CODES.get(constraint.value, OTHER_FORMAT)
-            if (checks_shape and shape_broken) or not codes:
-                codes.append(code)
-    return codes
+            return [FORMAT_CODES.get(constraint.value, OTHER_FORMAT)[0]]
+    return []
 
 
 def _table_of(spec: Spec, file: str) -> Table | None:

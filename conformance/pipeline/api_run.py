@@ -60,8 +60,8 @@ def _load_gathered(evaluation: SpecEvaluation, gathered: dict[str, Gathered], da
             evaluation.error_table(table, f"{listed.display} の応答をデータベースに読み込めません: {error}")
             continue
         place = RequestPlace(listed.display)
-        evaluation.tested.add(table.unknown_item_requirement)
-        evaluation.add(unknown_item_findings(table, listed.header, place))
+        evaluation.judged_header(table, listed.header)
+        evaluation.add(unknown_item_findings(spec, table, listed.header, place))
         loaded[(spec.id, table.name)] = table_loaded
         evaluation.places[table.name] = place
         if table_loaded.records == 0:

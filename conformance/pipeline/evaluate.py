@@ -5,7 +5,7 @@ what was loaded, and remembers why a requirement was not tested or could not be 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import duckdb
 import jsonschema
@@ -49,6 +49,9 @@ class SpecEvaluation:
         # what those records are, for the reason when there were none.
         self.records_checked: dict[str, int] = {}
         self.populations: dict[str, str] = {}
+        # How many header columns the header-judged checks judged (the unknown-item requirement of each
+        # table: the white list of items is checked on the header, whatever the records hold).
+        self.columns_checked: dict[str, int] = {}
         # The places of the tables whose records are in the database, by table name.
         self.places: dict[str, Place] = {}
         # Tables whose schema went to row-wise validation (the compiler did not know a keyword).
@@ -92,11 +95,18 @@ class SpecEvaluation:
         if load.loaded is None:
             self.error_table(table, f"{display} をデータベースに読み込めません: {load.error}")
             return False
-        self.tested.add(table.unknown_item_requirement)
+        self.judged_header(table, load.header)
         self.add(column_findings(self.spec, table, load.header, display))
         if load.loaded.records == 0:
             self.skip_table(table, f"{display} にレコードがないため検査できません")
         return True
+
+    def judged_header(self, table: Table, header: Sequence[str]) -> None:
+        """The table's unknown-item requirement judged the columns of `header` (a file's, or the items
+        of gathered records)."""
+        requirement = table.unknown_item_requirement
+        self.tested.add(requirement)
+        self.columns_checked[requirement] = self.columns_checked.get(requirement, 0) + len(header)
 
     def nothing_read(self) -> None:
         """No file of the spec could be read: its file requirements are not tested."""
@@ -200,13 +210,20 @@ class SpecEvaluation:
 
     # -- evidence ------------------------------------------------------------------------------------
     def evidence(self, requirement: Requirement) -> Evidence:
-        """What was found for one requirement, for the verdict."""
+        """What was found for one requirement, for the verdict.
+
+        A schema check or rule is counted: it reports the records it judged, or (the unknown-item
+        requirement) the header columns; with neither it cannot pass (verdict.judge)."""
         untested = requirement.id in self.not_tested and requirement.id not in self.tested
+        counted = requirement.check.kind in ("schema", "row", "dataset")
+        columns = self.columns_checked.get(requirement.id) if counted else None
         return Evidence(
             total=self.collector.totals.get(requirement.id, 0),
             examples=tuple(self.collector.examples.get(requirement.id, ())),
             broken=self.errors.get(requirement.id),
             untested=self.not_tested[requirement.id] if untested else None,
-            records_checked=self.records_checked.get(requirement.id) if requirement.check.kind in ("schema", "row", "dataset") else None,
+            records_checked=self.records_checked.get(requirement.id) if counted and columns is None else None,
             population=self.populations.get(requirement.id, "対象のレコード"),
+            columns_checked=columns,
+            counted=counted,
         )

@@ -36,6 +36,10 @@ class Evidence:
     records_checked: int | None = None
     # What the judged records are, named in the reason when there were none.
     population: str = "対象のレコード"
+    # How many header columns a header-judged check judged (the unknown-item requirement); None elsewhere.
+    columns_checked: int | None = None
+    # The check must say how much it judged (schema checks and rules): without a count it cannot pass.
+    counted: bool = False
 
 
 def judge(subject: Subject, evidence: Evidence, declared: Collection[str]) -> RequirementResult:
@@ -59,6 +63,11 @@ def judge(subject: Subject, evidence: Evidence, declared: Collection[str]) -> Re
     elif evidence.records_checked == 0:
         # A check that judged no record proves nothing: never a pass.
         verdict, reason = "not-tested", f"検査対象のレコードが0件のため判定できません（{evidence.population}）"
+    elif evidence.columns_checked == 0:
+        verdict, reason = "not-tested", "検査対象の列が0件のため判定できません（ヘッダーの列）"
+    elif evidence.counted and evidence.records_checked is None and evidence.columns_checked is None:
+        # Nothing says what the check judged: the suite's own gap, never read as a pass.
+        verdict, reason = "error", "検査したレコード数が記録されていないため判定できません（スイートの不具合です）"
     else:
         verdict = "pass"
     applicable = verdict != "not-applicable"
@@ -69,4 +78,5 @@ def judge(subject: Subject, evidence: Evidence, declared: Collection[str]) -> Re
         findings=evidence.examples if applicable else (),
         reason=reason,
         records_checked=evidence.records_checked if applicable else None,
+        columns_checked=evidence.columns_checked if applicable else None,
     )

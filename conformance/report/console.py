@@ -33,6 +33,8 @@ def render(result: RunResult) -> str:
         count = f"  ({requirement.findings_total}件)" if requirement.findings_total else ""
         if requirement.records_checked is not None and requirement.verdict != "not-applicable":
             count += f"  [検査レコード {requirement.records_checked}件]"
+        if requirement.columns_checked is not None and requirement.verdict != "not-applicable":
+            count += f"  [検査列 {requirement.columns_checked}列]"
         lines.append(f"{LABELS[requirement.verdict]}  {requirement.id}  {requirement.level}  {requirement.title}{count}")
         if requirement.reason and requirement.verdict != "not-applicable":
             lines.append(f"      理由: {requirement.reason}")

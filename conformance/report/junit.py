@@ -53,6 +53,9 @@ def render(result: RunResult) -> str:
             if requirement.records_checked is not None:
                 ET.SubElement(properties, "property", name=f"{requirement.id}.records_checked",
                               value=str(requirement.records_checked))
+            if requirement.columns_checked is not None:
+                ET.SubElement(properties, "property", name=f"{requirement.id}.columns_checked",
+                              value=str(requirement.columns_checked))
         for requirement in members:
             case = ET.SubElement(suite, "testcase", classname=f"{spec.id}.{requirement.level}",
                                  name=f"{requirement.id} {requirement.title}", time="0")

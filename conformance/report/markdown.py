@@ -159,5 +159,7 @@ def _left_out(count: int, noun: str) -> list[str]:
 
 
 def _checked(requirement: RequirementResult) -> str:
-    """How many records a passing requirement judged, where it counts records."""
+    """How many records (or header columns) a passing requirement judged, where it counts them."""
+    if requirement.columns_checked is not None:
+        return f"（検査列 {requirement.columns_checked}列）"
     return "" if requirement.records_checked is None else f"（検査レコード {requirement.records_checked}件）"

@@ -90,6 +90,7 @@ def _rule(requirement: RequirementResult) -> dict[str, Any]:
             "verdict": requirement.verdict,
             "findingsTotal": requirement.findings_total,
             **({"recordsChecked": requirement.records_checked} if requirement.records_checked is not None else {}),
+            **({"columnsChecked": requirement.columns_checked} if requirement.columns_checked is not None else {}),
         },
     }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from typing import Any
 
 from conformance.results.check_digits import has_mod11_check_digit
@@ -28,6 +29,9 @@ MY_NUMBER_MASK = "［個人番号］"
 # gets the same tag, and a tag cannot be matched against a dictionary of names (the key is never written).
 _RUN_KEY = secrets.token_bytes(16)
 _TAG_LENGTH = 4
+# Tags issued in this process -> the keyed digest of the value each stands for (never the value).
+_TAGS: dict[str, str] = {}
+_TAGS_LOCK = threading.Lock()
 
 # 個人番号: 12 digits, ASCII or full-width (a classic conversion of a number typed in a 全角 field), and
 # in a longer run every 12-digit window (a number zero-padded to a wider column, or with a suffix).
@@ -108,20 +112,32 @@ def mask_my_numbers_in(value: Any) -> Any:
 
 
 def masked_tag(value: str) -> str:
-    """A short tag that tells two masked values of one run apart without revealing either."""
-    return "#" + hashlib.blake2s(value.encode("utf-8", "surrogatepass"), key=_RUN_KEY, digest_size=8).hexdigest()[:_TAG_LENGTH]
+    """A short tag that tells two masked values of one run apart without revealing either.
+
+    Distinct values never get the same tag in one process: a tag is lengthened, one hex digit at a
+    time, past any shorter tag already issued for another value (only keyed digests are remembered)."""
+    digest = hashlib.blake2s(value.encode("utf-8", "surrogatepass"), key=_RUN_KEY, digest_size=16).hexdigest()
+    length = _TAG_LENGTH
+    with _TAGS_LOCK:
+        while (owner := _TAGS.setdefault(digest[:length], digest)) != digest and length < len(digest):
+            length += 1
+        assert owner == digest  # two values with one 128-bit keyed digest: not in this universe
+    return "#" + digest[:length]
 
 
 def shown_value(value: str | None, personal: str | None, show_values: bool) -> str | None:
     """The value as a report may show it.
 
     `personal` is the item's `x-personal` annotation: "never" (個人番号) gives None even with
-    --show-values; "mask" keeps the first character, then `…` and a tag of this run (`甲…#3f9a`): the
-    length does not leak, and 甲野 and 甲田 do not look equal. Any value, shown or masked, goes through
+    --show-values; "mask" keeps the first character of a value of two or more (none of a value of one,
+    which it would show whole), then `…` and a tag of this run (`甲…#3f9a`): the length does not leak,
+    no mark stands for a character (a value never looks longer than it is), and two different values
+    never look equal (甲野 and 甲田: masked_tag). Any value, shown or masked, goes through
     `mask_my_numbers`.
     """
     if value is None or personal == "never":
         return None
     if personal == "mask" and not show_values:
-        return mask_my_numbers(value[:1]) + MASK + masked_tag(value)
+        shown = value[:1] if len(value) > 1 else ""
+        return mask_my_numbers(shown) + MASK + masked_tag(value)
     return mask_my_numbers(value)

@@ -105,6 +105,9 @@ class RequirementResult:
     # How many records the requirement judged (schema checks and rules); None where counting records
     # means nothing (file, header and presence requirements, API cases, undeclared options).
     records_checked: int | None = None
+    # How many columns a header-judged check judged (the unknown-item requirement: the white list of
+    # items is checked on each file's header, not record by record); None for every other requirement.
+    columns_checked: int | None = None
 
     def __post_init__(self) -> None:
         _mask_fields(self, "title", "basis", "fix", "reason")
@@ -126,6 +129,8 @@ class RequirementResult:
             data["reason"] = self.reason
         if self.records_checked is not None:
             data["records_checked"] = self.records_checked
+        if self.columns_checked is not None:
+            data["columns_checked"] = self.columns_checked
         return data
 
     @classmethod
@@ -143,6 +148,7 @@ class RequirementResult:
             findings=tuple(Finding.from_dict(f) for f in data["findings"]),
             reason=data.get("reason"),
             records_checked=data.get("records_checked"),
+            columns_checked=data.get("columns_checked"),
         )
 
 

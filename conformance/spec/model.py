@@ -49,6 +49,19 @@ class Check:
     # The records a rule judges: an SQL predicate over the table's typed view, or (dataset rules) a
     # query returning `_record` of the judged records; None: derived (docs/SPEC-AUTHORING.md).
     population: str | None = None
+    # The items a rule's finding blames (names and shows): declared, or () to derive (blamed_items).
+    blame: tuple[str, ...] = ()
+
+    def blamed_items(self, primary_key: tuple[str, ...]) -> tuple[str, ...]:
+        """The items at fault in a rule's finding: the declared `blame`; else, for a dataset rule on a
+        table with a one-item primary key, its items without that key (the rule groups or joins by the
+        key, which only names the record), unless it reads nothing else (duplicates); else all its items
+        (a composite key often holds a date the rule compares, and a row rule reads its own record only)."""
+        if self.blame:
+            return self.blame
+        if self.kind == "dataset" and len(primary_key) == 1:
+            return tuple(item for item in self.items if item not in primary_key) or self.items
+        return self.items
 
 
 @dataclass(frozen=True, slots=True)
