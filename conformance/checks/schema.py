@@ -33,11 +33,12 @@ def _finding(
 
 def run_schema_checks(
     database: Database, loaded: LoadedTable, registry: Registry[Any], collector: FindingCollector,
-    place: Place, show_values: bool, formats: Mapping[str, str] | None = None,
+    place: Place, show_values: bool, formats: Mapping[str, str | None] | None = None,
 ) -> str:
     """Evaluate every schema keyword of the table; returns how: "compiled" or "row-wise".
 
-    `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES)."""
+    `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES), None
+    leaving a format unasserted (check digits not declared: formats.CHECK_DIGIT_PROFILES)."""
     try:
         constraints = compile_constraints(loaded.table, registry, formats)
     except UnsupportedSchema:
@@ -87,7 +88,7 @@ def _requirement_indexes(constraints: list[Any]) -> list[str]:
 
 def _run_rowwise(
     database: Database, loaded: LoadedTable, registry: Registry[Any], collector: FindingCollector,
-    place: Place, show_values: bool, formats: Mapping[str, str],
+    place: Place, show_values: bool, formats: Mapping[str, str | None],
 ) -> None:
     table = loaded.table
     validator = reference_validator(table.schema, registry, formats)
@@ -108,7 +109,7 @@ def _run_rowwise(
                     seen.add(key)
                     raw = instance.get(violation.item) if violation.item else None
                     location = place.at(line, record, violation.item)
-                    value = formats.get(violation.value, violation.value) if violation.keyword == "format" else violation.value
+                    value = formats.get(violation.value) or violation.value if violation.keyword == "format" else violation.value
                     finding = _finding(table, violation.requirement, violation.item, violation.keyword, value, raw, location, show_values)
                     collector.add(finding)
                     if violation.item is not None:

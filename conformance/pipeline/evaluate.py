@@ -13,7 +13,7 @@ import jsonschema
 from conformance import spec as spec_store
 from conformance.checks.database import Database, LoadedTable, error_summary
 from conformance.checks.files import bom_findings, column_findings, issue_findings
-from conformance.checks.formats import CHARACTER_PROFILES, DEFAULT_CHARACTER_PROFILE
+from conformance.checks.formats import CHARACTER_PROFILES, CHECK_DIGIT_PROFILES, DEFAULT_CHARACTER_PROFILE, DEFAULT_CHECK_DIGITS
 from conformance.checks.places import Place
 from conformance.checks.rules import count_populations, run_row_rules, run_rule
 from conformance.checks.schema import run_schema_checks, schema_records_checked
@@ -34,10 +34,11 @@ class SpecEvaluation:
     """What one spec's checks found so far: findings, and why requirements were not tested or erred."""
 
     def __init__(self, spec: Spec, max_findings: int, show_values: bool, step: Step | None = None,
-                 character_profile: str = DEFAULT_CHARACTER_PROFILE) -> None:
+                 character_profile: str = DEFAULT_CHARACTER_PROFILE, check_digits: str = DEFAULT_CHECK_DIGITS) -> None:
         self.spec = spec
-        # The format names the declared character profile replaces (none for the default).
-        self.formats = CHARACTER_PROFILES[character_profile]
+        # The format names the declared character profile replaces (none for the default), and the
+        # check-digit formats left unasserted unless the vendor declared its numbers carry them.
+        self.formats: dict[str, str | None] = {**CHARACTER_PROFILES[character_profile], **CHECK_DIGIT_PROFILES[check_digits]}
         self.show_values = show_values
         self.step = step or _no_step
         self.collector = FindingCollector(max_findings)
