@@ -73,7 +73,7 @@ def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str, formats
         else:
             if keyword == "format":
                 value = formats.get(value, value)
-                if value is None:  # not asserted (an undeclared check digit: formats.CHECK_DIGIT_PROFILES)
+                if value is None:  # not asserted (an undeclared check digit: results.check_digits.CHECK_DIGIT_PROFILES)
                     continue
             check = KEYWORDS.get(keyword)
             if check is None or check.predicate is None or not check.compiles(value):
@@ -85,7 +85,7 @@ def compile_constraints(table: Table, registry: Registry[Any], formats: Mapping[
     """Every constraint of the table's schema, in schema order (UnsupportedSchema if one cannot be).
 
     `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES), None
-    leaving a format unasserted (check digits not declared: formats.CHECK_DIGIT_PROFILES)."""
+    leaving a format unasserted (check digits not declared: results.check_digits.CHECK_DIGIT_PROFILES)."""
     schema = table.schema
     for keyword in schema:
         if keyword not in _ANNOTATIONS | _ROOT_KEYWORDS and not keyword.startswith("x-"):

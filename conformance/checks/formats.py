@@ -324,18 +324,6 @@ CHARACTER_PROFILES: dict[str, dict[str, str]] = {
 The default judges 行政事務標準文字; `jisx0213` is for data handed to systems outside the standard."""
 DEFAULT_CHARACTER_PROFILE = "gyosei-moji"
 
-CHECK_DIGIT_PROFILES: dict[str, dict[str, str | None]] = {
-    "legacy": {"jp-m11": None},
-    "all": {},
-}
-"""What a declaration's `check_digits` may say, each as the formats it replaces (None: not asserted).
-住民記録システム標準仕様書 1.1.13 gives 宛名番号・世帯番号 their modulus-11 check digit for new numbers
-only: numbers assigned before it are valid without one. So by default (`legacy`) a `jp-m11` number is
-judged by its shape alone (the `m11-number` pattern: 2 to 15 digits); a vendor declaring `all` (every
-such number carries a check digit) has the check digits judged. National numbers (個人番号, 住民票コード,
-団体コード, 法人番号) always carry theirs and are always checked."""
-DEFAULT_CHECK_DIGITS = "legacy"
-
 
 def sql_macros() -> dict[str, str]:
     """Format name -> the body of its DuckDB macro of one parameter `v`, for the formats with a SQL twin."""

@@ -38,7 +38,7 @@ def run_schema_checks(
     """Evaluate every schema keyword of the table; returns how: "compiled" or "row-wise".
 
     `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES), None
-    leaving a format unasserted (check digits not declared: formats.CHECK_DIGIT_PROFILES)."""
+    leaving a format unasserted (check digits not declared: results.check_digits.CHECK_DIGIT_PROFILES)."""
     try:
         constraints = compile_constraints(loaded.table, registry, formats)
     except UnsupportedSchema:

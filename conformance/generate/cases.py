@@ -33,6 +33,7 @@ import yaml
 from conformance import spec as spec_store
 from conformance.generate.findings import derive
 from conformance.generate.mutations import CaseError, mutate
+from conformance.results.check_digits import CHECK_DIGIT_PROFILES, DEFAULT_CHECK_DIGITS
 
 __all__ = ["CASES_FILE", "CaseError", "build", "build_all", "check", "command", "operations", "render_case", "render_cases"]
 
@@ -94,19 +95,30 @@ def render_case(operation: str, folder: Path, requirement_id: str, case: Mapping
     if valid is None:
         valid = _valid(folder)
     spec = spec_store.load(operation)
+    declared = bool(case.get("declaration"))
     try:
         export = mutate(valid, case.get("change") or [])
-        findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, case.get("expect") or {})}
+        findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, case.get("expect") or {},
+                                           _declared_formats(folder) if declared else _declared_formats(None))}
     except CaseError as error:
         raise CaseError(f"{operation} {requirement_id}: {error}") from None
     except (KeyError, TypeError, ValueError) as error:  # DerivationError included
         raise CaseError(f"{operation} {requirement_id}: {type(error).__name__}: {error}") from None
     files = export.render()
-    declared = bool(case.get("declaration"))
     if declared:
         files["declaration.yaml"] = (folder / "declaration.yaml").read_bytes()
     files["expected.yaml"] = expected_yaml(operation, requirement_id, case["mutation"], declared, findings)
     return files
+
+
+def _declared_formats(folder: Path | None) -> dict[str, str | None]:
+    """The formats a run leaves unasserted under the operation's declaration.yaml (None: no declaration):
+    the check digits of the modulus-11 numbers unless it says `check_digits: all`."""
+    declared = DEFAULT_CHECK_DIGITS
+    if folder is not None:
+        loaded = yaml.safe_load((folder / "declaration.yaml").read_text(encoding="utf-8"))
+        declared = loaded.get("check_digits", DEFAULT_CHECK_DIGITS) if isinstance(loaded, dict) else DEFAULT_CHECK_DIGITS
+    return CHECK_DIGIT_PROFILES[declared]
 
 
 def _valid(folder: Path) -> dict[str, bytes]:

@@ -28,7 +28,7 @@ class Declaration:
     character_profile: str | None = None
     """The declared character profile (formats.CHARACTER_PROFILES), None when the default applies."""
     check_digits: str | None = None
-    """Whether every 宛名番号・世帯番号 carries its check digit (formats.CHECK_DIGIT_PROFILES: `all`), None
+    """Whether every 宛名番号・世帯番号 carries its check digit (results.check_digits.CHECK_DIGIT_PROFILES: `all`), None
     when the default applies (`legacy`: numbers assigned before the standard may have none)."""
 
     def to_dict(self) -> dict[str, Any]:

@@ -13,13 +13,14 @@ import jsonschema
 from conformance import spec as spec_store
 from conformance.checks.database import Database, LoadedTable, error_summary
 from conformance.checks.files import bom_findings, column_findings, issue_findings
-from conformance.checks.formats import CHARACTER_PROFILES, CHECK_DIGIT_PROFILES, DEFAULT_CHARACTER_PROFILE, DEFAULT_CHECK_DIGITS
+from conformance.checks.formats import CHARACTER_PROFILES, DEFAULT_CHARACTER_PROFILE
 from conformance.checks.places import Place
 from conformance.checks.rules import count_populations, run_row_rules, run_rule
 from conformance.checks.schema import run_schema_checks, schema_records_checked
 from conformance.pipeline.load import TableLoad
 from conformance.pipeline.verdict import Evidence
 from conformance.results import Finding, FindingCollector
+from conformance.results.check_digits import CHECK_DIGIT_PROFILES, DEFAULT_CHECK_DIGITS
 from conformance.spec import Spec
 from conformance.spec.model import Requirement, Table
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.api.client import ClientOptions
-from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE, DEFAULT_CHECK_DIGITS
+from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
 from conformance.pipeline.declaration import Declaration
 from conformance.readers import InputLimits
 from conformance.results import SpecRef
+from conformance.results.check_digits import DEFAULT_CHECK_DIGITS
 from conformance.spec import Spec
 
 
