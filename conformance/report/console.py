@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from conformance.report.labels import RUN_VERDICT_LABELS, changed_warning, character_profile_label, check_digits_label
+from conformance.report.labels import (
+    RUN_VERDICT_LABELS,
+    changed_warning,
+    character_profile_label,
+    check_digits_label,
+)
 from conformance.results import RunResult, terminal_safe
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "not-applicable": "N/A ", "not-tested": "SKIP", "error": "ERR "}

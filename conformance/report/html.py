@@ -14,9 +14,9 @@ from markupsafe import Markup
 
 from conformance.report.labels import (
     BASIS_LABELS,
+    CHECK_DIGITS_TITLE,
     RUN_VERDICT_LABELS,
     VERDICT_LABELS,
-    CHECK_DIGITS_TITLE,
     changed_warning,
     character_profile_label,
     check_digits_label,

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from conformance.report.labels import CHECK_DIGITS_TITLE, changed_warning, character_profile_label, check_digits_label
+from conformance.report.labels import (
+    CHECK_DIGITS_TITLE,
+    changed_warning,
+    character_profile_label,
+    check_digits_label,
+)
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult
 
 COMMENT_LIMIT = 65_536

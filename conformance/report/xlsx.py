@@ -16,9 +16,9 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped,unus
 
 from conformance.report.labels import (
     BASIS_LABELS,
+    CHECK_DIGITS_TITLE,
     RUN_VERDICT_LABELS,
     VERDICT_LABELS,
-    CHECK_DIGITS_TITLE,
     changed_warning,
     character_profile_label,
     check_digits_label,
