@@ -50,7 +50,8 @@ from conformance.generate.findings import derive
 from conformance.generate.mutations import CaseError, mutate
 from conformance.results.check_digits import CHECK_DIGIT_PROFILES, DEFAULT_CHECK_DIGITS
 
-__all__ = ["CASES_FILE", "CaseError", "build", "build_all", "check", "command", "operations", "render_case", "render_cases"]
+__all__ = ["CASES_FILE", "VARIANTS", "CaseError", "build", "build_all", "check", "command", "operations", "render_case",
+           "render_cases", "render_variant", "render_variants"]
 
 CASES_FILE = "cases.yaml"
 VARIANTS = "variants"
@@ -116,7 +117,7 @@ def render_case(operation: str, folder: Path, requirement_id: str, case: Mapping
     try:
         export = mutate(valid, case.get("change") or [])
         findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, case.get("expect") or {},
-                                           _declared_formats(folder) if declared else _declared_formats(None))}
+                                           _declared_formats(folder if declared else None))}
     except CaseError as error:
         raise CaseError(f"{operation} {requirement_id}: {error}") from None
     except (KeyError, TypeError, ValueError) as error:  # DerivationError included
