@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -20,6 +21,7 @@ from conformance.checks.validators import reference_validator
 from conformance.generate import cases
 from conformance.generate.mutations import CaseError
 from conformance.generate.transforms import apply
+from conformance.lint import lint
 from conformance.pipeline import Declaration, DeclarationError, RunOptions, load_declaration, run
 from conformance.report import REPORT_FORMATS
 from conformance.report.labels import CHECK_DIGITS_LABELS, CHECK_DIGITS_TITLE
@@ -159,3 +161,16 @@ def test_the_builder_words_for_legacy_numbers() -> None:
     variants = {"a": {"base": "b", "change": [1]}, "b": {"base": "a"}}
     with pytest.raises(CaseError, match="its own base"):
         cases.render_variant("juki", FIXTURES / "juki", "a", variants, {})
+
+
+def test_spec_lint_rejects_a_check_digit_guard(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    spec_path = tmp_path / "specs" / "juki" / "spec.yaml"
+    text = spec_path.read_text(encoding="utf-8")
+    assert text.count("regexp_full_match(宛名番号, '[0-9]{2,15}')") == 2  # JUKI-S-0013's population, JUKI-S-0017's
+    spec_path.write_text(text.replace("WHERE regexp_full_match(j.宛名番号, '[0-9]{2,15}') AND (h.宛名番号 IS NULL",
+                                      "WHERE FMT_JP_M11(j.宛名番号) AND (h.宛名番号 IS NULL"), encoding="utf-8")
+    problems = [str(problem) for problem in lint(tmp_path / "specs")]
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "JUKI-S-0017: fmt_jp_m11() tests a check digit that legacy numbers lack; guard the key with its shape "
+        "(regexp_full_match(x, '[0-9]{2,15}'))"]
