@@ -18,6 +18,7 @@ import yaml
 from conformance.checks.database import quote, register_functions
 from conformance.checks.rules import population_is_query
 from conformance.checks.schema_lint import keyword_problems
+from conformance.results.check_digits import CHECK_DIGIT_PROFILES
 from conformance.spec import load_path, meta_schema, specs_root
 from conformance.spec.model import Reference, Requirement, Spec, Table
 
@@ -163,6 +164,7 @@ def _rule_problems(spec: Spec, specs_folder: Path) -> list[Problem]:
         table = spec.table(check.table)
         if table is None:
             continue
+        problems += _check_digit_guards(requirement, where)
         unknown = [item for item in check.items if table.item(item) is None]
         if unknown:
             problems.append(Problem(where, f"{requirement.id}: items not in {table.name}: {', '.join(unknown)}"))
@@ -202,6 +204,19 @@ def _rule_problems(spec: Spec, specs_folder: Path) -> list[Problem]:
         finally:
             con.execute("ROLLBACK")
     return problems
+
+
+# The rule functions of the formats a declaration may leave unasserted (a check digit not every number has).
+_UNDECLARED = sorted({VALUE_FORMATS[name].function_name for profile in CHECK_DIGIT_PROFILES.values()
+                      for name, replaced in profile.items() if replaced is None})
+
+
+def _check_digit_guards(requirement: Requirement, where: str) -> list[Problem]:
+    """No rule may recognise a well-formed key by a check digit: numbers assigned before 住民記録システム標準仕様書
+    1.1.13 have none, and the rule would judge none of their records. Guard with the shape."""
+    text = f"{requirement.check.sql or ''} {requirement.check.population or ''}".lower()
+    return [Problem(where, f"{requirement.id}: {name}() tests a check digit that legacy numbers lack; guard the key with "
+                           "its shape (regexp_full_match(x, '[0-9]{2,15}'))") for name in _UNDECLARED if f"{name}(" in text]
 
 
 def _population_problems(con: duckdb.DuckDBPyConnection, spec: Spec, table: Table, requirement: Requirement,

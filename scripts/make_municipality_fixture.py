@@ -43,6 +43,8 @@ def main() -> None:
         declaration = yaml.safe_load((FIXTURES / operation / "declaration.yaml").read_text(encoding="utf-8"))
         merged["specs"][operation] = spec.version  # type: ignore[index]
         merged["options"] += declaration.get("options", [])  # type: ignore[operator]
+        if declaration.get("check_digits"):  # the numbers of every operation carry check digits
+            merged["check_digits"] = declaration["check_digits"]
     text = yaml.safe_dump(merged, allow_unicode=True, sort_keys=False)
     (OUT / "declaration.yaml").write_text(text, encoding="utf-8")
     print(f"fixtures/municipality: {', '.join(sorted(p.name for p in OUT.iterdir() if p.is_dir()))}")

@@ -40,8 +40,8 @@ def test_json_and_junit_outputs_are_written_and_valid(tmp_path: Path) -> None:
 
 
 def test_failing_run_exits_1_and_junit_carries_the_failure(tmp_path: Path) -> None:
-    case = FIXTURES / "juki" / "invalid" / "juki-d-0002"
-    result = cli("run", "--format", "junit", "--format", "json", "--output", tmp_path, case)
+    case = FIXTURES / "juki" / "invalid" / "juki-d-0002"  # a wrong check digit: found under check_digits: all
+    result = cli("run", "--format", "junit", "--format", "json", "--output", tmp_path, "--declaration", case / "declaration.yaml", case)
     assert result.code == 1
     failures = ET.parse(tmp_path / "conformance.xml").getroot().findall("testsuite/testcase/failure")
     assert len(failures) == 1
@@ -175,7 +175,8 @@ def test_every_format_writes_its_file(tmp_path: Path) -> None:
 
     formats = [name for name in REPORT_FORMATS if name != "console"]
     arguments = [part for name in formats for part in ("--format", name)]
-    result = cli("run", *arguments, "--output", tmp_path, FIXTURES / "juki" / "invalid" / "juki-d-0002")
+    case = FIXTURES / "juki" / "invalid" / "juki-d-0002"
+    result = cli("run", *arguments, "--output", tmp_path, "--declaration", case / "declaration.yaml", case)
     assert result.code == 1, result.err
     written = sorted(path.name for path in tmp_path.iterdir())
     assert written == sorted(f"conformance{REPORT_FORMATS[name].extension}" for name in formats)

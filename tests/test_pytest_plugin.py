@@ -154,7 +154,8 @@ def test_findings_beyond_the_shown_ones_are_counted(tmp_path: Path, run_plugin: 
         values[column] = values[column][:-1] + str((int(values[column][-1]) + 1) % 10)
         broken.append(",".join(values))
     (tmp_path / "住民.csv").write_text("\n".join(broken) + "\n", encoding="utf-8")
-    got = run_plugin("--conformance-target", tmp_path)
+    # a wrong check digit is judged when the declaration says the numbers carry them (check_digits: all)
+    got = run_plugin("--conformance-target", tmp_path, "--conformance-declaration", DECLARATION)
     text = got.failures["JUKI-D-0002"]
     assert f"({len(lines) - 1}件)" in text
     assert f"…ほか{len(lines) - 1 - 10}件" in text

@@ -140,7 +140,8 @@ def test_cover_names_the_target_specs_declaration_and_masking(results: dict[str,
 
 
 def test_unmasked_values_carry_a_visible_warning() -> None:
-    workbook = _load(run(BROKEN, options=RunOptions(show_values=True)))
+    declaration = load_declaration(BROKEN / "declaration.yaml")
+    workbook = _load(run(BROKEN, options=RunOptions(declaration=declaration, show_values=True)))
     cell = workbook["表紙"].cell(row=_row_of(workbook, "値の表示"), column=2)
     assert cell.value.startswith("マスクなし") and cell.font.bold and cell.fill.fgColor.rgb.endswith("FFC7CE")
 

@@ -57,7 +57,7 @@ class Constraint:
         return predicate(quote(self.item), self.value, large)
 
 
-def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str, formats: Mapping[str, str]) -> Iterator[Constraint]:
+def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str, formats: Mapping[str, str | None]) -> Iterator[Constraint]:
     if not isinstance(schema, dict):
         raise UnsupportedSchema(f"boolean subschema at {item}")
     requirement = schema.get("x-requirement", requirement)
@@ -77,16 +77,19 @@ def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str, formats
         else:
             if keyword == "format":
                 value = formats.get(value, value)
+                if value is None:  # not asserted (an undeclared check digit: results.check_digits.CHECK_DIGIT_PROFILES)
+                    continue
             check = KEYWORDS.get(keyword)
             if check is None or check.predicate is None or not check.compiles(value):
                 raise UnsupportedSchema(f"{keyword} {value!r} at {item}")
             yield Constraint(item, keyword, value, requirement)
 
 
-def compile_constraints(table: Table, registry: Registry[Any], formats: Mapping[str, str] | None = None) -> list[Constraint]:
+def compile_constraints(table: Table, registry: Registry[Any], formats: Mapping[str, str | None] | None = None) -> list[Constraint]:
     """Every constraint of the table's schema, in schema order (UnsupportedSchema if one cannot be).
 
-    `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES)."""
+    `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES), None
+    leaving a format unasserted (check digits not declared: results.check_digits.CHECK_DIGIT_PROFILES)."""
     schema = table.schema
     for keyword in schema:
         if keyword not in _ANNOTATIONS | _ROOT_KEYWORDS and not keyword.startswith("x-"):

@@ -41,13 +41,14 @@ class SchemaNotCheckable(Exception):
 
 def run_schema_checks(
     database: Database, loaded: LoadedTable, registry: Registry[Any], collector: FindingCollector,
-    place: Place, show_values: bool, formats: Mapping[str, str] | None = None,
+    place: Place, show_values: bool, formats: Mapping[str, str | None] | None = None,
 ) -> str:
     """Evaluate every schema keyword of the table; returns how: "compiled" or "row-wise" (SchemaNotCheckable
     when the schema cannot be checked as written: an untranslatable pattern, an unknown required item, a
     `$ref` that does not resolve).
 
-    `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES)."""
+    `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES), None
+    leaving a format unasserted (check digits not declared: results.check_digits.CHECK_DIGIT_PROFILES)."""
     try:
         try:
             constraints = compile_constraints(loaded.table, registry, formats)
@@ -114,7 +115,7 @@ def _requirement_indexes(constraints: list[Any]) -> list[str]:
 
 def _run_rowwise(
     database: Database, loaded: LoadedTable, registry: Registry[Any], collector: FindingCollector,
-    place: Place, show_values: bool, formats: Mapping[str, str],
+    place: Place, show_values: bool, formats: Mapping[str, str | None],
 ) -> None:
     table = loaded.table
     validator = reference_validator(table.schema, registry, formats)
@@ -133,7 +134,7 @@ def _run_rowwise(
                 for violation in classify(error, table.schema, resolver):
                     if violation.item is not None and violation.item not in loaded.present:
                         continue
-                    value = formats.get(violation.value, violation.value) if violation.keyword == "format" else violation.value
+                    value = formats.get(violation.value) or violation.value if violation.keyword == "format" else violation.value
                     key = (violation.requirement, violation.item)
                     rank = precedence(violation.keyword, value)
                     if key not in telling or rank < telling[key][0]:

@@ -19,10 +19,13 @@ from conformance.checks.ecma_regex import translate
 from conformance.checks.formats import VALUE_FORMATS
 
 
-def _format_checker(formats: Mapping[str, str] | None = None) -> FormatChecker:
+def _format_checker(formats: Mapping[str, str | None] | None = None) -> FormatChecker:
     checker = FormatChecker(formats=())
     for name in VALUE_FORMATS:
-        fmt = VALUE_FORMATS[(formats or {}).get(name, name)]
+        replaced = (formats or {}).get(name, name)
+        if replaced is None:  # not asserted (check digits not declared): an unknown format asserts nothing
+            continue
+        fmt = VALUE_FORMATS[replaced]
         # A format asserts nothing about a non-string (JSON Schema), so only strings reach the function.
         checker.checks(name)(lambda instance, check=fmt.check: not isinstance(instance, str) or check(instance))
     return checker
@@ -67,9 +70,10 @@ ReferenceValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-ca
 )
 
 
-def reference_validator(schema: dict[str, Any], registry: Registry[Any], formats: Mapping[str, str] | None = None) -> Any:
+def reference_validator(schema: dict[str, Any], registry: Registry[Any], formats: Mapping[str, str | None] | None = None) -> Any:
     """A Draft 2020-12 validator with the suite's formats asserted and ECMA-262 patterns (ecma_regex)
-    (`formats`: format names checked as others, as a declared character profile asks)."""
+    (`formats`: format names checked as others, as a declared character profile asks, or not at all
+    when None, as undeclared check digits ask)."""
     return ReferenceValidator(schema, registry=registry, format_checker=_format_checker(formats))
 
 

@@ -88,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
 
     fixtures_parser = commands.add_parser("fixtures", help="build the broken fixture cases from the case tables")
     fixtures_build = fixtures_parser.add_subparsers(dest="fixtures_command", required=True).add_parser(
-        "build", help="write fixtures/<op>/invalid/ from fixtures/<op>/cases.yaml and the valid export")
+        "build", help="write fixtures/<op>/invalid/ (and variants/) from fixtures/<op>/cases.yaml and the valid export")
     fixtures_build.add_argument("operations", nargs="*", metavar="OP", help="operations to build (default: all with a cases.yaml)")
     fixtures_build.add_argument("--check", action="store_true", help="build into a temporary folder; exit 1 listing the differences")
     fixtures_build.add_argument("--fixtures", type=Path, default=Path("fixtures"), metavar="DIR", help="the fixtures folder (default: fixtures)")

@@ -250,6 +250,8 @@ def generate(operations: Sequence[str], residents: int, seed: int, output: Path,
     declaration = {
         "system": {"name": "合成データ（conformance generate）", "version": "1"},
         "options": sorted(options),
+        # Every generated 宛名番号・世帯番号 carries its check digit, and a wrong one is a defect to find.
+        "check_digits": "all",
     }
     (output / "declaration.yaml").write_text(yaml.safe_dump(declaration, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (output / "expected.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

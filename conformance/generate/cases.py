@@ -16,6 +16,21 @@ cases.yaml:
         - {file: 印鑑登録.csv, record: 9, item: 登録番号, transform: full-width}
       expect:                           # optional: the author's claim where the first finding is not
         first: {file: 印鑑登録.csv, record: 2}   # on the changed record, or codes the change cannot tell
+
+`declaration: true` also gives a case the declaration's `check_digits: all` (a wrong check digit of a
+modulus-11 number fails only when declared). Besides the cases, the key `variants` names whole exports
+that are not one requirement's case (`fixtures/<op>/variants/<name>/`), each with the IDs it must fail:
+
+    variants:
+      legacy-numbers:                   # the folder is variants/legacy-numbers/
+        mutation: "..."
+        change: [...]                   # `records: all` applies a transform to every record
+        fail: []                        # exactly these fail (none: the export passes)
+      legacy-numbers-declared:
+        base: legacy-numbers            # the base's changes first, then its own
+        declaration: true
+        fail: [JUKI-D-0002]
+        expect: {JUKI-D-0002: {first: {...}}}   # per failing requirement, as a case's `expect`
 """
 
 from __future__ import annotations
@@ -34,10 +49,14 @@ from conformance import spec as spec_store
 from conformance.generate import renamed
 from conformance.generate.findings import derive
 from conformance.generate.mutations import CaseError, mutate
+from conformance.results.check_digits import CHECK_DIGIT_PROFILES, DEFAULT_CHECK_DIGITS
 
-__all__ = ["CASES_FILE", "CaseError", "build", "build_all", "check", "command", "operations", "render_case", "render_cases"]
+__all__ = ["CASES_FILE", "VARIANTS", "CaseError", "build", "build_all", "check", "command", "operations", "render_case",
+           "render_cases", "render_variant", "render_variants"]
 
 CASES_FILE = "cases.yaml"
+VARIANTS = "variants"
+"""The key of a case table holding its variants, and the folder they are written to."""
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -60,13 +79,13 @@ def yaml_scalar(value: object) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def expected_yaml(operation: str, requirement_id: str, description: str, declared: bool,
+def expected_yaml(operation: str, fail: Iterable[str], description: str, declared: bool,
                   findings: Mapping[str, Mapping[str, Any]]) -> bytes:
-    """A case's expected.yaml: spec, the failing requirement, the mutation, the declaration and why it fails."""
-    lines = [f"spec: {operation}", f"fail: [{requirement_id}]", f"mutation: {json.dumps(description, ensure_ascii=False)}"]
-    if declared:  # a 標準オプション is tested only when the vendor declares it
+    """A case's expected.yaml: spec, the failing requirements, the mutation, the declaration and why they fail."""
+    lines = [f"spec: {operation}", f"fail: [{', '.join(fail)}]", f"mutation: {json.dumps(description, ensure_ascii=False)}"]
+    if declared:  # a 標準オプション (or a check digit) is tested only when the vendor declares it
         lines.append("declaration: declaration.yaml")
-    lines.append("findings:")
+    lines.append("findings:" if findings else "findings: {}")
     for requirement, expected in findings.items():
         lines.append(f"  {requirement}:")
         lines.append(f"    codes: [{', '.join(expected['codes'])}]")
@@ -95,19 +114,74 @@ def render_case(operation: str, folder: Path, requirement_id: str, case: Mapping
     if valid is None:
         valid = _valid(folder)
     spec = spec_store.load(operation)
+    declared = bool(case.get("declaration"))
     try:
         export = mutate(valid, case.get("change") or [])
-        findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, case.get("expect") or {})}
+        findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, case.get("expect") or {},
+                                           _declared_formats(folder if declared else None))}
     except CaseError as error:
         raise CaseError(f"{operation} {requirement_id}: {error}") from None
     except (KeyError, TypeError, ValueError) as error:  # DerivationError included
         raise CaseError(f"{operation} {requirement_id}: {type(error).__name__}: {error}") from None
     files = export.render()
-    declared = bool(case.get("declaration"))
     if declared:
         files["declaration.yaml"] = (folder / "declaration.yaml").read_bytes()
-    files["expected.yaml"] = expected_yaml(operation, requirement_id, case["mutation"], declared, findings)
+    files["expected.yaml"] = expected_yaml(operation, [requirement_id], case["mutation"], declared, findings)
     return files
+
+
+def _variant_changes(name: str, variants: Mapping[str, Mapping[str, Any]], seen: tuple[str, ...] = ()) -> list[Any]:
+    """The changes of variant `name`: its base's first (a chain of bases, never a cycle)."""
+    if name not in variants:
+        raise CaseError(f"no variant {name!r}")
+    if name in seen:
+        raise CaseError(f"variant {name!r} is its own base")
+    variant = variants[name]
+    base = variant.get("base")
+    before = _variant_changes(base, variants, (*seen, name)) if base else []
+    return [*before, *(variant.get("change") or [])]
+
+
+def render_variant(operation: str, folder: Path, name: str, variants: Mapping[str, Mapping[str, Any]],
+                   valid: Mapping[str, bytes]) -> dict[str, bytes]:
+    """File name -> bytes of one variant folder: the export, its declaration if any, expected.yaml."""
+    spec = spec_store.load(operation)
+    variant = variants[name]
+    declared = bool(variant.get("declaration"))
+    fail = sorted(variant.get("fail") or [])
+    expect = variant.get("expect") or {}
+    try:
+        export = mutate(valid, _variant_changes(name, variants))
+        formats = _declared_formats(folder if declared else None)
+        findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, expect.get(requirement_id) or {}, formats)
+                    for requirement_id in fail}
+    except CaseError as error:
+        raise CaseError(f"{operation} variant {name}: {error}") from None
+    except (KeyError, TypeError, ValueError) as error:  # DerivationError included
+        raise CaseError(f"{operation} variant {name}: {type(error).__name__}: {error}") from None
+    files = export.render()
+    if declared:
+        files["declaration.yaml"] = (folder / "declaration.yaml").read_bytes()
+    files["expected.yaml"] = expected_yaml(operation, fail, variant["mutation"], declared, findings)
+    return files
+
+
+def render_variants(root: Path, operation: str) -> dict[str, dict[str, bytes]]:
+    """Variant folder name -> its files (none when the case table has no `variants`)."""
+    folder = root / operation
+    variants = load_cases(folder).get(VARIANTS) or {}
+    valid = _valid(folder) if variants else {}
+    return {name: render_variant(operation, folder, name, variants, valid) for name in variants}
+
+
+def _declared_formats(folder: Path | None) -> dict[str, str | None]:
+    """The formats a run leaves unasserted under the operation's declaration.yaml (None: no declaration):
+    the check digits of the modulus-11 numbers unless it says `check_digits: all`."""
+    declared = DEFAULT_CHECK_DIGITS
+    if folder is not None:
+        loaded = yaml.safe_load((folder / "declaration.yaml").read_text(encoding="utf-8"))
+        declared = loaded.get("check_digits", DEFAULT_CHECK_DIGITS) if isinstance(loaded, dict) else DEFAULT_CHECK_DIGITS
+    return CHECK_DIGIT_PROFILES[declared]
 
 
 def _valid(folder: Path) -> dict[str, bytes]:
@@ -117,7 +191,7 @@ def _valid(folder: Path) -> dict[str, bytes]:
 def render_cases(root: Path, operation: str) -> dict[str, dict[str, bytes]]:
     """Case folder name -> its files, for every case of the operation's table (one per requirement)."""
     folder = root / operation
-    cases = load_cases(folder)
+    cases = {key: case for key, case in load_cases(folder).items() if key != VARIANTS}
     spec = spec_store.load(operation)
     missing = sorted({r.id for r in spec.requirements} ^ set(cases))
     if missing:
@@ -133,17 +207,21 @@ def operations(root: Path) -> list[str]:
 
 
 def build(root: Path, operation: str) -> None:
-    """Rewrite `<root>/<op>/invalid/` from the case table (staged first: a bad table leaves it as it was)."""
-    rendered = render_cases(root, operation)
-    target = root / operation / "invalid"
+    """Rewrite `<root>/<op>/invalid/` (and `variants/`) from the case table (staged first: a bad table
+    leaves them as they were)."""
+    rendered = {"invalid": render_cases(root, operation), VARIANTS: render_variants(root, operation)}
     with tempfile.TemporaryDirectory() as temporary:
-        staging = Path(temporary) / "invalid"
-        for case, files in rendered.items():
-            (staging / case).mkdir(parents=True)
-            for name, data in files.items():
-                (staging / case / name).write_bytes(data)
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(staging, target)
+        for kind, folders in rendered.items():
+            staging = Path(temporary) / kind
+            for case, files in folders.items():
+                (staging / case).mkdir(parents=True)
+                for name, data in files.items():
+                    (staging / case / name).write_bytes(data)
+        for kind, folders in rendered.items():
+            target = root / operation / kind
+            shutil.rmtree(target, ignore_errors=True)
+            if folders:
+                shutil.copytree(Path(temporary) / kind, target)
 
 
 def _chosen(root: Path, names: Iterable[str]) -> list[str]:
@@ -168,11 +246,12 @@ def check(root: Path, names: Iterable[str] = ()) -> list[str]:
     """Build in memory and compare with the committed case folders (nothing is written): the differences."""
     differences: list[str] = []
     for name in _chosen(root, names):
-        committed_root = root / name / "invalid"
-        committed = {path.relative_to(committed_root).as_posix(): path.read_bytes()
-                     for path in sorted(committed_root.rglob("*")) if path.is_file()} if committed_root.is_dir() else {}
-        built = {f"{case}/{file}": data for case, files in render_cases(root, name).items() for file, data in files.items()}
-        differences += _compare(built, committed, f"{name}/invalid")
+        for kind, rendered in (("invalid", render_cases(root, name)), (VARIANTS, render_variants(root, name))):
+            committed_root = root / name / kind
+            committed = {path.relative_to(committed_root).as_posix(): path.read_bytes()
+                         for path in sorted(committed_root.rglob("*")) if path.is_file()} if committed_root.is_dir() else {}
+            built = {f"{case}/{file}": data for case, files in rendered.items() for file, data in files.items()}
+            differences += _compare(built, committed, f"{name}/{kind}")
     return differences
 
 

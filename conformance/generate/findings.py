@@ -114,9 +114,10 @@ def _constraints(table: Table, item: str, requirement: str) -> list[_Constraint]
     return found
 
 
-def _violated(constraints: list[_Constraint], value: str) -> list[str]:
+def _violated(constraints: list[_Constraint], value: str, formats: Mapping[str, str | None]) -> list[str]:
     """The code of the finding `value` gives: one per record and item within a requirement, that of the
-    most telling keyword it violates (KEYWORD_PRECEDENCE; an empty value violates only `required`)."""
+    most telling keyword it violates (KEYWORD_PRECEDENCE; an empty value violates only `required`; a
+    format `formats` maps to None is not asserted: an undeclared check digit, results.check_digits)."""
     if value == "":
         return [KEYWORD_CODES["required"]] if any(c.keyword == "required" for c in constraints) else []
     broken: list[tuple[int, str]] = []
@@ -136,7 +137,7 @@ def _violated(constraints: list[_Constraint], value: str) -> list[str]:
     # A format is checked by the engine's functions and is the least telling keyword: a value every
     # other keyword accepts was changed to break the format (the case must fail its requirement).
     for constraint in constraints:
-        if constraint.keyword == "format":
+        if constraint.keyword == "format" and formats.get(constraint.value, constraint.value) is not None:
             return [FORMAT_CODES.get(constraint.value, OTHER_FORMAT)[0]]
     return []
 
@@ -150,7 +151,8 @@ def _location(touch: Touch, keys: Iterable[str]) -> dict[str, Any]:
     return {key: getattr(touch, key) for key in keys if getattr(touch, key) is not None}
 
 
-def _expected(spec: Spec, requirement: Requirement, touch: Touch) -> list[tuple[list[str], dict[str, Any]]]:
+def _expected(spec: Spec, requirement: Requirement, touch: Touch,
+              formats: Mapping[str, str | None]) -> list[tuple[list[str], dict[str, Any]]]:
     """(codes, location) of the findings this touch gives the requirement, if any."""
     check = requirement.check
     table = _table_of(spec, touch.file)
@@ -179,15 +181,18 @@ def _expected(spec: Spec, requirement: Requirement, touch: Touch) -> list[tuple[
     for name in names:
         if name not in items:
             continue
-        codes = _violated(_constraints(table, name, requirement.id), touch.values.get(name, ""))
+        codes = _violated(_constraints(table, name, requirement.id), touch.values.get(name, ""), formats)
         if codes:
             found.append((codes, {**_location(touch, ("file", "line", "record")), "item": name}))
     return found
 
 
-def derive(spec: Spec, requirement: Requirement, touched: Iterable[Touch], expect: Mapping[str, Any]) -> dict[str, Any]:
-    """{codes, first} for the failing requirement; `expect` (the case table's claim) overrides either."""
-    found = [finding for touch in touched for finding in _expected(spec, requirement, touch)]
+def derive(spec: Spec, requirement: Requirement, touched: Iterable[Touch], expect: Mapping[str, Any],
+           formats: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    """{codes, first} for the failing requirement; `expect` (the case table's claim) overrides either.
+
+    `formats`: the formats the case's declaration leaves unasserted (None) or replaces, as a run does."""
+    found = [finding for touch in touched for finding in _expected(spec, requirement, touch, formats or {})]
     codes = sorted({code for codes, _ in found for code in codes})
     # A run reads the tables in the spec's order, and each table's findings come in record order.
     order = {name: position for position, table in enumerate(spec.tables) for name in (f"{table.name}.csv", *table.file_names)}

@@ -155,21 +155,28 @@ def _set(export: Export, name: str, step: Mapping[str, Any]) -> None:
 
 
 def _transform(export: Export, name: str, step: Mapping[str, Any]) -> None:
-    """`transform: NAME, item: I` (`with: {argument: value}`, `of: item` for the value of another item)."""
+    """`transform: NAME, item: I` (`with: {argument: value}`, `of: item` for the value of another item);
+    `records: all` in place of a selector: every record with a value of the item."""
     file = export.csv(name)
-    row = file.select(step)
     index = file.column(step["item"])
-    arguments = dict(step.get("with") or {})
-    if "of" in step:
-        arguments["of"] = row[file.column(step["of"])]
-    try:
-        new = transforms.apply(step["transform"], row[index], arguments)
-    except transforms.TransformError as error:
-        raise CaseError(f"{name}: {error}") from None
-    if new == row[index]:
-        raise CaseError(f"{name}: {step['transform']} of {step['item']} changes nothing")
-    row[index] = new
-    export.changed_rows.append((file, row, step["item"]))
+    if step.get("records") == "all":
+        rows = [row for row in file.originals if row[index] != ""]
+        if not rows:
+            raise CaseError(f"{name}: no record has a value of {step['item']}")
+    else:
+        rows = [file.select(step)]
+    for row in rows:
+        arguments = dict(step.get("with") or {})
+        if "of" in step:
+            arguments["of"] = row[file.column(step["of"])]
+        try:
+            new = transforms.apply(step["transform"], row[index], arguments)
+        except transforms.TransformError as error:
+            raise CaseError(f"{name}: {error}") from None
+        if new == row[index]:
+            raise CaseError(f"{name}: {step['transform']} of {step['item']} changes nothing")
+        row[index] = new
+        export.changed_rows.append((file, row, step["item"]))
 
 
 def _drop_column(export: Export, name: str, step: Mapping[str, Any]) -> None:

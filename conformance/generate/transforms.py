@@ -36,6 +36,14 @@ def wrong_check_digit(old: str, first: bool = False) -> str:
     return old[:-1] + str((int(old[-1]) + 1) % 10)
 
 
+def drop_check_digit(old: str) -> str:
+    """The number without its last digit: a number assigned before check digits were given (an export
+    whose numbers are plain sequential ones; 住民記録システム標準仕様書 1.1.13 gives new numbers only one)."""
+    if len(old) < 3 or not old.isascii() or not old.isdigit():
+        raise ValueError("needs a number of 3 digits or more")
+    return old[:-1]
+
+
 def increment(old: str, by: int = 1) -> str:
     """A number plus `by`."""
     return str(int(old) + by)
@@ -60,6 +68,7 @@ TRANSFORMS: dict[str, Callable[..., str]] = {
     "full-width": full_width,
     "slash-date": slash_date,
     "wrong-check-digit": wrong_check_digit,
+    "drop-check-digit": drop_check_digit,
     "increment": increment,
     "pad": pad,
     "day-before": day_before,

@@ -126,7 +126,8 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
         database = Database(options.memory_limit, as_of, folder / "db")
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
-            evaluations = [SpecEvaluation(spec, options.max_findings, options.show_values, character_profile=options.character_profile)
+            evaluations = [SpecEvaluation(spec, options.max_findings, options.show_values, character_profile=options.character_profile,
+                                          check_digits=options.check_digits)
                            for spec in chosen]
             for evaluation, (_, _, gathered) in zip(evaluations, cases, strict=True):
                 _load_gathered(evaluation, gathered, database, loaded)
@@ -155,4 +156,5 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
                  "api": transport},
         row_wise=tuple(display for evaluation in evaluations for display in evaluation.row_wise),
         character_profile=options.character_profile,
+        check_digits=options.check_digits,
     )

@@ -27,11 +27,15 @@ class Declaration:
     options: tuple[str, ...] = ()
     character_profile: str | None = None
     """The declared character profile (formats.CHARACTER_PROFILES), None when the default applies."""
+    check_digits: str | None = None
+    """Whether every 宛名番号・世帯番号 carries its check digit (results.check_digits.CHECK_DIGIT_PROFILES: `all`), None
+    when the default applies (`legacy`: numbers assigned before the standard may have none)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, as the report records it."""
         profile = {"character_profile": self.character_profile} if self.character_profile else {}
-        return {"system": dict(self.system), "specs": dict(self.specs), "options": list(self.options), **profile}
+        digits = {"check_digits": self.check_digits} if self.check_digits else {}
+        return {"system": dict(self.system), "specs": dict(self.specs), "options": list(self.options), **profile, **digits}
 
 
 def load_declaration(path: Path) -> Declaration:
@@ -61,6 +65,7 @@ def load_declaration(path: Path) -> Declaration:
         specs={k: str(v) for k, v in raw.get("specs", {}).items()},
         options=tuple(raw.get("options", ())),
         character_profile=raw.get("character_profile"),
+        check_digits=raw.get("check_digits"),
     )
 
 

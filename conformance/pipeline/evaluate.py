@@ -20,6 +20,7 @@ from conformance.checks.schema import SchemaNotCheckable, run_schema_checks, sch
 from conformance.pipeline.load import TableLoad
 from conformance.pipeline.verdict import Evidence
 from conformance.results import Finding, FindingCollector
+from conformance.results.check_digits import CHECK_DIGIT_PROFILES, DEFAULT_CHECK_DIGITS
 from conformance.spec import Spec
 from conformance.spec.model import Requirement, Table
 
@@ -34,10 +35,11 @@ class SpecEvaluation:
     """What one spec's checks found so far: findings, and why requirements were not tested or erred."""
 
     def __init__(self, spec: Spec, max_findings: int, show_values: bool, step: Step | None = None,
-                 character_profile: str = DEFAULT_CHARACTER_PROFILE) -> None:
+                 character_profile: str = DEFAULT_CHARACTER_PROFILE, check_digits: str = DEFAULT_CHECK_DIGITS) -> None:
         self.spec = spec
-        # The format names the declared character profile replaces (none for the default).
-        self.formats = CHARACTER_PROFILES[character_profile]
+        # The format names the declared character profile replaces (none for the default), and the
+        # check-digit formats left unasserted unless the vendor declared its numbers carry them.
+        self.formats: dict[str, str | None] = {**CHARACTER_PROFILES[character_profile], **CHECK_DIGIT_PROFILES[check_digits]}
         self.show_values = show_values
         self.step = step or _no_step
         self.collector = FindingCollector(max_findings)

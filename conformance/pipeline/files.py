@@ -121,7 +121,8 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             step = _progress_steps(chosen, options.progress) if options.progress is not None else None
-            evaluations = [SpecEvaluation(spec, options.max_findings, options.show_values, step, options.character_profile)
+            evaluations = [SpecEvaluation(spec, options.max_findings, options.show_values, step, options.character_profile,
+                                          options.check_digits)
                            for spec in chosen]
             files = [file for evaluation in evaluations for file in _load_spec(evaluation, discovery, database, loaded, options)]
             files += _load_references(chosen, discovery, database, loaded, options)
@@ -154,4 +155,5 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         changed=changed,
         row_wise=tuple(display for evaluation in evaluations for display in evaluation.row_wise),
         character_profile=options.character_profile,
+        check_digits=options.check_digits,
     )

@@ -15,6 +15,7 @@ from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
 from conformance.pipeline.declaration import Declaration
 from conformance.readers import InputLimits
 from conformance.results import SpecRef
+from conformance.results.check_digits import DEFAULT_CHECK_DIGITS
 from conformance.spec import Spec
 
 
@@ -42,6 +43,13 @@ class RunOptions:
         """The character profile the vendor declared, else the default (行政事務標準文字)."""
         declared = self.declaration.character_profile if self.declaration else None
         return declared or DEFAULT_CHARACTER_PROFILE
+
+    @property
+    def check_digits(self) -> str:
+        """Whether the vendor declared that every 宛名番号・世帯番号 carries its check digit (`all`), else
+        the default (`legacy`: judged by shape only, 住民記録システム標準仕様書 1.1.13)."""
+        declared = self.declaration.check_digits if self.declaration else None
+        return declared or DEFAULT_CHECK_DIGITS
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from conformance.report.labels import RUN_VERDICT_LABELS, changed_warning, character_profile_label
+from conformance.report.labels import (
+    RUN_VERDICT_LABELS,
+    changed_warning,
+    character_profile_label,
+    check_digits_label,
+)
 from conformance.results import RunResult, terminal_safe
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "not-applicable": "N/A ", "not-tested": "SKIP", "error": "ERR "}
@@ -28,6 +33,7 @@ def render(result: RunResult) -> str:
         system = result.declaration["system"]
         lines.append(f"宣言 declaration: {system.get('name', '')} {system.get('version', '')}")
     lines.append(f"文字 characters: {character_profile_label(result.character_profile)}")
+    lines.append(f"検査数字 check digits: {check_digits_label(result.check_digits)}")
     lines.append("")
     for requirement in result.requirements:
         count = f"  ({requirement.findings_total}件)" if requirement.findings_total else ""

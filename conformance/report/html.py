@@ -14,10 +14,12 @@ from markupsafe import Markup
 
 from conformance.report.labels import (
     BASIS_LABELS,
+    CHECK_DIGITS_TITLE,
     RUN_VERDICT_LABELS,
     VERDICT_LABELS,
     changed_warning,
     character_profile_label,
+    check_digits_label,
 )
 from conformance.results import VERDICTS, RequirementResult, RunResult
 
@@ -129,6 +131,8 @@ def render(result: RunResult) -> str:
         duration=_duration(result.started, result.finished),
         declaration=result.declaration or None,
         character_profile=character_profile_label(result.character_profile),
+        check_digits_title=CHECK_DIGITS_TITLE,
+        check_digits=check_digits_label(result.check_digits),
         operations=_operations(result),
         bars=_bars(summary.counts),
         chart_bar_width=_CHART_BAR_WIDTH,

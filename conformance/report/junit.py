@@ -49,6 +49,9 @@ def render(result: RunResult) -> str:
         )
         # How many records each requirement judged: a testcase may hold no properties in the JUnit schemas.
         properties = ET.SubElement(suite, "properties")
+        # How the values were judged: the character repertoire and whether check digits were (declarations).
+        ET.SubElement(properties, "property", name="character_profile", value=result.character_profile)
+        ET.SubElement(properties, "property", name="check_digits", value=result.check_digits)
         for requirement in members:
             if requirement.records_checked is not None:
                 ET.SubElement(properties, "property", name=f"{requirement.id}.records_checked",

@@ -14,6 +14,20 @@ def character_profile_label(profile: str) -> str:
     return CHARACTER_PROFILE_LABELS.get(profile, profile)
 
 
+CHECK_DIGITS_TITLE = "宛名番号等の検査数字"
+CHECK_DIGITS_LABELS = {
+    "legacy": "宣言なし: 桁数と数字のみ判定（検査数字は宣言された場合にのみ判定します。"
+              "住民記録システム標準仕様書 1.1.13: 既存の番号は検査数字なし）",
+    "all": "モジュラス11の検査数字も判定（宣言による: すべての番号が検査数字付き）",
+}
+"""Whether the modulus-11 numbers (宛名番号・世帯番号 …) were judged with their check digit (RunResult.check_digits)."""
+
+
+def check_digits_label(check_digits: str) -> str:
+    """How every human format says whether the run judged the check digits of 宛名番号・世帯番号."""
+    return CHECK_DIGITS_LABELS.get(check_digits, check_digits)
+
+
 def changed_warning(path: str) -> str:
     """What every format says about an input whose SHA-256 changed during the run."""
     return f"{path} は実行中に変更されました（実行前後のSHA-256が異なります）。どのバイトを検査したか確定できないため、結果は適合の証明になりません。"

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from conformance.report.labels import changed_warning, character_profile_label
+from conformance.report.labels import (
+    CHECK_DIGITS_TITLE,
+    changed_warning,
+    character_profile_label,
+    check_digits_label,
+)
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult
 
 COMMENT_LIMIT = 65_536
@@ -121,6 +126,7 @@ def _facts(result: RunResult) -> list[str]:
         system = result.declaration.get("system", {})
         lines.append(f"- **宣言**: {escape(system.get('name', ''))} {escape(system.get('version', ''))}")
     lines.append(f"- **文字の判定**: {escape(character_profile_label(result.character_profile))}")
+    lines.append(f"- **{CHECK_DIGITS_TITLE}**: {escape(check_digits_label(result.check_digits))}")
     lines.append(f"- **スイート**: jichitai-conformance {escape(result.suite_version)}")
     return lines
 

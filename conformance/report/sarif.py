@@ -59,6 +59,8 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
             "target": result.target,
             "specs": [{"id": spec.id, "version": spec.version, "name": spec.name} for spec in result.specs],
             "findingsTotal": sum(r.findings_total for r in result.requirements),
+            "characterProfile": result.character_profile,
+            "checkDigits": result.check_digits,
         },
     }
     return {"$schema": SCHEMA, "version": VERSION, "runs": [run]}

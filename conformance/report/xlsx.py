@@ -16,10 +16,12 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped,unus
 
 from conformance.report.labels import (
     BASIS_LABELS,
+    CHECK_DIGITS_TITLE,
     RUN_VERDICT_LABELS,
     VERDICT_LABELS,
     changed_warning,
     character_profile_label,
+    check_digits_label,
 )
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, TargetFile
 
@@ -209,6 +211,7 @@ def _cover(ws: Any, result: RunResult, findings_shown: int) -> None:
     for label, text in _declaration_lines(result.declaration):
         line(label, text)
     line("文字の判定", character_profile_label(result.character_profile))
+    line(CHECK_DIGITS_TITLE, check_digits_label(result.check_digits))
     if result.options.get("show_values"):
         line("値の表示", "マスクなし（--show-values）: 個人情報がそのまま記載されています。外部に渡さず、用済み後は削除してください。"
              "（個人番号は常に表示しません）", font=_WARNING_FONT, fill=_WARNING_FILL)

@@ -245,6 +245,9 @@ class RunResult:
     the SQL compiler does not know sent them to the slower fallback, which reports the same findings."""
     character_profile: str = "gyosei-moji"
     """The character repertoire the values were judged against: the default or the declared profile."""
+    check_digits: str = "legacy"
+    """Whether 宛名番号・世帯番号 (format jp-m11) were judged with their check digits (`all`, declared) or by
+    their shape only (`legacy`, the default: 住民記録システム標準仕様書 1.1.13 exempts numbers assigned before it)."""
 
     def __post_init__(self) -> None:
         _mask_fields(self, "target", "ignored", "changed", "row_wise", "declaration", "options")
@@ -311,6 +314,7 @@ class RunResult:
             "finished": self.finished,
             "declaration": self.declaration,
             "character_profile": self.character_profile,
+            "check_digits": self.check_digits,
             "options": self.options,
             "summary": {"verdict": summary.verdict, "counts": summary.counts},
             "requirements": [requirement.to_dict() for requirement in self.requirements],
@@ -335,6 +339,7 @@ class RunResult:
             changed=tuple(data["target"].get("changed", ())),
             row_wise=tuple(data["target"].get("row_wise", ())),
             character_profile=data.get("character_profile", "gyosei-moji"),
+            check_digits=data.get("check_digits", "legacy"),
         )
 
 
