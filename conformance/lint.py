@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 from conformance.checks.database import quote, register_functions
+from conformance.checks.formats import VALUE_FORMATS
 from conformance.checks.rules import population_is_query
 from conformance.checks.schema_lint import keyword_problems
 from conformance.results.check_digits import CHECK_DIGIT_PROFILES
