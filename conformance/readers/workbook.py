@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime
 import posixpath
+import re
+import threading
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -23,11 +26,15 @@ from conformance.readers.base import (
 )
 from conformance.readers.delimited import header_issues
 from conformance.results import codes
+from conformance.results.masking import library_message
 
 DEFAULT_MAX_SHEETS = InputLimits().max_sheets
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_ROW, _CELL, _FORMULA = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}f"
+_VALUE_TAGS = frozenset({f"{_MAIN}v", f"{_MAIN}is", _FORMULA})
+_REFERENCE = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 # One finding per row is enough to say where; a sheet of formulas must not cost a finding per cell.
 _CELLS_NAMED_PER_ROW = 5
 
@@ -38,7 +45,7 @@ def _open(path: Path, max_sheets: int = DEFAULT_MAX_SHEETS) -> python_calamine.C
     except python_calamine.PasswordError:
         message = "パスワードで保護されたブックは読めません。保護を外して出力してください。"
     except Exception as error:  # calamine raises several unrelated types for a broken file
-        message = f"Excelファイルとして読めません（{type(error).__name__}: {error}）。"
+        message = f"Excelファイルとして読めません（{library_message(error)}）。"
     else:
         if len(workbook.sheet_names) <= max_sheets:
             return workbook
@@ -48,6 +55,47 @@ def _open(path: Path, max_sheets: int = DEFAULT_MAX_SHEETS) -> python_calamine.C
         message = "パスワードで保護（暗号化）されたブックは読めません。保護を外して出力してください。"
         raise ReaderError(ReadIssue("syntax", codes.ENCRYPTED_WORKBOOK, message))
     raise ReaderError(ReadIssue("syntax", codes.UNREADABLE_WORKBOOK, message))
+
+
+class Workbooks:
+    """The workbooks of one run, each checked against the package limits and opened once.
+
+    Discovery lists the sheets and the reader reads them through the same opened workbook: a workbook
+    is parsed (shared strings, styles) once per run, however many specs and tables look at it.
+    `opened` counts the workbooks really opened (a test holds it to one per file)."""
+
+    def __init__(self, limits: InputLimits | None = None) -> None:
+        self.limits = limits or InputLimits()
+        self.opened = 0
+        self._books: dict[Path, python_calamine.CalamineWorkbook | ReaderError] = {}
+        self._lock = threading.Lock()
+
+    def workbook(self, path: Path) -> python_calamine.CalamineWorkbook:
+        """The opened workbook (ReaderError, the same each time, when it cannot be)."""
+        with self._lock:
+            if path not in self._books:
+                try:
+                    _check_package(path, self.limits)
+                    self.opened += 1
+                    self._books[path] = _open(path, self.limits.max_sheets)
+                except ReaderError as error:
+                    self._books[path] = error
+            found = self._books[path]
+        if isinstance(found, ReaderError):
+            raise ReaderError(found.issue)
+        return found
+
+    def sheet_names(self, path: Path) -> list[str]:
+        """The names of the workbook's sheets (ReaderError when it cannot be opened)."""
+        return list(self.workbook(path).sheet_names)
+
+    def close(self) -> None:
+        """Let every workbook go."""
+        with self._lock:
+            for book in self._books.values():
+                if not isinstance(book, ReaderError):
+                    book.close()
+            self._books.clear()
 
 
 def _is_encrypted_package(path: Path) -> bool:
@@ -61,8 +109,8 @@ def _is_encrypted_package(path: Path) -> bool:
 
 
 def sheet_names(path: Path, max_sheets: int = DEFAULT_MAX_SHEETS) -> list[str]:
-    """The names of the workbook's sheets (ReaderError when it cannot be opened)."""
-    return list(_open(path, max_sheets).sheet_names)
+    """The names of the workbook's sheets, opening it for this question only (ReaderError when it cannot be)."""
+    return Workbooks(InputLimits(max_sheets=max_sheets)).sheet_names(path)
 
 
 def cell_text(value: Any) -> str:
@@ -96,19 +144,25 @@ def _check_package(path: Path, limits: InputLimits) -> None:
         raise ReaderError(ReadIssue("syntax", codes.WORKBOOK_TOO_LARGE, f"ブックの{what}（圧縮爆弾の疑い）。読みません。"))
 
 
-def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None) -> ParsedTable:
-    """Open one sheet as a table; line numbers are the sheet's row numbers."""
+def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbooks: Workbooks | None = None) -> ParsedTable:
+    """Open one sheet as a table; line numbers are the sheet's row numbers.
+
+    The sheet's XML is scanned first (streaming: its used range, its formulas); a sheet whose used
+    range exceeds `max_sheet_cells` is not handed to calamine, which would build it densely."""
     limits = limits or InputLimits()
+    workbooks = workbooks or Workbooks(limits)
     try:
-        _check_package(path, limits)
-        workbook = _open(path, limits.max_sheets)
+        workbook = workbooks.workbook(path)
+        scan = scan_sheet(path, sheet)
+        if scan.area > limits.max_sheet_cells:
+            return ParsedTable.unreadable(_too_large_issue(sheet, scan, limits))
         worksheet = workbook.get_sheet_by_name(sheet)
         rows = worksheet.to_python(skip_empty_area=False)
         merged = list(worksheet.merged_cell_ranges or ())
     except ReaderError as error:
         return ParsedTable.unreadable(error.issue)
     except Exception as error:  # a sheet can be broken inside a readable workbook
-        issue = ReadIssue("syntax", codes.UNREADABLE_SHEET, f"シート「{sheet}」を読めません（{type(error).__name__}）。")
+        issue = ReadIssue("syntax", codes.UNREADABLE_SHEET, f"シート「{sheet}」を読めません（{library_message(error)}）。")
         return ParsedTable.unreadable(issue)
     while rows and all(cell == "" for cell in rows[-1]):
         rows.pop()
@@ -120,14 +174,23 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None) -> Par
     parsed = ParsedTable(header=header, records=iter(()), encoding=None)
     parsed.issues.extend(header_issues(header, 1))
     parsed.issues.extend(_merged_issues(merged))
-    parsed.issues.extend(_formula_issues(path, sheet))
+    parsed.issues.extend(scan.formula_issues())
     parsed.records = _records(parsed, rows[1:])
     return parsed
+
+
+def _too_large_issue(sheet: str, scan: SheetScan, limits: InputLimits) -> ReadIssue:
+    where = f"A1:{_column_letters(scan.last_column - 1)}{scan.last_row}"
+    message = (f"シート「{sheet}」の使用範囲 {where}（{scan.last_row:,}行 × {scan.last_column:,}列 = {scan.area:,}セル、"
+               f"値のあるセル {scan.cells:,}個）が上限（{limits.max_sheet_cells:,}セル）を超えるため読みません。"
+               "表の外に残った値を削除して出力してください（上限は --max-sheet-cells で変更できます）。")
+    return ReadIssue("syntax", codes.SHEET_TOO_LARGE, message, scan.last_row)
 
 
 def _records(parsed: ParsedTable, rows: list[list[Any]]) -> Iterator[RawRecord]:
     width = len(parsed.header)
     positions = header_positions(parsed.header)
+    numeric: dict[int, list[int]] = {}  # column -> [first line, cells]: a number where text may be meant
     for record, row in enumerate(rows, start=1):
         line = record + 1
         cells = [cell_text(cell) for cell in row]
@@ -141,11 +204,23 @@ def _records(parsed: ParsedTable, rows: list[list[Any]]) -> Iterator[RawRecord]:
                 ReadIssue("syntax", codes.FIELD_COUNT, f"ヘッダーのない列（{width + 1}列目以降）に値があります（このレコードは検査していません）。", line)
             )
             continue
+        for column, cell in enumerate(row[:width]):
+            if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+                numeric.setdefault(column, [line, 0])[1] += 1
         yield RawRecord(
             record=record,
             line=line,
             values=row_values(positions, cells),
         )
+    parsed.issues.extend(_numeric_issue(parsed.header[column], first, count) for column, (first, count) in sorted(numeric.items()))
+
+
+def _numeric_issue(name: str, first: int, count: int) -> ReadIssue:
+    """A column with numeric cells: the engine keeps it as a finding only for an item its schema types as
+    a code or identifier (a string of digits), where a number has lost its leading zeros."""
+    message = (f"「{name}」が数値のセルで保存されています（{count:,}件、最初は{first}行目）。先頭の0が失われるため、"
+               "列の書式を文字列にして、値を文字として出力してください。")
+    return ReadIssue("value", codes.NUMERIC_CELL, message, first, name)
 
 
 def _column_letters(index: int) -> str:
@@ -177,30 +252,72 @@ def _sheet_part(bundle: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
-def _formula_issues(path: Path, sheet: str) -> list[ReadIssue]:
-    """Cells holding formulas: an export must hold values, and a formula without a cached value
-    reads as an empty cell, which would pass for an absent item."""
-    rows: dict[int, list[str]] = {}
+@dataclass
+class SheetScan:
+    """What one streaming pass over a sheet's XML saw: its used range and its formulas."""
+
+    last_row: int = 0
+    last_column: int = 0
+    cells: int = 0
+    formulas: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def area(self) -> int:
+        """The cells of the grid a dense reader builds: A1 to the last row and column holding a value."""
+        return self.last_row * self.last_column
+
+    def formula_issues(self) -> list[ReadIssue]:
+        """Cells holding formulas: an export must hold values, and a formula without a cached value
+        reads as an empty cell, which would pass for an absent item."""
+        issues = []
+        for row, references in sorted(self.formulas.items()):
+            named = "、".join(references[:_CELLS_NAMED_PER_ROW]) + ("…" if len(references) > _CELLS_NAMED_PER_ROW else "")
+            message = f"数式のセルがあります（{named}）。数式ではなく値を出力してください。"
+            issues.append(ReadIssue("syntax", codes.FORMULA_CELL, message, row or None))
+        return issues
+
+
+def _cell_position(reference: str, row: int, column: int) -> tuple[int, int]:
+    """(row, column), 1-based, of a cell reference such as `XFD1048576`; a cell without one follows the last."""
+    match = _REFERENCE.fullmatch(reference)
+    if match is None:
+        return row, column + 1
+    number = 0
+    for letter in match.group(1):
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return int(match.group(2)), number
+
+
+def scan_sheet(path: Path, sheet: str) -> SheetScan:
+    """One streaming pass over the sheet's XML (memory stays flat whatever its size). Only cells holding
+    a value or a formula count: a styled empty cell is no part of the grid a reader builds."""
+    scan = SheetScan()
     try:
         with zipfile.ZipFile(path) as bundle:
             part = _sheet_part(bundle, sheet)
             if part is None:
-                return []
+                return scan
             with bundle.open(part) as stream:
-                reference = ""
+                row = column = 0
                 for event, element in ElementTree.iterparse(stream, events=("start", "end")):
-                    if event == "start" and element.tag == f"{_MAIN}c":
-                        reference = element.get("r") or ""
-                    elif event == "end" and element.tag == f"{_MAIN}f":
-                        row = int("".join(char for char in reference if char.isdigit()) or 0)
-                        rows.setdefault(row, []).append(reference)
-                    elif event == "end" and element.tag == f"{_MAIN}row":
+                    tag = element.tag
+                    if event == "start":
+                        if tag == _ROW:
+                            number = element.get("r") or ""
+                            row = int(number) if number.isdigit() else row + 1
+                            column = 0
+                        elif tag == _CELL:
+                            row, column = _cell_position(element.get("r") or "", row, column)
+                    elif tag == _FORMULA:
+                        scan.formulas.setdefault(row, []).append(f"{_column_letters(column - 1)}{row}")
+                    elif tag == _CELL:
+                        if any(child.tag in _VALUE_TAGS for child in element):
+                            scan.cells += 1
+                            scan.last_row = max(scan.last_row, row)
+                            scan.last_column = max(scan.last_column, column)
+                        element.clear()
+                    elif tag == _ROW:
                         element.clear()  # keeps memory flat on a large sheet
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError):
-        pass  # calamine read the sheet; the formula scan is a second opinion, not a gate
-    issues = []
-    for row, references in sorted(rows.items()):
-        named = "、".join(references[:_CELLS_NAMED_PER_ROW]) + ("…" if len(references) > _CELLS_NAMED_PER_ROW else "")
-        message = f"数式のセルがあります（{named}）。数式ではなく値を出力してください。"
-        issues.append(ReadIssue("syntax", codes.FORMULA_CELL, message, row or None))
-    return issues
+        pass  # calamine opened the workbook; the scan is a second opinion, not a gate
+    return scan

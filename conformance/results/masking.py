@@ -54,6 +54,23 @@ def terminal_safe(text: str) -> str:
     )
 
 
+LIBRARY_MESSAGE_LIMIT = 160
+"""How many characters of a library's own message a finding or an error may quote."""
+
+
+def library_message(error: BaseException, limit: int = LIBRARY_MESSAGE_LIMIT) -> str:
+    """A third-party library's exception (calamine, openpyxl, json, csv, zipfile, yaml, DuckDB) as a
+    finding or an error may quote it: its type and its first line, cut at `limit` characters, controls
+    and line breaks escaped, and no 個人番号 (a library quotes the data it choked on, e.g. an unknown
+    XML entity `&123456789018;`). Every library message shown to a user goes through here."""
+    lines = str(error).strip().splitlines()
+    text = mask_my_numbers(lines[0]) if lines else ""  # before cutting: a cut number would escape the mask
+    if len(text) > limit or len(lines) > 1:
+        text = text[:limit] + "…"
+    text = terminal_safe(text)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 def is_my_number_digits(digits: str) -> bool:
     """12 digits (ASCII or full-width) whose last is the 個人番号 check digit of the others."""
     ascii_digits = digits.translate(_TO_ASCII)

@@ -73,6 +73,9 @@ class Item:
     required: bool
     personal: Personal | None
     sql_type: str
+    # A code or identifier: typed as a text string whose every allowed value is digits (its pattern, or
+    # its enum); a number stored in its place has lost its leading zeros (a workbook's numeric cell).
+    digits: bool = False
 
 
 @dataclass(frozen=True, slots=True)
