@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime
 import posixpath
-import re
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from conformance.readers.base import (
     row_values,
 )
 from conformance.readers.delimited import header_issues
+from conformance.readers.sparse import dense_rows, position, sparse_rows
 from conformance.results import codes
 from conformance.results.masking import library_message
 
@@ -34,7 +34,6 @@ _RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}
 _OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _ROW, _CELL, _FORMULA = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}f"
 _VALUE_TAGS = frozenset({f"{_MAIN}v", f"{_MAIN}is", _FORMULA})
-_REFERENCE = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 # One finding per row is enough to say where; a sheet of formulas must not cost a finding per cell.
 _CELLS_NAMED_PER_ROW = 5
 
@@ -147,25 +146,33 @@ def _check_package(path: Path, limits: InputLimits) -> None:
 def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbooks: Workbooks | None = None) -> ParsedTable:
     """Open one sheet as a table; line numbers are the sheet's row numbers.
 
-    The sheet's XML is scanned first (streaming: its used range, its formulas); a sheet whose used
-    range exceeds `max_sheet_cells` is not handed to calamine, which would build it densely."""
+    The sheet's XML is scanned first (streaming: its used range, its formulas). A sheet whose used range
+    exceeds `max_sheet_cells` is not handed to calamine, which would build it densely: it is read cell by
+    cell (readers/sparse.py) when its cells holding a value are within the limit, else refused."""
     limits = limits or InputLimits()
     workbooks = workbooks or Workbooks(limits)
     try:
         workbook = workbooks.workbook(path)
         scan = scan_sheet(path, sheet)
         if scan.area > limits.max_sheet_cells:
-            return ParsedTable.unreadable(_too_large_issue(sheet, scan, limits))
-        worksheet = workbook.get_sheet_by_name(sheet)
-        rows = worksheet.to_python(skip_empty_area=False)
-        merged = list(worksheet.merged_cell_ranges or ())
+            if scan.cells > limits.max_sheet_cells or scan.part is None:
+                return ParsedTable.unreadable(_too_large_issue(sheet, scan, limits))
+            cells, references = sparse_rows(path, scan.part)
+            rows = [[cells.get(1, {}).get(column, "") for column in range(1, max(cells.get(1, {}), default=0) + 1)]]
+            numbered = dense_rows(cells, 2, max(1, len(rows[0])))
+            merged = [_merged_range(reference) for reference in references if _merged_range(reference)]
+        else:
+            worksheet = workbook.get_sheet_by_name(sheet)
+            rows = worksheet.to_python(skip_empty_area=False)
+            merged = list(worksheet.merged_cell_ranges or ())
+            while rows and all(cell == "" for cell in rows[-1]):
+                rows.pop()
+            numbered = enumerate(rows[1:], start=2)
     except ReaderError as error:
         return ParsedTable.unreadable(error.issue)
     except Exception as error:  # a sheet can be broken inside a readable workbook
         issue = ReadIssue("syntax", codes.UNREADABLE_SHEET, f"シート「{sheet}」を読めません（{library_message(error)}）。")
         return ParsedTable.unreadable(issue)
-    while rows and all(cell == "" for cell in rows[-1]):
-        rows.pop()
     if not rows:
         return ParsedTable.unreadable(ReadIssue("header", codes.NO_HEADER, f"シート「{sheet}」が空です。", line=1))
     header = [cell_text(cell) for cell in rows[0]]
@@ -173,10 +180,19 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbo
         header.pop()
     parsed = ParsedTable(header=header, records=iter(()), encoding=None)
     parsed.issues.extend(header_issues(header, 1))
-    parsed.issues.extend(_merged_issues(merged))
+    parsed.issues.extend(_merged_issues([m for m in merged if m is not None]))
     parsed.issues.extend(scan.formula_issues())
-    parsed.records = _records(parsed, rows[1:])
+    parsed.records = _records(parsed, numbered)
     return parsed
+
+
+def _merged_range(reference: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """`A1:B2` as calamine gives merged ranges: ((top, left), (bottom, right)), 0-based."""
+    first, _, last = reference.partition(":")
+    start, end = position(first), position(last or first)
+    if start is None or end is None:
+        return None
+    return (start[0] - 1, start[1] - 1), (end[0] - 1, end[1] - 1)
 
 
 def _too_large_issue(sheet: str, scan: SheetScan, limits: InputLimits) -> ReadIssue:
@@ -187,12 +203,23 @@ def _too_large_issue(sheet: str, scan: SheetScan, limits: InputLimits) -> ReadIs
     return ReadIssue("syntax", codes.SHEET_TOO_LARGE, message, scan.last_row)
 
 
-def _records(parsed: ParsedTable, rows: list[list[Any]]) -> Iterator[RawRecord]:
+def _records(parsed: ParsedTable, rows: Iterable[tuple[int, list[Any]]]) -> Iterator[RawRecord]:
+    """The records of (line, cells) rows; a line skipped between two rows (a sparse sheet's run of empty
+    rows) is one issue for the whole run, each of its rows counted as rejected."""
     width = len(parsed.header)
     positions = header_positions(parsed.header)
     numeric: dict[int, list[int]] = {}  # column -> [first line, cells]: a number where text may be meant
-    for record, row in enumerate(rows, start=1):
-        line = record + 1
+    expected = 2
+    for line, row in rows:
+        if line > expected + 1:
+            parsed.rejected += line - expected
+            message = f"空行が{line - expected:,}行続きます（{expected}〜{line - 1}行目。これらの行は検査していません）。"
+            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, message, expected))
+        elif line == expected + 1:
+            parsed.rejected += 1
+            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, "空行です（このレコードは検査していません）。", expected))
+        expected = line + 1
+        record = line - 1
         cells = [cell_text(cell) for cell in row]
         if all(cell == "" for cell in cells):
             parsed.rejected += 1
@@ -259,6 +286,7 @@ class SheetScan:
     last_row: int = 0
     last_column: int = 0
     cells: int = 0
+    part: str | None = None  # the sheet's part in the package (None: not found)
     formulas: dict[int, list[str]] = field(default_factory=dict)
 
     @property
@@ -279,13 +307,7 @@ class SheetScan:
 
 def _cell_position(reference: str, row: int, column: int) -> tuple[int, int]:
     """(row, column), 1-based, of a cell reference such as `XFD1048576`; a cell without one follows the last."""
-    match = _REFERENCE.fullmatch(reference)
-    if match is None:
-        return row, column + 1
-    number = 0
-    for letter in match.group(1):
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return int(match.group(2)), number
+    return position(reference) or (row, column + 1)
 
 
 def scan_sheet(path: Path, sheet: str) -> SheetScan:
@@ -294,7 +316,7 @@ def scan_sheet(path: Path, sheet: str) -> SheetScan:
     scan = SheetScan()
     try:
         with zipfile.ZipFile(path) as bundle:
-            part = _sheet_part(bundle, sheet)
+            part = scan.part = _sheet_part(bundle, sheet)
             if part is None:
                 return scan
             with bundle.open(part) as stream:
