@@ -23,7 +23,7 @@ import yaml
 
 from conformance import spec as spec_store
 from conformance.checks.files import issue_findings
-from conformance.readers import InputLimits, ReadIssue
+from conformance.readers import InputLimits, ReadIssue, sheetscan
 from conformance.readers.workbook import read_sheet, scan_sheet
 from conformance.report import REPORT_FORMATS
 from conformance.results import codes
@@ -78,6 +78,39 @@ def test_the_cell_by_cell_reader_reads_what_calamine_reads(case: str) -> None:
     sparse = read_sheet(workbook, "住民", InputLimits(max_sheet_cells=scan.cells))
     assert (sparse.header, list(sparse.records), sparse.rejected) == (dense.header, list(dense.records), dense.rejected)
     assert sparse.issues == dense.issues
+
+
+@pytest.mark.parametrize("case", ["xlsx-numeric-identifiers", "xlsx-formulas", "xlsx-merged-header", "xlsx-sparse-xfd1048576",
+                                  "xlsx-sparse-xfd5000", "xlsx-serial-dates"])
+def test_the_byte_level_scan_sees_what_the_xml_parser_sees(case: str) -> None:
+    """The fast scan (byte patterns over chunks cut at row ends) against ElementTree on the same sheet."""
+    workbook = HOSTILE / case / "住民.xlsx"
+    fast = scan_sheet(workbook, "住民")
+    assert fast.part is not None
+    tree = sheetscan.SheetScan(part=fast.part)
+    with zipfile.ZipFile(workbook) as bundle, bundle.open(fast.part) as stream:
+        sheetscan._tree_scan(stream, tree)
+    assert fast == tree
+
+
+def test_a_sheet_with_prefixed_elements_is_scanned_by_the_xml_parser(tmp_path: Path) -> None:
+    """`<x:c>` escapes the byte patterns: the scan falls back to ElementTree rather than see no cell."""
+    source = HOSTILE / "xlsx-sparse-xfd5000" / "住民.xlsx"
+    with zipfile.ZipFile(source) as bundle:
+        members = [(info.filename, bundle.read(info)) for info in bundle.infolist()]
+    target = tmp_path / "住民.xlsx"
+    with zipfile.ZipFile(target, "w") as bundle:
+        for name, data in members:
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet xmlns=", b"<x:worksheet xmlns:x=").replace(b"</worksheet>", b"</x:worksheet>")
+                for tag in (b"sheetData", b"row", b"c", b"is", b"t", b"v", b"dimension", b"sheetViews", b"sheetView",
+                            b"selection", b"sheetFormatPr", b"pageMargins", b"cols", b"col", b"sheetPr", b"outlinePr",
+                            b"pageSetUpPr"):
+                    data = data.replace(b"<" + tag + b" ", b"<x:" + tag + b" ").replace(b"<" + tag + b">", b"<x:" + tag + b">")
+                    data = data.replace(b"<" + tag + b"/>", b"<x:" + tag + b"/>").replace(b"</" + tag + b">", b"</x:" + tag + b">")
+            bundle.writestr(name, data)
+    scan = scan_sheet(target, "住民")
+    assert (scan.last_row, scan.last_column, scan.cells) == (5000, 16384, 2628)
 
 
 def test_a_sheet_whose_cells_exceed_the_limit_is_refused_naming_its_range(tmp_path: Path) -> None:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import posixpath
 import threading
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 import python_calamine
 
@@ -24,18 +21,12 @@ from conformance.readers.base import (
     row_values,
 )
 from conformance.readers.delimited import header_issues
+from conformance.readers.sheetscan import SheetScan, column_letters, scan_sheet
 from conformance.readers.sparse import dense_rows, position, sparse_rows
 from conformance.results import codes
 from conformance.results.masking import library_message
 
 DEFAULT_MAX_SHEETS = InputLimits().max_sheets
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_ROW, _CELL, _FORMULA = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}f"
-_VALUE_TAGS = frozenset({f"{_MAIN}v", f"{_MAIN}is", _FORMULA})
-# One finding per row is enough to say where; a sheet of formulas must not cost a finding per cell.
-_CELLS_NAMED_PER_ROW = 5
 
 
 def _open(path: Path, max_sheets: int = DEFAULT_MAX_SHEETS) -> python_calamine.CalamineWorkbook:
@@ -196,7 +187,7 @@ def _merged_range(reference: str) -> tuple[tuple[int, int], tuple[int, int]] | N
 
 
 def _too_large_issue(sheet: str, scan: SheetScan, limits: InputLimits) -> ReadIssue:
-    where = f"A1:{_column_letters(scan.last_column - 1)}{scan.last_row}"
+    where = f"A1:{column_letters(scan.last_column - 1)}{scan.last_row}"
     message = (f"シート「{sheet}」の使用範囲 {where}（{scan.last_row:,}行 × {scan.last_column:,}列 = {scan.area:,}セル、"
                f"値のあるセル {scan.cells:,}個）が上限（{limits.max_sheet_cells:,}セル）を超えるため読みません。"
                "表の外に残った値を削除して出力してください（上限は --max-sheet-cells で変更できます）。")
@@ -250,96 +241,10 @@ def _numeric_issue(name: str, first: int, count: int) -> ReadIssue:
     return ReadIssue("value", codes.NUMERIC_CELL, message, first, name)
 
 
-def _column_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
 def _merged_issues(merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[ReadIssue]:
     """A merged range holds its value in its first cell only: the other cells would read as empty."""
     issues = []
     for (top, left), (bottom, right) in merged:
-        where = f"{_column_letters(left)}{top + 1}:{_column_letters(right)}{bottom + 1}"
+        where = f"{column_letters(left)}{top + 1}:{column_letters(right)}{bottom + 1}"
         issues.append(ReadIssue("syntax", codes.MERGED_CELLS, f"セルが結合されています（{where}）。結合を解除し、各セルに値を出力してください。", top + 1))
     return issues
-
-
-def _sheet_part(bundle: zipfile.ZipFile, sheet: str) -> str | None:
-    workbook = ElementTree.fromstring(bundle.read("xl/workbook.xml"))
-    relation = next((element.get(f"{_OFFICE_REL}id") for element in workbook.iter(f"{_MAIN}sheet") if element.get("name") == sheet), None)
-    relations = ElementTree.fromstring(bundle.read("xl/_rels/workbook.xml.rels"))
-    for element in relations.iter(f"{_RELATIONSHIPS}Relationship"):
-        if element.get("Id") == relation:
-            target = element.get("Target") or ""
-            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-    return None
-
-
-@dataclass
-class SheetScan:
-    """What one streaming pass over a sheet's XML saw: its used range and its formulas."""
-
-    last_row: int = 0
-    last_column: int = 0
-    cells: int = 0
-    part: str | None = None  # the sheet's part in the package (None: not found)
-    formulas: dict[int, list[str]] = field(default_factory=dict)
-
-    @property
-    def area(self) -> int:
-        """The cells of the grid a dense reader builds: A1 to the last row and column holding a value."""
-        return self.last_row * self.last_column
-
-    def formula_issues(self) -> list[ReadIssue]:
-        """Cells holding formulas: an export must hold values, and a formula without a cached value
-        reads as an empty cell, which would pass for an absent item."""
-        issues = []
-        for row, references in sorted(self.formulas.items()):
-            named = "、".join(references[:_CELLS_NAMED_PER_ROW]) + ("…" if len(references) > _CELLS_NAMED_PER_ROW else "")
-            message = f"数式のセルがあります（{named}）。数式ではなく値を出力してください。"
-            issues.append(ReadIssue("syntax", codes.FORMULA_CELL, message, row or None))
-        return issues
-
-
-def _cell_position(reference: str, row: int, column: int) -> tuple[int, int]:
-    """(row, column), 1-based, of a cell reference such as `XFD1048576`; a cell without one follows the last."""
-    return position(reference) or (row, column + 1)
-
-
-def scan_sheet(path: Path, sheet: str) -> SheetScan:
-    """One streaming pass over the sheet's XML (memory stays flat whatever its size). Only cells holding
-    a value or a formula count: a styled empty cell is no part of the grid a reader builds."""
-    scan = SheetScan()
-    try:
-        with zipfile.ZipFile(path) as bundle:
-            part = scan.part = _sheet_part(bundle, sheet)
-            if part is None:
-                return scan
-            with bundle.open(part) as stream:
-                row = column = 0
-                for event, element in ElementTree.iterparse(stream, events=("start", "end")):
-                    tag = element.tag
-                    if event == "start":
-                        if tag == _ROW:
-                            number = element.get("r") or ""
-                            row = int(number) if number.isdigit() else row + 1
-                            column = 0
-                        elif tag == _CELL:
-                            row, column = _cell_position(element.get("r") or "", row, column)
-                    elif tag == _FORMULA:
-                        scan.formulas.setdefault(row, []).append(f"{_column_letters(column - 1)}{row}")
-                    elif tag == _CELL:
-                        if any(child.tag in _VALUE_TAGS for child in element):
-                            scan.cells += 1
-                            scan.last_row = max(scan.last_row, row)
-                            scan.last_column = max(scan.last_column, column)
-                        element.clear()
-                    elif tag == _ROW:
-                        element.clear()  # keeps memory flat on a large sheet
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError):
-        pass  # calamine opened the workbook; the scan is a second opinion, not a gate
-    return scan
