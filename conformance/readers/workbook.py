@@ -211,7 +211,7 @@ def _records(parsed: ParsedTable, rows: Iterable[tuple[int, list[Any]]]) -> Iter
             parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, "空行です（このレコードは検査していません）。", expected))
         expected = line + 1
         record = line - 1
-        cells = [cell_text(cell) for cell in row]
+        cells = [cell if type(cell) is str else cell_text(cell) for cell in row]  # most cells are text
         if all(cell == "" for cell in cells):
             parsed.rejected += 1
             parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, "空行です（このレコードは検査していません）。", line))
