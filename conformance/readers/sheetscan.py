@@ -2,8 +2,9 @@
 
 A workbook reader builds a sheet as a dense grid from A1 to its last row and column holding a value,
 so the range is measured first (issue 23: one cell at XFD1048576 asked for 17 billion cells). The
-pass reads the decompressed XML in chunks cut at row ends and counts with compiled byte patterns
-(seconds for millions of cells); a sheet written in another shape (a namespace prefix, cells without
+pass reads the decompressed XML in chunks cut at row ends, counts values with bytes.count and takes
+each row's last cell (cells are in column order, as ECMA-376 writes them; should a hostile sheet break
+that order, calamine's allocation aborts the process and the run's watchdog still removes its folder); a sheet written in another shape (a namespace prefix, cells without
 `r` first) is scanned by ElementTree instead, slower and equally bounded in memory."""
 
 from __future__ import annotations
@@ -29,10 +30,9 @@ _VALUE_TAGS = frozenset({f"{_MAIN}v", f"{_MAIN}is", _FORMULA})
 _CELLS_NAMED_PER_ROW = 5
 _CHUNK = 1 << 22
 # A cell that is not self-closing holds something (<v>, <is> or <f>); a self-closing one is only styled.
-_COLUMNS = re.compile(rb'<c r="([A-Z]{1,3})(?=[0-9]{1,7}"[^>/]*>)')
-_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})(?="[^>/]*>)')
 _REFERENCE = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')
-_PREFIXED = re.compile(rb"<[A-Za-z_][A-Za-z0-9_.-]*:(?:c|row|v|is|f)\b")
+# Elements with a namespace prefix (`<x:c>`) escape the byte patterns.
+_PREFIX_MARKS = (b":c ", b":row")
 
 
 @dataclass
@@ -93,7 +93,23 @@ class _OtherShape(Exception):
     """The sheet is not written the way the byte patterns expect: scan it with ElementTree."""
 
 
+def _last_cell(row: bytes) -> tuple[int, int] | None:
+    """(row, column) of the row's last cell holding something; cells are in column order (ECMA-376)."""
+    end = len(row)
+    while (start := row.rfind(b'<c r="', 0, end)) >= 0:
+        close = row.find(b">", start)
+        if close > 0 and row[close - 1] != ord("/"):
+            reference = _REFERENCE.match(row, start + 3)
+            if reference is None:
+                raise _OtherShape
+            return int(reference.group(2)), _column_number(reference.group(1))
+        end = start
+    return None
+
+
 def _fast_scan(stream: IO[bytes], scan: SheetScan) -> None:
+    """Row by row at C speed: the cells counted by their values (`<v>`, `<is>`), the range by each row's last
+    cell; Python only touches each row, not each cell."""
     carry = b""
     first = True
     while True:
@@ -108,20 +124,23 @@ def _fast_scan(stream: IO[bytes], scan: SheetScan) -> None:
             carry = chunk
             continue
         chunk, carry = chunk[:cut], chunk[cut:]
-        if chunk.count(b"<c ") + chunk.count(b"<c>") != chunk.count(b'<c r="') or _PREFIXED.search(chunk):
+        cells = chunk.count(b'<c r="')
+        if chunk.count(b"<c ") + chunk.count(b"<c>") != cells or any(mark in chunk for mark in _PREFIX_MARKS):
             raise _OtherShape
-        columns = _COLUMNS.findall(chunk)
-        if columns:
-            scan.cells += len(columns)
-            scan.last_column = max(scan.last_column, *(_column_number(letters) for letters in set(columns)))
-            scan.last_row = max(scan.last_row, *(int(digits) for digits in set(_ROWS.findall(chunk))))
+        if cells:
+            scan.cells += chunk.count(b"<v>") + chunk.count(b"<is>")
+            for row in chunk.split(b"</row>"):
+                last = _last_cell(row)
+                if last is not None:
+                    scan.last_row = max(scan.last_row, last[0])
+                    scan.last_column = max(scan.last_column, last[1])
         if b"<f" in chunk:
             for piece in chunk.split(b"<c ")[1:]:
                 body = piece.split(b"</c>", 1)[0]
                 reference = _REFERENCE.match(body)
                 if reference and (b"<f>" in body or b"<f " in body or b"<f/" in body):
-                    row = int(reference.group(2))
-                    scan.formulas.setdefault(row, []).append((reference.group(1) + reference.group(2)).decode())
+                    row_number = int(reference.group(2))
+                    scan.formulas.setdefault(row_number, []).append((reference.group(1) + reference.group(2)).decode())
         if not data:
             return
 
