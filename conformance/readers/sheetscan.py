@@ -139,6 +139,7 @@ def _fast_scan(stream: IO[bytes], scan: SheetScan) -> None:
                 body = piece.split(b"</c>", 1)[0]
                 reference = _REFERENCE.match(body)
                 if reference and (b"<f>" in body or b"<f " in body or b"<f/" in body):
+                    scan.cells += b"<v>" not in body  # a formula without a cached value holds a cell too
                     row_number = int(reference.group(2))
                     scan.formulas.setdefault(row_number, []).append((reference.group(1) + reference.group(2)).decode())
         if not data:
