@@ -378,6 +378,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     )
 }
 """Case name (the folder under fixtures/hostile/) -> the function that writes its input into a folder."""
+BUILDERS.update(__import__("tests.hostile_inputs_xlsx", fromlist=["BUILDERS"]).BUILDERS)  # issue 23: workbooks
 
 
 def expected(case: str) -> dict[str, object]:

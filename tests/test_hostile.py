@@ -98,7 +98,7 @@ def _check(case: str, code: int, stderr: str, output: Path) -> None:
 
 def test_every_case_has_a_builder_and_every_builder_a_case() -> None:
     assert sorted(GENERATOR.BUILDERS) == CASES
-    assert len(CASES) == 29
+    assert len(CASES) == 34
 
 
 IN_PROCESS = [case for case in CASES if _expected(case).get("in_process", True)]

@@ -26,6 +26,7 @@ import duckdb
 import numpy  # noqa: F401
 
 from conformance.checks.formats import VALUE_FORMATS, sql_macros
+from conformance.results.masking import sanitised
 from conformance.spec.model import Item, Table
 
 
@@ -288,5 +289,5 @@ def error_summary(error: BaseException) -> str:
     '…'"), and a reason must never carry a personal value, let alone a 個人番号."""
     first = (str(error).strip().splitlines() or [""])[0]
     cut = min((index for index in (first.find("'"), first.find('"'), first.find("Original Line")) if index >= 0), default=len(first))
-    return f"{type(error).__name__}: {first[:cut].rstrip(' :')}" + ("…" if cut < len(first) else "")
+    return f"{type(error).__name__}: {sanitised(first[:cut].rstrip(' :'))}" + ("…" if cut < len(first) else "")
 

@@ -63,10 +63,23 @@ def issue_findings(spec: Spec, table: Table, header: Sequence[str], issues: Iter
     header_is_data = header_looks_like_data(table, header)
     findings = []
     for issue in issues:
+        if issue.aspect == "value":
+            findings += _value_finding(table, issue, display)
+            continue
         # Duplicated "column names" in a first row of data are values: never quote them.
         if not (header_is_data and issue.code == codes.DUPLICATE_COLUMN):
             findings += _issue_finding(spec, issue.aspect, issue.code, issue.message, display, issue.line, issue.item)
     return findings
+
+
+def _value_finding(table: Table, issue: Issue, display: str) -> list[Finding]:
+    """A reader's remark on an item's values, judged by the item's schema: a numeric cell is a finding of
+    the item's own requirement only where the schema types the item as a code or identifier (digits kept
+    as text), since a number there has lost its leading zeros; elsewhere (an amount) it is no problem."""
+    item = table.item(issue.item) if issue.item else None
+    if item is None or not item.requirement or not (issue.code != codes.NUMERIC_CELL or item.digits):
+        return []
+    return [Finding(item.requirement, issue.code, issue.message, Location(display, issue.line, None, issue.item))]
 
 
 def _issue_finding(spec: Spec, aspect: str, code: str, message: str, display: str, line: int | None,

@@ -28,6 +28,17 @@ def size(text: str) -> int:
     return int(value)
 
 
+def _cell_count(text: str) -> int:
+    """A positive whole number of cells: `20000000`, `20_000_000`, `20,000,000`."""
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
 def _positive(text: str) -> float:
     try:
         value = float(text)
@@ -75,6 +86,8 @@ def parser() -> argparse.ArgumentParser:
                             help=f"refuse a ZIP of more than N members (default {limits.zip_max_members})")
     run_parser.add_argument("--max-file-size", type=size, default=limits.max_file_bytes, metavar="SIZE",
                             help="do not read a JSON, NDJSON or XLSX file larger than this (they are parsed in memory; default 1G)")
+    run_parser.add_argument("--max-sheet-cells", type=_cell_count, default=limits.max_sheet_cells, metavar="N",
+                            help=f"do not read a sheet whose used range (last row × last column) exceeds N cells (default {limits.max_sheet_cells:,})")
 
     generate_parser = commands.add_parser("generate", help="write a synthetic municipality's exports (deterministic; optional counted defects)")
     generate_parser.add_argument("--operations", required=True, metavar="OP[,OP...]", help="operations to generate: juki, inkan, senkyo (juki is required; the others link to its 住民)")

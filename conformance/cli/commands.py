@@ -43,7 +43,8 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     try:
         declaration = load_declaration(arguments.declaration) if arguments.declaration else None
         limits = InputLimits(zip_max_total_bytes=arguments.zip_max_total, zip_max_ratio=arguments.zip_max_ratio,
-                             zip_max_members=arguments.zip_max_members, max_file_bytes=arguments.max_file_size)
+                             zip_max_members=arguments.zip_max_members, max_file_bytes=arguments.max_file_size,
+                             max_sheet_cells=arguments.max_sheet_cells)
         options = RunOptions(declaration=declaration, show_values=arguments.show_values,
                              max_findings=arguments.max_findings, as_of=arguments.as_of,
                              memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,

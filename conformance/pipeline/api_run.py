@@ -17,7 +17,7 @@ from conformance.api.cases import ApiEvaluation
 from conformance.api.client import ApiClient
 from conformance.api.contract import ApiRequirement, load_api_requirements, load_contract
 from conformance.api.gather import Gathered, Gatherer, Outcome
-from conformance.checks.database import Database, LoadedTable
+from conformance.checks.database import Database, LoadedTable, error_summary
 from conformance.checks.files import unknown_item_findings
 from conformance.checks.places import RequestPlace
 from conformance.pipeline.declaration import check_declaration
@@ -57,7 +57,7 @@ def _load_gathered(evaluation: SpecEvaluation, gathered: dict[str, Gathered], da
         try:
             table_loaded = database.load(table, _rows(listed))
         except duckdb.Error as error:
-            evaluation.error_table(table, f"{listed.display} の応答をデータベースに読み込めません: {error}")
+            evaluation.error_table(table, f"{listed.display} の応答をデータベースに読み込めません: {error_summary(error)}")
             continue
         place = RequestPlace(listed.display)
         evaluation.judged_header(table, listed.header)

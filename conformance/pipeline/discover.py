@@ -1,7 +1,8 @@
 """Stage 1, discover: target × specs → each table's source files, computed once per run.
 
-A workbook's sheet names are listed once (a one-sheet `住民.xlsx` used to be opened once per table of
-every spec); the reader then opens it once more per sheet it reads."""
+A workbook's sheet names are listed once, through the target's opened workbooks (`Target.workbooks`),
+which the reader then reads its sheets from: a workbook is opened once per run, however many specs
+(given or inferred) and tables look at it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from conformance import spec as spec_store
-from conformance.readers import SourceFile, Target, sheet_names
+from conformance.readers import SourceFile, Target
 from conformance.readers.base import ReaderError
 from conformance.spec import Spec, SpecError
 
@@ -62,7 +63,7 @@ def discover(target: Target, specs: Iterable[Spec]) -> Discovery:
     def sheets(source: SourceFile) -> tuple[str, ...]:
         if source.display not in listed:
             try:
-                listed[source.display] = tuple(sheet_names(source.path))
+                listed[source.display] = tuple(target.workbooks.sheet_names(source.path))
             except ReaderError:
                 listed[source.display] = ()  # the reader says what is wrong when it reads the file
         return listed[source.display]

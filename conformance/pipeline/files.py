@@ -70,7 +70,8 @@ def _load_spec(evaluation: SpecEvaluation, discovery: Discovery, database: Datab
         chosen.append((table, sources[0]))
     files = []
     tables_read = 0
-    for load in load_tables(chosen, database, options.limits, lambda table: evaluation.step(f"{spec.id} {table.name} 読込")):
+    for load in load_tables(chosen, database, options.limits, lambda table: evaluation.step(f"{spec.id} {table.name} 読込"),
+                            discovery.target.workbooks):
         stored = evaluation.file_checks(load)
         note = None if stored else ("読めませんでした" if not load.readable else "読み込みに失敗しました")
         files.append(_target_file(load, spec.id, note))
@@ -92,7 +93,7 @@ def _load_references(chosen: list[Spec], discovery: Discovery, database: Databas
         sources = discovery.of(spec.id, table_name) if table else ()
         if table is None or not sources:
             continue
-        load = store(table, sources[0], read(sources[0], options.limits), database)
+        load = store(table, sources[0], read(sources[0], options.limits, discovery.target.workbooks), database)
         note = f"{spec.name}の仕様は検査せず、他業務の規則の参照にだけ使いました"
         if not load.readable:
             note = "参照用に読めませんでした"

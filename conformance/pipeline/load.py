@@ -15,7 +15,7 @@ import duckdb
 
 from conformance.checks.database import Database, LoadedTable, error_summary
 from conformance.pipeline.discover import TableSource
-from conformance.readers import InputLimits, ParsedTable, ReadIssue, read_table
+from conformance.readers import InputLimits, ParsedTable, ReadIssue, Workbooks, read_table
 from conformance.readers.delimited import DelimitedTable
 from conformance.spec.model import Table
 
@@ -42,9 +42,9 @@ class TableLoad:
         return self.source.file.format in ("csv", "tsv", "json", "ndjson") and self.encoding is not None
 
 
-def read(source: TableSource, limits: InputLimits) -> ParsedTable:
-    """The reader's table of a source (the sheet listed at discovery, so the workbook is opened once)."""
-    return read_table(source.file, source.reads_sheet, limits)
+def read(source: TableSource, limits: InputLimits, workbooks: Workbooks | None = None) -> ParsedTable:
+    """The reader's table of a source (the sheet listed at discovery, read from the run's opened workbook)."""
+    return read_table(source.file, source.reads_sheet, limits, workbooks)
 
 
 def store(table: Table, source: TableSource, parsed: ParsedTable, database: Database) -> TableLoad:
@@ -62,16 +62,16 @@ def store(table: Table, source: TableSource, parsed: ParsedTable, database: Data
 
 
 def load_tables(chosen: Sequence[tuple[Table, TableSource]], database: Database, limits: InputLimits,
-                step: Callable[[Table], None]) -> Iterator[TableLoad]:
+                step: Callable[[Table], None], workbooks: Workbooks | None = None) -> Iterator[TableLoad]:
     """Read and store each table, reading the next one ahead in a thread."""
     reader = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
     try:
-        ahead = reader.submit(read, chosen[0][1], limits) if chosen else None
+        ahead = reader.submit(read, chosen[0][1], limits, workbooks) if chosen else None
         for index, (table, source) in enumerate(chosen):
             assert ahead is not None
             parsed = ahead.result()
             if index + 1 < len(chosen):
-                ahead = reader.submit(read, chosen[index + 1][1], limits)
+                ahead = reader.submit(read, chosen[index + 1][1], limits, workbooks)
             step(table)
             yield store(table, source, parsed, database)
     finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -73,13 +75,33 @@ def spec_refs(specs: Sequence[Spec]) -> tuple[SpecRef, ...]:
     return tuple(SpecRef(s.id, s.version, s.name, tuple(f"{d.title} {d.version}" for d in s.documents)) for s in specs)
 
 
+# The watchdog: waits for its stdin to close (the run's process ended, however: even killed, or aborted by
+# a native library), then removes the folder. Isolated (-I) and without site (-S): it starts in milliseconds.
+_WATCHDOG = "import shutil, sys; sys.stdin.buffer.read(); shutil.rmtree(sys.argv[1], ignore_errors=True)"
+
+
+def _watchdog(folder: Path) -> subprocess.Popen[bytes] | None:
+    """A process that removes `folder` once this one is gone. The pipe's write end is this process's
+    only (not inherited): when the process ends, by any means, the kernel closes it. The watchdog has a
+    session of its own, so the Ctrl-C that stops the run does not stop it first."""
+    try:
+        return subprocess.Popen([sys.executable, "-I", "-S", "-c", _WATCHDOG, str(folder)], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        return None  # no process to spare: the folder is still removed on every ending Python sees
+
+
 @contextlib.contextmanager
 def workspace(parent: Path | None = None) -> Iterator[Path]:
     """ONE private folder (mode 0700, under --temp-dir or TMPDIR) for every temporary file of a run: the extracted
     ZIP, DuckDB's staging and spill files. Removed at the end, also on Ctrl-C (KeyboardInterrupt
-    unwinds through here) and on any error."""
+    unwinds through here) and on any error; and, should the process die where Python cannot clean up
+    (a native library aborting on an allocation failure, SIGKILL), by a watchdog process."""
     folder = Path(tempfile.mkdtemp(prefix="conformance-", dir=parent))
+    watchdog = _watchdog(folder)
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if watchdog is not None and watchdog.stdin is not None:
+            watchdog.stdin.close()  # it wakes, finds the folder gone, and ends; reaped by subprocess later

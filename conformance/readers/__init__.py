@@ -15,8 +15,9 @@ from types import TracebackType
 from conformance.readers.base import InputLimits, ParsedTable, RawRecord, ReaderError, ReadIssue
 from conformance.readers.delimited import read_delimited
 from conformance.readers.jsonfile import read_json
-from conformance.readers.workbook import read_sheet, sheet_names
+from conformance.readers.workbook import Workbooks, read_sheet, sheet_names
 from conformance.results import codes
+from conformance.results.masking import library_message
 
 __all__ = [
     "FILE_FORMATS",
@@ -28,6 +29,7 @@ __all__ = [
     "SourceFile",
     "Target",
     "TargetError",
+    "Workbooks",
     "open_target",
     "read_table",
     "sheet_names",
@@ -70,6 +72,8 @@ class Target:
     files: list[SourceFile] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
     archive_sha256: str | None = None
+    # Each workbook of the target opened once for the whole run (discovery and reading share it).
+    workbooks: Workbooks = field(default_factory=Workbooks)
     _scratch: Path | None = None
 
     def changed_inputs(self) -> list[str]:
@@ -81,7 +85,8 @@ class Target:
         return [source.display for source in self.files if _digest_or_none(source.path) != source.sha256]
 
     def close(self) -> None:
-        """Remove the extracted copy of a ZIP, if any."""
+        """Let the workbooks go; remove the extracted copy of a ZIP, if any."""
+        self.workbooks.close()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
@@ -179,7 +184,7 @@ def _extract_zip(target: Target, archive: Path, limits: InputLimits, scratch: Pa
     # RuntimeError: an encrypted member; ValueError: a name zipfile or the OS cannot take (NUL bytes).
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, RuntimeError, ValueError) as error:
         target.close()
-        raise TargetError(f"{archive}: ZIPファイルとして読めません（{type(error).__name__}: {error}）") from None
+        raise TargetError(f"{archive}: ZIPファイルとして読めません（{library_message(error)}）") from None
     except TargetError:
         target.close()
         raise
@@ -221,7 +226,7 @@ def open_target(path: Path, limits: InputLimits | None = None, scratch: Path | N
     """
     if not path.exists():
         raise TargetError(f"{path}: ありません（no such file or folder）")
-    target = Target(path=path)
+    target = Target(path=path, workbooks=Workbooks(limits))
     try:
         if path.is_dir():
             _add_folder(target, path)
@@ -238,9 +243,13 @@ def open_target(path: Path, limits: InputLimits | None = None, scratch: Path | N
     return target
 
 
-def read_table(source: SourceFile, sheet: str | None = None, limits: InputLimits | None = None) -> ParsedTable:
-    """Parse one file (one sheet of a workbook) as a table; problems become issues, never exceptions."""
+def read_table(source: SourceFile, sheet: str | None = None, limits: InputLimits | None = None,
+               workbooks: Workbooks | None = None) -> ParsedTable:
+    """Parse one file (one sheet of a workbook) as a table; problems become issues, never exceptions.
+
+    `workbooks`: the run's opened workbooks (the target's), so a workbook is opened once per run."""
     limits = limits or InputLimits()
+    workbooks = workbooks or Workbooks(limits)
     try:
         if source.format in ("csv", "tsv"):
             return read_delimited(source.path, "," if source.format == "csv" else "\t")
@@ -248,7 +257,7 @@ def read_table(source: SourceFile, sheet: str | None = None, limits: InputLimits
             return ParsedTable.unreadable(_too_large(source, limits))
         if source.format in ("json", "ndjson"):
             return read_json(source.path, lines=source.format == "ndjson")
-        return read_sheet(source.path, sheet or sheet_names(source.path, limits.max_sheets)[0], limits)
+        return read_sheet(source.path, sheet or workbooks.sheet_names(source.path)[0], limits, workbooks)
     except ReaderError as error:
         return ParsedTable.unreadable(error.issue)
     except (OSError, MemoryError, RecursionError) as error:

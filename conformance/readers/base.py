@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-Aspect = Literal["encoding", "syntax", "header"]
+# "value": a property of an item's values that only the item's schema can judge (numeric-cell).
+Aspect = Literal["encoding", "syntax", "header", "value"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,9 @@ class InputLimits:
     small file compresses well without being a bomb and a bomb that stays small is no danger.
     `max_file_bytes` caps the formats read whole into memory (JSON, NDJSON, XLSX); `max_sheets` the
     sheets of a workbook (a standard export holds one table per sheet, a few dozen at most).
+    `max_sheet_cells` caps a sheet's used range (its last row × its last column holding a value): a
+    workbook reader builds that grid densely in memory, so one stray cell at XFD1048576 would ask for
+    17 billion cells; the sheet's XML is scanned (streaming) before any grid is built.
     """
 
     zip_max_total_bytes: int = 4 * 1024**3
@@ -81,6 +85,7 @@ class InputLimits:
     zip_ratio_floor: int = 1024**2
     max_file_bytes: int = 1024**3
     max_sheets: int = 1_000
+    max_sheet_cells: int = 20_000_000
 
 
 class ReaderError(Exception):

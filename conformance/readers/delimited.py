@@ -27,6 +27,7 @@ from conformance.readers.base import ParsedTable, RawRecord, ReadIssue, header_p
 from conformance.readers.encoding import UTF8_BOM, decode_utf8
 from conformance.readers.plain import DirectRead, clean_utf8, plain_lines
 from conformance.results import codes
+from conformance.results.masking import library_message
 
 
 class _Feed:
@@ -81,7 +82,7 @@ def _rows(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]
                 feed.taken.clear()
             return
         except csv.Error as error:
-            yield start + consumed + 1, None, str(error)
+            yield start + consumed + 1, None, library_message(error, typed=False)
             # An unbalanced quote runs the reader to the end of the data: resume on the line after
             # the broken record's first line, or the rest of the file would vanish into it.
             unterminated = feed.exhausted and "unexpected end of data" in str(error)

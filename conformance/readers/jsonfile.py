@@ -15,6 +15,7 @@ from typing import Any
 from conformance.readers.base import ParsedTable, RawRecord, ReadIssue
 from conformance.readers.encoding import decode_utf8
 from conformance.results import codes
+from conformance.results.masking import library_message, sanitised
 
 _WHITESPACE = " \t\r\n"
 
@@ -56,11 +57,11 @@ def _decode(text: str, position: int, first_line: int = 1) -> tuple[Any, int]:
     try:
         return _DECODER.raw_decode(text, position)
     except json.JSONDecodeError as error:
-        raise _Unparsable(f"JSONとして解析できません: {error.msg}", first_line + error.lineno - 1) from None
+        raise _Unparsable(f"JSONとして解析できません: {sanitised(error.msg)}", first_line + error.lineno - 1) from None
     except RecursionError:
         raise _Unparsable("JSONの入れ子が深すぎて解析できません", first_line + _line_at(text, position) - 1) from None
     except ValueError as error:  # e.g. an integer of more digits than Python converts
-        raise _Unparsable(f"JSONの値を変換できません（{error}）", first_line + _line_at(text, position) - 1) from None
+        raise _Unparsable(f"JSONの値を変換できません（{library_message(error, typed=False)}）", first_line + _line_at(text, position) - 1) from None
 
 
 def _skip_whitespace(text: str, position: int) -> int:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import posixpath
+import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 import python_calamine
 
@@ -22,14 +21,12 @@ from conformance.readers.base import (
     row_values,
 )
 from conformance.readers.delimited import header_issues
+from conformance.readers.sheetscan import SheetScan, column_letters, scan_sheet
+from conformance.readers.sparse import dense_rows, position, sparse_rows
 from conformance.results import codes
+from conformance.results.masking import library_message
 
 DEFAULT_MAX_SHEETS = InputLimits().max_sheets
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-# One finding per row is enough to say where; a sheet of formulas must not cost a finding per cell.
-_CELLS_NAMED_PER_ROW = 5
 
 
 def _open(path: Path, max_sheets: int = DEFAULT_MAX_SHEETS) -> python_calamine.CalamineWorkbook:
@@ -38,7 +35,7 @@ def _open(path: Path, max_sheets: int = DEFAULT_MAX_SHEETS) -> python_calamine.C
     except python_calamine.PasswordError:
         message = "パスワードで保護されたブックは読めません。保護を外して出力してください。"
     except Exception as error:  # calamine raises several unrelated types for a broken file
-        message = f"Excelファイルとして読めません（{type(error).__name__}: {error}）。"
+        message = f"Excelファイルとして読めません（{library_message(error)}）。"
     else:
         if len(workbook.sheet_names) <= max_sheets:
             return workbook
@@ -48,6 +45,47 @@ def _open(path: Path, max_sheets: int = DEFAULT_MAX_SHEETS) -> python_calamine.C
         message = "パスワードで保護（暗号化）されたブックは読めません。保護を外して出力してください。"
         raise ReaderError(ReadIssue("syntax", codes.ENCRYPTED_WORKBOOK, message))
     raise ReaderError(ReadIssue("syntax", codes.UNREADABLE_WORKBOOK, message))
+
+
+class Workbooks:
+    """The workbooks of one run, each checked against the package limits and opened once.
+
+    Discovery lists the sheets and the reader reads them through the same opened workbook: a workbook
+    is parsed (shared strings, styles) once per run, however many specs and tables look at it.
+    `opened` counts the workbooks really opened (a test holds it to one per file)."""
+
+    def __init__(self, limits: InputLimits | None = None) -> None:
+        self.limits = limits or InputLimits()
+        self.opened = 0
+        self._books: dict[Path, python_calamine.CalamineWorkbook | ReaderError] = {}
+        self._lock = threading.Lock()
+
+    def workbook(self, path: Path) -> python_calamine.CalamineWorkbook:
+        """The opened workbook (ReaderError, the same each time, when it cannot be)."""
+        with self._lock:
+            if path not in self._books:
+                try:
+                    _check_package(path, self.limits)
+                    self.opened += 1
+                    self._books[path] = _open(path, self.limits.max_sheets)
+                except ReaderError as error:
+                    self._books[path] = error
+            found = self._books[path]
+        if isinstance(found, ReaderError):
+            raise ReaderError(found.issue)
+        return found
+
+    def sheet_names(self, path: Path) -> list[str]:
+        """The names of the workbook's sheets (ReaderError when it cannot be opened)."""
+        return list(self.workbook(path).sheet_names)
+
+    def close(self) -> None:
+        """Let every workbook go."""
+        with self._lock:
+            for book in self._books.values():
+                if not isinstance(book, ReaderError):
+                    book.close()
+            self._books.clear()
 
 
 def _is_encrypted_package(path: Path) -> bool:
@@ -61,8 +99,8 @@ def _is_encrypted_package(path: Path) -> bool:
 
 
 def sheet_names(path: Path, max_sheets: int = DEFAULT_MAX_SHEETS) -> list[str]:
-    """The names of the workbook's sheets (ReaderError when it cannot be opened)."""
-    return list(_open(path, max_sheets).sheet_names)
+    """The names of the workbook's sheets, opening it for this question only (ReaderError when it cannot be)."""
+    return Workbooks(InputLimits(max_sheets=max_sheets)).sheet_names(path)
 
 
 def cell_text(value: Any) -> str:
@@ -96,22 +134,36 @@ def _check_package(path: Path, limits: InputLimits) -> None:
         raise ReaderError(ReadIssue("syntax", codes.WORKBOOK_TOO_LARGE, f"ブックの{what}（圧縮爆弾の疑い）。読みません。"))
 
 
-def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None) -> ParsedTable:
-    """Open one sheet as a table; line numbers are the sheet's row numbers."""
+def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbooks: Workbooks | None = None) -> ParsedTable:
+    """Open one sheet as a table; line numbers are the sheet's row numbers.
+
+    The sheet's XML is scanned first (streaming: its used range, its formulas). A sheet whose used range
+    exceeds `max_sheet_cells` is not handed to calamine, which would build it densely: it is read cell by
+    cell (readers/sparse.py) when its cells holding a value are within the limit, else refused."""
     limits = limits or InputLimits()
+    workbooks = workbooks or Workbooks(limits)
     try:
-        _check_package(path, limits)
-        workbook = _open(path, limits.max_sheets)
-        worksheet = workbook.get_sheet_by_name(sheet)
-        rows = worksheet.to_python(skip_empty_area=False)
-        merged = list(worksheet.merged_cell_ranges or ())
+        workbook = workbooks.workbook(path)
+        scan = scan_sheet(path, sheet)
+        if scan.area > limits.max_sheet_cells:
+            if scan.cells > limits.max_sheet_cells or scan.part is None:
+                return ParsedTable.unreadable(_too_large_issue(sheet, scan, limits))
+            cells, references = sparse_rows(path, scan.part)
+            rows = [[cells.get(1, {}).get(column, "") for column in range(1, max(cells.get(1, {}), default=0) + 1)]]
+            numbered = dense_rows(cells, 2, max(1, len(rows[0])))
+            merged = [_merged_range(reference) for reference in references if _merged_range(reference)]
+        else:
+            worksheet = workbook.get_sheet_by_name(sheet)
+            rows = worksheet.to_python(skip_empty_area=False)
+            merged = list(worksheet.merged_cell_ranges or ())
+            while rows and all(cell == "" for cell in rows[-1]):
+                rows.pop()
+            numbered = enumerate(rows[1:], start=2)
     except ReaderError as error:
         return ParsedTable.unreadable(error.issue)
     except Exception as error:  # a sheet can be broken inside a readable workbook
-        issue = ReadIssue("syntax", codes.UNREADABLE_SHEET, f"シート「{sheet}」を読めません（{type(error).__name__}）。")
+        issue = ReadIssue("syntax", codes.UNREADABLE_SHEET, f"シート「{sheet}」を読めません（{library_message(error)}）。")
         return ParsedTable.unreadable(issue)
-    while rows and all(cell == "" for cell in rows[-1]):
-        rows.pop()
     if not rows:
         return ParsedTable.unreadable(ReadIssue("header", codes.NO_HEADER, f"シート「{sheet}」が空です。", line=1))
     header = [cell_text(cell) for cell in rows[0]]
@@ -119,18 +171,47 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None) -> Par
         header.pop()
     parsed = ParsedTable(header=header, records=iter(()), encoding=None)
     parsed.issues.extend(header_issues(header, 1))
-    parsed.issues.extend(_merged_issues(merged))
-    parsed.issues.extend(_formula_issues(path, sheet))
-    parsed.records = _records(parsed, rows[1:])
+    parsed.issues.extend(_merged_issues([m for m in merged if m is not None]))
+    parsed.issues.extend(scan.formula_issues())
+    parsed.records = _records(parsed, numbered)
     return parsed
 
 
-def _records(parsed: ParsedTable, rows: list[list[Any]]) -> Iterator[RawRecord]:
+def _merged_range(reference: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """`A1:B2` as calamine gives merged ranges: ((top, left), (bottom, right)), 0-based."""
+    first, _, last = reference.partition(":")
+    start, end = position(first), position(last or first)
+    if start is None or end is None:
+        return None
+    return (start[0] - 1, start[1] - 1), (end[0] - 1, end[1] - 1)
+
+
+def _too_large_issue(sheet: str, scan: SheetScan, limits: InputLimits) -> ReadIssue:
+    where = f"A1:{column_letters(scan.last_column - 1)}{scan.last_row}"
+    message = (f"シート「{sheet}」の使用範囲 {where}（{scan.last_row:,}行 × {scan.last_column:,}列 = {scan.area:,}セル、"
+               f"値のあるセル {scan.cells:,}個）が上限（{limits.max_sheet_cells:,}セル）を超えるため読みません。"
+               "表の外に残った値を削除して出力してください（上限は --max-sheet-cells で変更できます）。")
+    return ReadIssue("syntax", codes.SHEET_TOO_LARGE, message, scan.last_row)
+
+
+def _records(parsed: ParsedTable, rows: Iterable[tuple[int, list[Any]]]) -> Iterator[RawRecord]:
+    """The records of (line, cells) rows; a line skipped between two rows (a sparse sheet's run of empty
+    rows) is one issue for the whole run, each of its rows counted as rejected."""
     width = len(parsed.header)
     positions = header_positions(parsed.header)
-    for record, row in enumerate(rows, start=1):
-        line = record + 1
-        cells = [cell_text(cell) for cell in row]
+    numeric: dict[int, list[int]] = {}  # column -> [first line, cells]: a number where text may be meant
+    expected = 2
+    for line, row in rows:
+        if line > expected + 1:
+            parsed.rejected += line - expected
+            message = f"空行が{line - expected:,}行続きます（{expected}〜{line - 1}行目。これらの行は検査していません）。"
+            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, message, expected))
+        elif line == expected + 1:
+            parsed.rejected += 1
+            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, "空行です（このレコードは検査していません）。", expected))
+        expected = line + 1
+        record = line - 1
+        cells = [cell if type(cell) is str else cell_text(cell) for cell in row]  # most cells are text
         if all(cell == "" for cell in cells):
             parsed.rejected += 1
             parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, "空行です（このレコードは検査していません）。", line))
@@ -141,66 +222,29 @@ def _records(parsed: ParsedTable, rows: list[list[Any]]) -> Iterator[RawRecord]:
                 ReadIssue("syntax", codes.FIELD_COUNT, f"ヘッダーのない列（{width + 1}列目以降）に値があります（このレコードは検査していません）。", line)
             )
             continue
+        for column, cell in enumerate(row[:width]):
+            if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+                numeric.setdefault(column, [line, 0])[1] += 1
         yield RawRecord(
             record=record,
             line=line,
             values=row_values(positions, cells),
         )
+    parsed.issues.extend(_numeric_issue(parsed.header[column], first, count) for column, (first, count) in sorted(numeric.items()))
 
 
-def _column_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
+def _numeric_issue(name: str, first: int, count: int) -> ReadIssue:
+    """A column with numeric cells: the engine keeps it as a finding only for an item its schema types as
+    a code or identifier (a string of digits), where a number has lost its leading zeros."""
+    message = (f"「{name}」が数値のセルで保存されています（{count:,}件、最初は{first}行目）。先頭の0が失われるため、"
+               "列の書式を文字列にして、値を文字として出力してください。")
+    return ReadIssue("value", codes.NUMERIC_CELL, message, first, name)
 
 
 def _merged_issues(merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[ReadIssue]:
     """A merged range holds its value in its first cell only: the other cells would read as empty."""
     issues = []
     for (top, left), (bottom, right) in merged:
-        where = f"{_column_letters(left)}{top + 1}:{_column_letters(right)}{bottom + 1}"
+        where = f"{column_letters(left)}{top + 1}:{column_letters(right)}{bottom + 1}"
         issues.append(ReadIssue("syntax", codes.MERGED_CELLS, f"セルが結合されています（{where}）。結合を解除し、各セルに値を出力してください。", top + 1))
-    return issues
-
-
-def _sheet_part(bundle: zipfile.ZipFile, sheet: str) -> str | None:
-    workbook = ElementTree.fromstring(bundle.read("xl/workbook.xml"))
-    relation = next((element.get(f"{_OFFICE_REL}id") for element in workbook.iter(f"{_MAIN}sheet") if element.get("name") == sheet), None)
-    relations = ElementTree.fromstring(bundle.read("xl/_rels/workbook.xml.rels"))
-    for element in relations.iter(f"{_RELATIONSHIPS}Relationship"):
-        if element.get("Id") == relation:
-            target = element.get("Target") or ""
-            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-    return None
-
-
-def _formula_issues(path: Path, sheet: str) -> list[ReadIssue]:
-    """Cells holding formulas: an export must hold values, and a formula without a cached value
-    reads as an empty cell, which would pass for an absent item."""
-    rows: dict[int, list[str]] = {}
-    try:
-        with zipfile.ZipFile(path) as bundle:
-            part = _sheet_part(bundle, sheet)
-            if part is None:
-                return []
-            with bundle.open(part) as stream:
-                reference = ""
-                for event, element in ElementTree.iterparse(stream, events=("start", "end")):
-                    if event == "start" and element.tag == f"{_MAIN}c":
-                        reference = element.get("r") or ""
-                    elif event == "end" and element.tag == f"{_MAIN}f":
-                        row = int("".join(char for char in reference if char.isdigit()) or 0)
-                        rows.setdefault(row, []).append(reference)
-                    elif event == "end" and element.tag == f"{_MAIN}row":
-                        element.clear()  # keeps memory flat on a large sheet
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError):
-        pass  # calamine read the sheet; the formula scan is a second opinion, not a gate
-    issues = []
-    for row, references in sorted(rows.items()):
-        named = "、".join(references[:_CELLS_NAMED_PER_ROW]) + ("…" if len(references) > _CELLS_NAMED_PER_ROW else "")
-        message = f"数式のセルがあります（{named}）。数式ではなく値を出力してください。"
-        issues.append(ReadIssue("syntax", codes.FORMULA_CELL, message, row or None))
     return issues

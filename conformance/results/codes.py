@@ -92,6 +92,10 @@ WORKBOOK_TOO_LARGE = declare("workbook-too-large", "file", "ブックの展開�
 UNREADABLE_SHEET = declare("unreadable-sheet", "file", "シートを読めない。", "A sheet cannot be read.")
 MERGED_CELLS = declare("merged-cells", "file", "セルが結合されている。", "Merged cells.")
 FORMULA_CELL = declare("formula-cell", "file", "セルが値ではなく数式である。", "A cell holding a formula instead of a value.")
+SHEET_TOO_LARGE = declare("sheet-too-large", "file", "シートの使用範囲（行数×列数）が上限を超える（読まない）。",
+                          "A sheet whose used range (rows × columns) exceeds the limit (not read).")
+NUMERIC_CELL = declare("numeric-cell", "file", "コード・番号の項目が数値のセルで保存されている（先頭の0が失われる）。",
+                       "A code or identifier item stored as a numeric cell (leading zeros are lost).")
 
 # --- Header and items --------------------------------------------------------------------------------
 NO_HEADER = declare("no-header", "header", "ヘッダー行がない（空のファイル、空のシート、レコードのないJSON）。",

@@ -58,6 +58,32 @@ def terminal_safe(text: str) -> str:
     )
 
 
+LIBRARY_MESSAGE_LIMIT = 160
+"""How many characters of a library's own message a finding or an error may quote."""
+
+
+def library_message(error: BaseException, limit: int = LIBRARY_MESSAGE_LIMIT, *, typed: bool = True) -> str:
+    """A third-party library's exception (calamine, openpyxl, json, csv, zipfile, yaml, DuckDB) as a
+    finding or an error may quote it: its type (unless `typed` is False) and its first line, cut at
+    `limit` characters, controls escaped, and no 個人番号 (a library quotes the data it choked on, e.g.
+    an unknown XML entity `&123456789018;`). Every library message shown to a user goes through here."""
+    text = sanitised(str(error), limit)
+    if not typed:
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def sanitised(text: str, limit: int = LIBRARY_MESSAGE_LIMIT) -> str:
+    """Foreign text (a library's message) made fit to show: its first line only, no 個人番号 (masked before
+    the cut, so that a cut cannot split a number out of the mask), at most `limit` characters, controls
+    escaped."""
+    lines = text.strip().splitlines()
+    first = mask_my_numbers(lines[0]) if lines else ""
+    if len(first) > limit or len(lines) > 1:
+        first = first[:limit] + "…"
+    return terminal_safe(first)
+
+
 def is_my_number_digits(digits: str) -> bool:
     """12 digits (ASCII or full-width) whose last is the 個人番号 check digit of the others."""
     ascii_digits = digits.translate(_TO_ASCII)

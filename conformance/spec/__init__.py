@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,21 @@ def _annotation(chain: list[dict[str, Any]], key: str) -> Any:
     return next((schema[key] for schema in chain if key in schema), None)
 
 
+# A pattern admitting digit strings only: `^[0-9]{12}$`, `^[0-9]{2,15}$`, `^[0-9]+$`.
+_DIGITS_PATTERN = re.compile(r"\^?(?:\[0-9\](?:\{[0-9]+(?:,[0-9]+)?\}|[+*?])?|[0-9])+\$?")
+
+
+def _is_digit_string(chain: list[dict[str, Any]]) -> bool:
+    """The item is typed as a string of digits (a code or identifier): by its type and its pattern or enum,
+    and kept as text by the rules (an amount, `x-sql-type: BIGINT`, is a number written in digits)."""
+    if _annotation(chain, "type") != "string" or (_annotation(chain, "x-sql-type") or "VARCHAR") != "VARCHAR":
+        return False
+    pattern, values = _annotation(chain, "pattern"), _annotation(chain, "enum")
+    if isinstance(pattern, str) and _DIGITS_PATTERN.fullmatch(pattern):
+        return True
+    return isinstance(values, list) and bool(values) and all(isinstance(v, str) and v.isascii() and v.isdigit() for v in values)
+
+
 def _load_table(operation: str, raw: dict[str, Any], spec_dir: Path, root: Path) -> Table:
     schema_path = spec_dir / raw["schema"]
     try:
@@ -117,6 +133,7 @@ def _load_table(operation: str, raw: dict[str, Any], spec_dir: Path, root: Path)
                 personal=_annotation(chain, "x-personal"),
                 sql_type=_annotation(chain, "x-sql-type") or "VARCHAR",
                 format=_annotation(chain, "format"),
+                digits=_is_digit_string(chain),
             )
         )
     return Table(

@@ -87,6 +87,9 @@ class Item:
     personal: Personal | None
     sql_type: str
     format: str | None = None  # the value format of its schema (`format`), which may give its typed value
+    # A code or identifier: typed as a text string whose every allowed value is digits (its pattern, or
+    # its enum); a number stored in its place has lost its leading zeros (a workbook's numeric cell).
+    digits: bool = False
 
 
 @dataclass(frozen=True, slots=True)

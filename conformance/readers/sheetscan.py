@@ -1,0 +1,189 @@
+"""One streaming pass over a sheet's XML before any reader builds it: its used range and its formulas.
+
+A workbook reader builds a sheet as a dense grid from A1 to its last row and column holding a value,
+so the range is measured first (issue 23: one cell at XFD1048576 asked for 17 billion cells). The
+pass reads the decompressed XML in chunks cut at row ends, counts values with bytes.count and takes
+each row's last cell (cells are in column order, as ECMA-376 writes them; should a hostile sheet break
+that order, calamine's allocation aborts the process and the run's watchdog still removes its folder); a sheet written in another shape (a namespace prefix, cells without
+`r` first) is scanned by ElementTree instead, slower and equally bounded in memory."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree
+
+from conformance.readers.base import ReadIssue
+from conformance.readers.sparse import position
+from conformance.results import codes
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_ROW, _CELL, _FORMULA = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}f"
+_VALUE_TAGS = frozenset({f"{_MAIN}v", f"{_MAIN}is", _FORMULA})
+# One finding per row is enough to say where; a sheet of formulas must not cost a finding per cell.
+_CELLS_NAMED_PER_ROW = 5
+_CHUNK = 1 << 22
+# A cell that is not self-closing holds something (<v>, <is> or <f>); a self-closing one is only styled.
+_REFERENCE = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')
+# Elements with a namespace prefix (`<x:c>`) escape the byte patterns.
+_PREFIX_MARKS = (b":c ", b":row")
+
+
+@dataclass
+class SheetScan:
+    """What one streaming pass over a sheet's XML saw: its used range and its formulas."""
+
+    last_row: int = 0
+    last_column: int = 0
+    cells: int = 0
+    part: str | None = None  # the sheet's part in the package (None: not found)
+    formulas: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def area(self) -> int:
+        """The cells of the grid a dense reader builds: A1 to the last row and column holding a value."""
+        return self.last_row * self.last_column
+
+    def formula_issues(self) -> list[ReadIssue]:
+        """Cells holding formulas: an export must hold values, and a formula without a cached value
+        reads as an empty cell, which would pass for an absent item."""
+        issues = []
+        for row, references in sorted(self.formulas.items()):
+            named = "、".join(references[:_CELLS_NAMED_PER_ROW]) + ("…" if len(references) > _CELLS_NAMED_PER_ROW else "")
+            message = f"数式のセルがあります（{named}）。数式ではなく値を出力してください。"
+            issues.append(ReadIssue("syntax", codes.FORMULA_CELL, message, row or None))
+        return issues
+
+
+def column_letters(index: int) -> str:
+    """The letters of a 0-based column index: 0 → A, 16383 → XFD."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _sheet_part(bundle: zipfile.ZipFile, sheet: str) -> str | None:
+    workbook = ElementTree.fromstring(bundle.read("xl/workbook.xml"))
+    relation = next((element.get(f"{_OFFICE_REL}id") for element in workbook.iter(f"{_MAIN}sheet") if element.get("name") == sheet), None)
+    relations = ElementTree.fromstring(bundle.read("xl/_rels/workbook.xml.rels"))
+    for element in relations.iter(f"{_RELATIONSHIPS}Relationship"):
+        if element.get("Id") == relation:
+            target = element.get("Target") or ""
+            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return None
+
+
+class _OtherShape(Exception):
+    """The sheet is not written the way the byte patterns expect: scan it with ElementTree."""
+
+
+def _last_cell(row: bytes) -> tuple[int, int] | None:
+    """(row, column) of the row's last cell holding something; cells are in column order (ECMA-376)."""
+    end = len(row)
+    while (start := row.rfind(b'<c r="', 0, end)) >= 0:
+        close = row.find(b">", start)
+        if close > 0 and row[close - 1] != ord("/"):
+            reference = _REFERENCE.match(row, start + 3)
+            if reference is None:
+                raise _OtherShape
+            return int(reference.group(2)), _column_number(reference.group(1))
+        end = start
+    return None
+
+
+def _fast_scan(stream: IO[bytes], scan: SheetScan) -> None:
+    """Row by row at C speed: the cells counted by their values (`<v>`, `<is>`), the range by each row's last
+    cell; Python only touches each row, not each cell."""
+    carry = b""
+    first = True
+    while True:
+        data = stream.read(_CHUNK)
+        chunk = carry + data
+        if first:
+            first = False
+            if b"<worksheet" not in chunk[:4096]:
+                raise _OtherShape
+        cut = chunk.rfind(b"</row>") + len(b"</row>") if data else len(chunk)
+        if cut < len(b"</row>"):
+            carry = chunk
+            continue
+        chunk, carry = chunk[:cut], chunk[cut:]
+        cells = chunk.count(b'<c r="')
+        if chunk.count(b"<c ") + chunk.count(b"<c>") != cells or any(mark in chunk for mark in _PREFIX_MARKS):
+            raise _OtherShape
+        if cells:
+            scan.cells += chunk.count(b"<v>") + chunk.count(b"<is>")
+            for row in chunk.split(b"</row>"):
+                last = _last_cell(row)
+                if last is not None:
+                    scan.last_row = max(scan.last_row, last[0])
+                    scan.last_column = max(scan.last_column, last[1])
+        if b"<f" in chunk:
+            for piece in chunk.split(b"<c ")[1:]:
+                body = piece.split(b"</c>", 1)[0]
+                reference = _REFERENCE.match(body)
+                if reference and (b"<f>" in body or b"<f " in body or b"<f/" in body):
+                    scan.cells += b"<v>" not in body  # a formula without a cached value holds a cell too
+                    row_number = int(reference.group(2))
+                    scan.formulas.setdefault(row_number, []).append((reference.group(1) + reference.group(2)).decode())
+        if not data:
+            return
+
+
+def _tree_scan(stream: IO[bytes], scan: SheetScan) -> None:
+    row = column = 0
+    for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+        tag = element.tag
+        if event == "start":
+            if tag == _ROW:
+                number = element.get("r") or ""
+                row, column = (int(number) if number.isdigit() else row + 1), 0
+            elif tag == _CELL:
+                row, column = position(element.get("r") or "") or (row, column + 1)
+        elif tag == _FORMULA:
+            scan.formulas.setdefault(row, []).append(f"{column_letters(column - 1)}{row}")
+        elif tag == _CELL:
+            if any(child.tag in _VALUE_TAGS for child in element):
+                scan.cells += 1
+                scan.last_row = max(scan.last_row, row)
+                scan.last_column = max(scan.last_column, column)
+            element.clear()
+        elif tag == _ROW:
+            element.clear()  # keeps memory flat on a large sheet
+
+
+def scan_sheet(path: Path, sheet: str) -> SheetScan:
+    """The sheet's used range, its cells holding a value or a formula (a styled empty cell is no part of
+    the grid a reader builds) and its formulas, in one streaming pass; memory stays flat."""
+    scan = SheetScan()
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            part = scan.part = _sheet_part(bundle, sheet)
+            if part is None:
+                return scan
+            try:
+                with bundle.open(part) as stream:
+                    _fast_scan(stream, scan)
+            except _OtherShape:
+                scan = SheetScan(part=part)
+                with bundle.open(part) as stream:
+                    _tree_scan(stream, scan)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError):
+        pass  # calamine opened the workbook; the scan is a second opinion, not a gate
+    return scan
