@@ -5,12 +5,14 @@ order a report lists them."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from conformance.checks.places import Place
 from conformance.results import Finding, Location, codes
+from conformance.results.masking import INVISIBLE
 from conformance.spec.model import Spec, Table
 
 
@@ -75,8 +77,12 @@ def _issue_finding(spec: Spec, aspect: str, code: str, message: str, display: st
     return [] if requirement is None else [Finding(requirement.id, code, message, Location(display, line, None, item))]
 
 
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+
 def _near_miss(unknown: str, missing: list[str]) -> str | None:
-    folded = unicodedata.normalize("NFKC", unknown).replace(" ", "").replace("\u3000", "")
+    # Spaces and invisible characters (a BOM or zero-width space inside the name) do not make another item.
+    folded = _INVISIBLE.sub("", unicodedata.normalize("NFKC", unknown)).replace(" ", "").replace("\u3000", "")
     return next((name for name in missing if unicodedata.normalize("NFKC", name) == folded), None)
 
 
