@@ -28,6 +28,8 @@ class Issue(Protocol):
     @property
     def line(self) -> int | None: ...
     @property
+    def record(self) -> int | None: ...
+    @property
     def item(self) -> str | None: ...
 
 
@@ -67,14 +69,15 @@ def issue_findings(spec: Spec, table: Table, header: Sequence[str], issues: Iter
     for issue in issues:
         # Duplicated "column names" in a first row of data are values: never quote them.
         if not (header_is_data and issue.code == codes.DUPLICATE_COLUMN):
-            findings += _issue_finding(spec, issue.aspect, issue.code, issue.message, display, issue.line, issue.item)
+            findings += _issue_finding(spec, issue.aspect, issue.code, issue.message, display, issue.line, issue.item,
+                                       issue.record)
     return findings
 
 
 def _issue_finding(spec: Spec, aspect: str, code: str, message: str, display: str, line: int | None,
-                   item: str | None = None) -> list[Finding]:
+                   item: str | None = None, record: int | None = None) -> list[Finding]:
     requirement = spec.file_requirement(aspect)
-    return [] if requirement is None else [Finding(requirement.id, code, message, Location(display, line, None, item))]
+    return [] if requirement is None else [Finding(requirement.id, code, message, Location(display, line, record, item))]
 
 
 _INVISIBLE = re.compile(f"[{INVISIBLE}]")

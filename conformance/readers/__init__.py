@@ -55,13 +55,19 @@ class SourceFile:
 
     @property
     def stem(self) -> str:
-        """The file name without its extension: the table it holds."""
-        return PurePosixPath(self.display).stem
+        """The file name without its extension: the table it holds, in NFC (macOS writes names in NFD,
+        where 「ジュウミン」's voiced kana are two characters: the name would match no table)."""
+        return unicodedata.normalize("NFC", PurePosixPath(self.display).stem)
 
     @property
     def folders(self) -> tuple[str, ...]:
-        """The folders between the target root and the file (an operation id may be one)."""
-        return PurePosixPath(self.display).parts[:-1]
+        """The folders between the target root and the file (an operation id may be one), in NFC."""
+        return tuple(unicodedata.normalize("NFC", part) for part in PurePosixPath(self.display).parts[:-1])
+
+    @property
+    def normalised(self) -> bool:
+        """True when the name is not in NFC: it was matched to its table after normalisation."""
+        return unicodedata.normalize("NFC", self.display) != self.display
 
 
 @dataclass
@@ -120,7 +126,7 @@ def not_regular(path: Path) -> str | None:
         return None
     kind = _SPECIAL.get(stat.S_IFMT(mode), "通常のファイルではないもの")
     link = "シンボリックリンクの先が" if path.is_symlink() else ""
-    return f"{link}{kind}のため読みません（通常のファイルだけを読みます）"
+    return f"{link}{kind}です（通常のファイルだけを読みます）"
 
 
 def _digest_or_none(path: Path) -> str | None:
@@ -243,6 +249,8 @@ def _refuse_duplicates(archive: Path, names: list[str]) -> None:
             first = seen.setdefault(key(name), name)
             if first is not name:
                 shown = f"「{first}」" if first == name else f"「{first}」と「{name}」"
+                if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", name) and first != name:
+                    shown += "（見た目は同じで、文字の表し方（NFC・NFD）だけが違う名前）"
                 raise TargetError(f"{archive}: ZIPに{kind}のメンバー{shown}が2つあります。"
                                   "どちらを検査すべきか判断できないため展開しません")
 

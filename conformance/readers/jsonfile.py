@@ -195,7 +195,7 @@ def _records(parsed: ParsedTable, elements: list[tuple[int, Any, str | None]]) -
         if isinstance(element, _LoneSurrogate):
             parsed.rejected += 1
             message = f"「{element.item}」に対になっていないサロゲート（\\ud800 など）があり、UTF-8の文字として表せません（このレコードは検査していません）。"
-            parsed.issues.append(ReadIssue("encoding", codes.LONE_SURROGATE, message, line, element.item))
+            parsed.issues.append(ReadIssue("encoding", codes.LONE_SURROGATE, message, line, element.item, record))
             continue
         values: dict[str, str] = {}
         for key, value in element.items():
