@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.results.collect import FindingCollector
-from conformance.results.masking import shown_value, terminal_safe
+from conformance.results.masking import name_invisible, shown_value, terminal_safe
 from conformance.results.model import (
     EXIT_CODES,
     VERDICTS,
@@ -30,5 +30,6 @@ __all__ = [
     "TargetFile",
     "Verdict",
     "shown_value",
+    "name_invisible",
     "terminal_safe",
 ]
