@@ -2,7 +2,7 @@
 
 Writing is shared: every file is written under a temporary name in its folder, then renamed over the
 old one (a reader never sees half a report), and a run's set of files is written under an exclusive
-lock on the folder (`.conformance.lock`), so two runs into one `--output` never mix their sets."""
+lock on the folder itself (flock on the directory), so two runs into one `--output` never mix their sets."""
 
 from __future__ import annotations
 
@@ -61,22 +61,19 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-LOCK_NAME = ".conformance.lock"
-"""The lock file in an output folder: held exclusively while a run writes its set of reports."""
-
-
 @contextlib.contextmanager
 def locked_folder(folder: Path) -> Iterator[None]:
-    """An exclusive advisory lock on `folder` (flock on its `.conformance.lock`), waited for."""
+    """An exclusive advisory lock on `folder` (flock on the directory itself: no lock file is left
+    behind), waited for; released when the block ends, also when the process dies."""
     if fcntl is None:
         yield
         return
-    with open(folder / LOCK_NAME, "a+b") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def write_reports(result: RunResult, formats: Sequence[ReportFormat], folder: Path) -> list[Path]:
@@ -107,4 +104,4 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
 }
 """Every format `conformance run --format` and `conformance report --format` accept."""
 
-__all__ = ["LOCK_NAME", "REPORT_FORMATS", "ReportFormat", "locked_folder", "write_atomically", "write_reports"]
+__all__ = ["REPORT_FORMATS", "ReportFormat", "locked_folder", "write_atomically", "write_reports"]
