@@ -48,17 +48,21 @@ class _DeclarationLoader(yaml.SafeLoader):
     everything that walks the value (the schema validation and its messages) does not end. A declaration
     has no use for one. Composing is recursive: without a bound, deep nesting ends in RecursionError."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            raise _Refused("エイリアス（*名前）は使えません", self.peek_event().start_mark)
+            raise _Refused("エイリアス（*名前）は使えません", self._mark())
         depth = getattr(self, "_depth", 0)
         if depth >= MAX_DECLARATION_DEPTH:
-            raise _Refused(f"入れ子が深すぎます（上限 {MAX_DECLARATION_DEPTH} 段）", self.peek_event().start_mark)
+            raise _Refused(f"入れ子が深すぎます（上限 {MAX_DECLARATION_DEPTH} 段）", self._mark())
         self._depth = depth + 1
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth = depth
+
+    def _mark(self) -> yaml.Mark | None:
+        mark: yaml.Mark | None = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        return mark
 
 
 class _Refused(Exception):
@@ -85,7 +89,7 @@ def load_declaration(path: Path) -> Declaration:
     try:
         if path.stat().st_size > MAX_DECLARATION_BYTES:
             raise DeclarationError(f"{path}: 宣言ファイルが大きすぎます（上限 {MAX_DECLARATION_BYTES:,} バイト）")
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_DeclarationLoader)  # noqa: S506 - a SafeLoader
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_DeclarationLoader)
     except OSError as error:
         raise DeclarationError(f"{path}: 宣言ファイルを読めません（{error.strerror}）") from None
     except UnicodeDecodeError:

@@ -29,7 +29,7 @@ __all__ = [
     "Summary",
     "TargetFile",
     "Verdict",
-    "shown_value",
     "name_invisible",
+    "shown_value",
     "terminal_safe",
 ]
