@@ -28,6 +28,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from tests import hostile_inputs_io
+
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "fixtures" / "hostile"
 JUKI_EXPORT = ROOT / "fixtures" / "juki" / "valid" / "住民.csv"
@@ -379,6 +381,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
 }
 """Case name (the folder under fixtures/hostile/) -> the function that writes its input into a folder."""
 BUILDERS.update(__import__("tests.hostile_inputs_xlsx", fromlist=["BUILDERS"]).BUILDERS)  # issue 23: workbooks
+BUILDERS.update(hostile_inputs_io.IO_BUILDERS)  # round two (issue 23): declarations, ZIP names, special files
 
 
 def expected(case: str) -> dict[str, object]:

@@ -51,8 +51,9 @@ def _target(case: str, large_inputs: dict[str, Path]) -> Path:
 
 
 def _arguments(case: str, target: Path, output: Path) -> list[str]:
+    # `{target}` in args stands for the case's input (a declaration given with --declaration).
     return ["run", "--spec", "juki", "--format", "json", "--output", str(output), "--quiet",
-            *map(str, _expected(case).get("args", [])), str(target)]
+            *(str(arg).format(target=target) for arg in _expected(case).get("args", [])), str(target)]
 
 
 def _schema() -> dict[str, Any]:
@@ -92,13 +93,17 @@ def _check(case: str, code: int, stderr: str, output: Path) -> None:
     if "records" in expected:
         [file] = [f for f in data["target"]["files"] if f.get("table")]
         assert (file.get("records", 0), file["rejected"]) == (expected["records"]["read"], expected["records"]["rejected"])
+    for message in expected.get("messages", []):  # as a person reads it: invisible characters named
+        assert message in [f["message"] for f in findings]
+    for value in expected.get("values", []):
+        assert value in [f.get("value") for f in findings]
     if "ignored" in expected:
         assert [entry["path"] for entry in data["target"]["ignored"]] == expected["ignored"]
 
 
 def test_every_case_has_a_builder_and_every_builder_a_case() -> None:
     assert sorted(GENERATOR.BUILDERS) == CASES
-    assert len(CASES) == 34
+    assert len(CASES) == 44
 
 
 IN_PROCESS = [case for case in CASES if _expected(case).get("in_process", True)]

@@ -153,7 +153,11 @@ class Database:
         # DuckDB draws its own bar on stdout for long queries; the CLI owns the terminal.
         self.connection.execute("SET enable_progress_bar = false")
         if memory_limit:
-            self.connection.execute(f"SET memory_limit = {literal(memory_limit)}")
+            try:
+                self.connection.execute(f"SET memory_limit = {literal(memory_limit)}")
+            except duckdb.Error:
+                self.close()
+                raise ValueError(f"memory limit {memory_limit!r} is not a size DuckDB takes (e.g. 1GB, 512MB)") from None
         register_functions(self.connection, as_of or datetime.date.today())
         # The stored table behind each table that DuckDB read directly: its rowid is _record - 1.
         self._stored: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}

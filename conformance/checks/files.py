@@ -5,12 +5,14 @@ order a report lists them."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from conformance.checks.places import Place
 from conformance.results import Finding, Location, codes
+from conformance.results.masking import INVISIBLE
 from conformance.spec.model import Spec, Table
 
 
@@ -25,6 +27,8 @@ class Issue(Protocol):
     def message(self) -> str: ...
     @property
     def line(self) -> int | None: ...
+    @property
+    def record(self) -> int | None: ...
     @property
     def item(self) -> str | None: ...
 
@@ -68,7 +72,8 @@ def issue_findings(spec: Spec, table: Table, header: Sequence[str], issues: Iter
             continue
         # Duplicated "column names" in a first row of data are values: never quote them.
         if not (header_is_data and issue.code == codes.DUPLICATE_COLUMN):
-            findings += _issue_finding(spec, issue.aspect, issue.code, issue.message, display, issue.line, issue.item)
+            findings += _issue_finding(spec, issue.aspect, issue.code, issue.message, display, issue.line, issue.item,
+                                       issue.record)
     return findings
 
 
@@ -83,13 +88,17 @@ def _value_finding(table: Table, issue: Issue, display: str) -> list[Finding]:
 
 
 def _issue_finding(spec: Spec, aspect: str, code: str, message: str, display: str, line: int | None,
-                   item: str | None = None) -> list[Finding]:
+                   item: str | None = None, record: int | None = None) -> list[Finding]:
     requirement = spec.file_requirement(aspect)
-    return [] if requirement is None else [Finding(requirement.id, code, message, Location(display, line, None, item))]
+    return [] if requirement is None else [Finding(requirement.id, code, message, Location(display, line, record, item))]
+
+
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
 
 
 def _near_miss(unknown: str, missing: list[str]) -> str | None:
-    folded = unicodedata.normalize("NFKC", unknown).replace(" ", "").replace("\u3000", "")
+    # Spaces and invisible characters (a BOM or zero-width space inside the name) do not make another item.
+    folded = _INVISIBLE.sub("", unicodedata.normalize("NFKC", unknown)).replace(" ", "").replace("\u3000", "")
     return next((name for name in missing if unicodedata.normalize("NFKC", name) == folded), None)
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 from conformance import __version__
@@ -15,7 +18,7 @@ _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
 def size(text: str) -> int:
-    """A byte count: `500M`, `4G`, `1048576` (binary units)."""
+    """A byte count: `500M`, `4G`, `1048576` (binary units); positive and finite."""
     number, unit = text.strip().upper().removesuffix("B").removesuffix("I"), ""
     if number and number[-1] in _SIZE_UNITS:
         number, unit = number[:-1], number[-1]
@@ -23,8 +26,9 @@ def size(text: str) -> int:
         value = float(number) * _SIZE_UNITS[unit]
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 500M, 4G)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    # nan compares false with everything: without isfinite it would pass every check and disable a limit.
+    if not math.isfinite(value) or value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive size: {text!r}")
     return int(value)
 
 
@@ -40,13 +44,58 @@ def _cell_count(text: str) -> int:
 
 
 def _positive(text: str) -> float:
+    """A positive, finite number (nan and inf would silently disable the limit they set)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
     return value
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    """An integer of at least `minimum`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more: {text!r}")
+        return value
+    return parse
+
+
+def _finite(text: str) -> float:
+    """A finite number (the API options judge the range themselves)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number: {text!r}")
+    return value
+
+
+# What DuckDB's memory_limit takes: a number and a unit (1GB, 512MiB, 2G).
+_MEMORY = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:B|[KMGT]i?B?)?\s*", re.IGNORECASE)
+
+
+def memory_limit(text: str) -> str:
+    """A DuckDB memory limit such as `1GB` or `512MiB`."""
+    match = _MEMORY.fullmatch(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"not a memory size: {text!r} (e.g. 1GB, 512MB)")
+    return text.strip()
+
+
+def temp_folder(text: str) -> Path:
+    """An existing folder to put the run's private folder in (it is created there; the folder itself must exist)."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"フォルダがありません / not a folder: {text!r}")
+    return path
 
 
 def parser() -> argparse.ArgumentParser:
@@ -68,21 +117,21 @@ def parser() -> argparse.ArgumentParser:
                             help="folder for the files of non-console formats (default: reports)")
     run_parser.add_argument("--show-values", action="store_true",
                             help="show personal values unmasked (local debugging; recorded in the report; 個人番号 is never shown)")
-    run_parser.add_argument("--max-findings", type=int, default=100, metavar="N",
+    run_parser.add_argument("--max-findings", type=_count(0), default=100, metavar="N",
                             help="example findings kept per requirement (totals stay exact; default 100)")
     run_parser.add_argument("--quiet", action="store_true", help="no console output (the exit code still tells)")
     run_parser.add_argument("--as-of", type=datetime.date.fromisoformat, metavar="YYYY-MM-DD",
                             help='the date rules judge "today" by (default: today; recorded in the result)')
-    run_parser.add_argument("--memory-limit", metavar="SIZE",
+    run_parser.add_argument("--memory-limit", type=memory_limit, metavar="SIZE",
                             help="DuckDB memory limit, e.g. 1GB; beyond it DuckDB spills to --temp-dir (default: DuckDB's, 80%% of RAM)")
-    run_parser.add_argument("--temp-dir", type=Path, metavar="DIR",
+    run_parser.add_argument("--temp-dir", type=temp_folder, metavar="DIR",
                             help="where the run's private temporary folder goes (extracted ZIP, staging, DuckDB spill; default: the system temp dir)")
     limits = InputLimits()
     run_parser.add_argument("--zip-max-total", type=size, default=limits.zip_max_total_bytes, metavar="SIZE",
                             help="refuse a ZIP that expands to more than this (default 4G)")
     run_parser.add_argument("--zip-max-ratio", type=_positive, default=limits.zip_max_ratio, metavar="N",
                             help=f"refuse a ZIP member expanding more than N times its compressed size (default {limits.zip_max_ratio:g})")
-    run_parser.add_argument("--zip-max-members", type=int, default=limits.zip_max_members, metavar="N",
+    run_parser.add_argument("--zip-max-members", type=_count(1), default=limits.zip_max_members, metavar="N",
                             help=f"refuse a ZIP of more than N members (default {limits.zip_max_members})")
     run_parser.add_argument("--max-file-size", type=size, default=limits.max_file_bytes, metavar="SIZE",
                             help="do not read a JSON, NDJSON or XLSX file larger than this (they are parsed in memory; default 1G)")
@@ -94,7 +143,7 @@ def parser() -> argparse.ArgumentParser:
     generate_parser.add_argument("--residents", required=True, type=int, metavar="N", help="number of 住民 records")
     generate_parser.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same files; default 1)")
     generate_parser.add_argument("--output", required=True, type=Path, metavar="DIR", help="folder to write data/, declaration.yaml, expected.json")
-    generate_parser.add_argument("--defect-rate", type=float, default=0.0, metavar="R",
+    generate_parser.add_argument("--defect-rate", type=_finite, default=0.0, metavar="R",
                                  help="share of records given one known defect (expected.json holds the exact counts; default 0)")
 
     _api_arguments(run_parser)
@@ -139,10 +188,10 @@ def _api_arguments(run_parser: argparse.ArgumentParser) -> None:
     group.add_argument("--token-env", metavar="VAR", help="send the bearer token held in environment variable VAR (never printed or written)")
     group.add_argument("--ca-bundle", metavar="FILE", help="trust the certificate authorities in FILE (PEM) for TLS")
     group.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (recorded in the result)")
-    group.add_argument("--rate-limit", type=float, metavar="N", help="at most N requests per second")
-    group.add_argument("--connect-timeout", type=float, default=5.0, metavar="SEC", help="connect timeout (default 5)")
-    group.add_argument("--read-timeout", type=float, default=10.0, metavar="SEC", help="longest wait for data (default 10)")
-    group.add_argument("--deadline", type=float, default=30.0, metavar="SEC", help="longest time for one whole response (default 30)")
+    group.add_argument("--rate-limit", type=_finite, metavar="N", help="at most N requests per second")
+    group.add_argument("--connect-timeout", type=_finite, default=5.0, metavar="SEC", help="connect timeout (default 5)")
+    group.add_argument("--read-timeout", type=_finite, default=10.0, metavar="SEC", help="longest wait for data (default 10)")
+    group.add_argument("--deadline", type=_finite, default=30.0, metavar="SEC", help="longest time for one whole response (default 30)")
     group.add_argument("--max-response-bytes", type=int, default=64 * 1024**2, metavar="N", help="largest response body read (default 64 MiB)")
     group.add_argument("--retries", type=int, default=2, metavar="N", help="retries on 429 and 503, with backoff and Retry-After (default 2)")
     group.add_argument("--fuzz", action="store_true", help="also drive Schemathesis against the contract (needs the api-fuzz extra)")

@@ -26,7 +26,7 @@ from conformance.pipeline import (
     run_api,
 )
 from conformance.progress import RunProgress
-from conformance.report import REPORT_FORMATS
+from conformance.report import REPORT_FORMATS, write_reports
 from conformance.results import RunResult, terminal_safe
 from conformance.results.diff import diff, render_text
 from conformance.spec import SpecError
@@ -65,19 +65,12 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     # The console detail is printed unless --quiet, whichever files --format asks for (README).
     if not arguments.quiet:
         stdout.write(str(REPORT_FORMATS["console"].render(result)))
-    written = []
-    for name in dict.fromkeys(formats):
-        report_format = REPORT_FORMATS[name]
-        if name == "console":
-            continue
-        try:
-            arguments.output.mkdir(parents=True, exist_ok=True)
-            path = arguments.output / f"conformance{report_format.extension}"
-            report_format.write(result, path)
-        except OSError as error:
-            stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
-            return USAGE_ERROR
-        written.append(path)
+    try:
+        written = write_reports(result, [REPORT_FORMATS[name] for name in dict.fromkeys(formats) if name != "console"],
+                                arguments.output)
+    except OSError as error:
+        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
+        return USAGE_ERROR
     if not arguments.quiet:
         for path in written:
             stdout.write(f"wrote {path}\n")

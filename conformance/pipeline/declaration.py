@@ -11,6 +11,7 @@ import jsonschema
 import yaml
 
 from conformance import spec as spec_store
+from conformance.results import terminal_safe
 from conformance.spec import Spec
 
 
@@ -38,26 +39,75 @@ class Declaration:
         return {"system": dict(self.system), "specs": dict(self.specs), "options": list(self.options), **profile, **digits}
 
 
+# A declaration is a few lines; these bounds only stop a hostile file before it costs anything.
+MAX_DECLARATION_BYTES = 1024**2
+MAX_DECLARATION_DEPTH = 64
+_PLACE_CHARACTERS = 40
+
+
+class _DeclarationLoader(yaml.SafeLoader):
+    """SafeLoader without aliases and with a nesting bound.
+
+    An alias (`*name`) lets a few lines expand exponentially ("billion laughs"): loading stays fast, but
+    everything that walks the value (the schema validation and its messages) does not end. A declaration
+    has no use for one. Composing is recursive: without a bound, deep nesting ends in RecursionError."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused("エイリアス（*名前）は使えません", self._mark())
+        depth = getattr(self, "_depth", 0)
+        if depth >= MAX_DECLARATION_DEPTH:
+            raise _Refused(f"入れ子が深すぎます（上限 {MAX_DECLARATION_DEPTH} 段）", self._mark())
+        self._depth = depth + 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth
+
+    def _mark(self) -> yaml.Mark | None:
+        mark: yaml.Mark | None = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        return mark
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, mark: yaml.Mark | None) -> None:
+        super().__init__(reason)
+        self.reason, self.mark = reason, mark
+
+
+def _place(parts: Sequence[object]) -> str:
+    """A place in the declaration as a message may name it: every key cut and 個人番号-masked
+    (the keys are the input's own text)."""
+    cut = [str(p) if len(str(p)) <= _PLACE_CHARACTERS else str(p)[:_PLACE_CHARACTERS] + "…" for p in parts]
+    return terminal_safe("/".join(cut)) or "(文書全体)"
+
+
+def _line(mark: yaml.Mark | None) -> str:
+    return f"{mark.line + 1}行目" if mark is not None else "位置不明"
+
+
 def load_declaration(path: Path) -> Declaration:
     """Read and validate a declaration file (YAML or JSON)."""
     # Messages name places and rules, never the content: a wrong file given by mistake (an export)
     # would otherwise be echoed into the terminal or a CI log.
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_DECLARATION_BYTES:
+            raise DeclarationError(f"{path}: 宣言ファイルが大きすぎます（上限 {MAX_DECLARATION_BYTES:,} バイト）")
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_DeclarationLoader)
     except OSError as error:
         raise DeclarationError(f"{path}: 宣言ファイルを読めません（{error.strerror}）") from None
     except UnicodeDecodeError:
         raise DeclarationError(f"{path}: 宣言ファイルがUTF-8ではありません") from None
+    except _Refused as refused:
+        raise DeclarationError(f"{path}: 宣言ファイルを読みません: {refused.reason}（{_line(refused.mark)}）") from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{mark.line + 1}行目" if mark is not None else "位置不明"
-        raise DeclarationError(f"{path}: 宣言ファイルがYAMLとして読めません（{where}）") from None
+        raise DeclarationError(f"{path}: 宣言ファイルがYAMLとして読めません（{_line(getattr(error, 'problem_mark', None))}）") from None
     problems = sorted(
         jsonschema.Draft202012Validator(spec_store.meta_schema("declaration")).iter_errors(raw),
         key=lambda error: list(map(str, error.absolute_path)),
     )
     if problems:
-        where = "/".join(str(p) for p in problems[0].absolute_path) or "(文書全体)"
+        where = _place(list(problems[0].absolute_path))
         rule = f"{problems[0].validator}: {problems[0].validator_value}" if problems[0].validator != "additionalProperties" else "additionalProperties"
         raise DeclarationError(f"{path}: 宣言ファイルの形式が正しくありません（{where} が {rule} を満たしません）")
     return Declaration(

@@ -28,8 +28,13 @@ def subject(spec: Spec, requirement: Requirement) -> Subject:
     return Subject(requirement.id, spec.id, requirement.title, requirement.level, requirement.source.basis, requirement.fix)
 
 
+NFC_NOTE = "ファイル名がNFC（Unicode正規化形式C）ではないため、正規化して表名と照合しました（macOSで作ったZIPなど）"
+
+
 def _target_file(load: TableLoad, operation: str, note: str | None) -> TargetFile:
     file = load.source.file
+    if file.normalised:
+        note = f"{note}。{NFC_NOTE}" if note else NFC_NOTE
     return TargetFile(
         path=file.display, sha256=file.sha256, size=file.size, format=file.format, table=load.table.name,
         operation=operation, encoding=load.encoding, bom=load.bom,

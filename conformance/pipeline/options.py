@@ -15,7 +15,7 @@ from pathlib import Path
 from conformance.api.client import ClientOptions
 from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
 from conformance.pipeline.declaration import Declaration
-from conformance.readers import InputLimits
+from conformance.readers import InputLimits, TargetError
 from conformance.results import SpecRef
 from conformance.results.check_digits import DEFAULT_CHECK_DIGITS
 from conformance.spec import Spec
@@ -97,7 +97,11 @@ def workspace(parent: Path | None = None) -> Iterator[Path]:
     ZIP, DuckDB's staging and spill files. Removed at the end, also on Ctrl-C (KeyboardInterrupt
     unwinds through here) and on any error; and, should the process die where Python cannot clean up
     (a native library aborting on an allocation failure, SIGKILL), by a watchdog process."""
-    folder = Path(tempfile.mkdtemp(prefix="conformance-", dir=parent))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="conformance-", dir=parent))
+    except OSError as error:  # --temp-dir missing, not a folder, read-only, full
+        where = parent if parent is not None else tempfile.gettempdir()
+        raise TargetError(f"{where}: 一時フォルダを作れません（{error.strerror}）。--temp-dir に書き込めるフォルダを指定してください") from None
     watchdog = _watchdog(folder)
     try:
         yield folder

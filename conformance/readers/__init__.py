@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import stat
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -55,13 +57,19 @@ class SourceFile:
 
     @property
     def stem(self) -> str:
-        """The file name without its extension: the table it holds."""
-        return PurePosixPath(self.display).stem
+        """The file name without its extension: the table it holds, in NFC (macOS writes names in NFD,
+        where 「ジュウミン」's voiced kana are two characters: the name would match no table)."""
+        return unicodedata.normalize("NFC", PurePosixPath(self.display).stem)
 
     @property
     def folders(self) -> tuple[str, ...]:
-        """The folders between the target root and the file (an operation id may be one)."""
-        return PurePosixPath(self.display).parts[:-1]
+        """The folders between the target root and the file (an operation id may be one), in NFC."""
+        return tuple(unicodedata.normalize("NFC", part) for part in PurePosixPath(self.display).parts[:-1])
+
+    @property
+    def normalised(self) -> bool:
+        """True when the name is not in NFC: it was matched to its table after normalisation."""
+        return unicodedata.normalize("NFC", self.display) != self.display
 
 
 @dataclass
@@ -99,8 +107,31 @@ class Target:
 
 
 def _sha256(path: Path) -> str:
-    with path.open("rb") as stream:
+    # O_NONBLOCK: a FIFO swapped in after the check must not block the open; fstat judges what was opened.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(f"not a regular file: {path}")
         return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+_SPECIAL = {stat.S_IFIFO: "FIFO（名前付きパイプ）", stat.S_IFCHR: "デバイスファイル", stat.S_IFBLK: "デバイスファイル",
+            stat.S_IFSOCK: "ソケット"}
+
+
+def not_regular(path: Path) -> str | None:
+    """Why `path` is not read when it is no regular file (a FIFO would block the open, /dev/zero never
+    end), judged by stat without opening it; symlinks are followed and their target judged. None for a
+    regular file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"読めません（{error.strerror}）"
+    if stat.S_ISREG(mode):
+        return None
+    kind = _SPECIAL.get(stat.S_IFMT(mode), "通常のファイルではないもの")
+    link = "シンボリックリンクの先が" if path.is_symlink() else ""
+    return f"{link}{kind}です（通常のファイルだけを読みます）"
 
 
 def _digest_or_none(path: Path) -> str | None:
@@ -119,8 +150,12 @@ def _add_folder(target: Target, folder: Path, prefix: str = "") -> None:
         relative = prefix + path.relative_to(folder).as_posix()
         if path.is_symlink():
             target.ignored.append((relative, "シンボリックリンクは読みません"))
-        elif not path.is_file() or any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
+        if path.is_dir() or any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        special = not_regular(path)
+        if special is not None:
+            target.ignored.append((relative, special))
         elif path.suffix.lower() == ".zip":
             target.ignored.append((relative, "入れ子のZIPは展開しません"))
         elif path.suffix.lower() in FILE_FORMATS:
@@ -198,6 +233,31 @@ def _refuse_unsafe(archive: Path, members: list[zipfile.ZipInfo]) -> None:
         reason = _unsafe_name(real_name, member)
         if reason is not None:
             raise TargetError(f"{archive}: ZIPに安全でないメンバー「{real_name}」（{reason}）があるため展開しません")
+    _refuse_duplicates(archive, [_member_name(member) for member in members if not member.is_dir()])
+
+
+# How two member names can end as one file: the same bytes, the same text after Unicode normalisation
+# (macOS writes NFD, Windows NFC), or a case-insensitive file system (Windows, macOS by default).
+_SAME_NAME = (
+    (lambda name: name, "同じ名前"),
+    (lambda name: unicodedata.normalize("NFC", name), "Unicode正規化（NFC）すると同じ名前"),
+    (lambda name: unicodedata.normalize("NFC", name).casefold(), "大文字・小文字の違いだけの名前"),
+)
+
+
+def _refuse_duplicates(archive: Path, names: list[str]) -> None:
+    """A ZIP naming one path twice: extracting would keep one silently (which one the vendor meant is
+    unknown), so the archive is refused."""
+    for key, kind in _SAME_NAME:
+        seen: dict[str, str] = {}
+        for name in names:
+            first = seen.setdefault(key(name), name)
+            if first is not name:
+                shown = f"「{first}」" if first == name else f"「{first}」と「{name}」"
+                if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", name) and first != name:
+                    shown += "（見た目は同じで、文字の表し方（NFC・NFD）だけが違う名前）"
+                raise TargetError(f"{archive}: ZIPに{kind}のメンバー{shown}が2つあります。"
+                                  "どちらを検査すべきか判断できないため展開しません")
 
 
 def _copy_member(
@@ -230,6 +290,8 @@ def open_target(path: Path, limits: InputLimits | None = None, scratch: Path | N
     try:
         if path.is_dir():
             _add_folder(target, path)
+        elif (special := not_regular(path)) is not None:
+            target.ignored.append((path.name, special))
         elif path.suffix.lower() == ".zip":
             target.archive_sha256 = _sha256(path)
             _extract_zip(target, path, limits or InputLimits(), scratch)

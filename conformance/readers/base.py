@@ -19,6 +19,8 @@ class ReadIssue:
     message: str
     line: int | None = None
     item: str | None = None
+    record: int | None = None
+    """The record the issue is about, when it is about one record (a rejected JSON record)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ for an unparsable remainder (after a syntax error the array's elements cannot be
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,28 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_object)
+# A `\ud800` escape is legal JSON text but no character: UTF-8 cannot encode it, so nothing downstream
+# (staging, reports) could carry the value.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _LoneSurrogate(dict[str, Any]):
+    """An object whose keys or values hold a lone surrogate: `item` is the first such key."""
+
+    item: str
+
+
+def _flag_surrogates(element: Any) -> Any:
+    """The element, marked when a key or a value (at any depth) holds a lone surrogate."""
+    if not isinstance(element, dict) or isinstance(element, _DuplicatedKeys):
+        return element
+    for key, value in element.items():
+        text = value if isinstance(value, str) else _text(value) if value is not None else None
+        if _SURROGATE.search(key) or (text is not None and _SURROGATE.search(text)):
+            marked = _LoneSurrogate(element)
+            marked.item = _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", key)  # the name must print
+            return marked
+    return element
 
 
 class _Unparsable(Exception):
@@ -123,12 +146,13 @@ def read_json(path: Path, *, lines: bool) -> ParsedTable:
     if text is None:
         assert issue is not None
         return ParsedTable.unreadable(issue, bom=bom)
-    elements = list(_ndjson_elements(text) if lines else _array_elements(text))
+    elements = [(line, _flag_surrogates(element), error)
+                for line, element, error in (_ndjson_elements(text) if lines else _array_elements(text))]
     del text  # the elements hold what is needed; a large file should not be kept twice
     header: list[str] = []
     seen: set[str] = set()
     for _, element, _error in elements:
-        if isinstance(element, dict) and not isinstance(element, _DuplicatedKeys):
+        if isinstance(element, dict) and not isinstance(element, (_DuplicatedKeys, _LoneSurrogate)):
             for key in element:
                 if key not in seen:
                     seen.add(key)
@@ -168,6 +192,11 @@ def _records(parsed: ParsedTable, elements: list[tuple[int, Any, str | None]]) -
             names = "、".join(f"「{key}」" for key in dict.fromkeys(element.duplicates))
             message = f"同じキー{names}が1つのオブジェクトに2回以上あります（どちらの値か判断できないため、このレコードは検査していません）。"
             parsed.issues.append(ReadIssue("syntax", codes.DUPLICATE_KEY, message, line, element.duplicates[0]))
+            continue
+        if isinstance(element, _LoneSurrogate):
+            parsed.rejected += 1
+            message = f"「{element.item}」に対になっていないサロゲート（\\ud800 など）があり、UTF-8の文字として表せません（このレコードは検査していません）。"
+            parsed.issues.append(ReadIssue("encoding", codes.LONE_SURROGATE, message, line, element.item, record))
             continue
         values: dict[str, str] = {}
         for key, value in element.items():

@@ -21,7 +21,7 @@ from conformance.report.labels import (
     character_profile_label,
     check_digits_label,
 )
-from conformance.results import VERDICTS, RequirementResult, RunResult
+from conformance.results import VERDICTS, RequirementResult, RunResult, name_invisible
 
 _CHART_BAR_WIDTH = 300  # px of the longest bar in the verdict chart's viewBox
 _UNSAFE_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]")
@@ -32,6 +32,8 @@ _environment = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    # A BOM or zero-width space in an item name or a file name is shown by its code point (<U+FEFF>).
+    finalize=lambda value: name_invisible(value) if isinstance(value, str) else value,
 )
 
 

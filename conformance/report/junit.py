@@ -8,10 +8,11 @@ import xml.etree.ElementTree as ET
 
 from conformance.report.labels import changed_warning
 from conformance.results import RequirementResult, RunResult
+from conformance.results.masking import INVISIBLE
 
 _SHOWN_FINDINGS = 20
 # Characters XML 1.0 cannot carry: ElementTree writes them as they are and the file no longer parses.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff{INVISIBLE}]")
 
 
 def _findings_text(requirement: RequirementResult) -> str:
@@ -77,5 +78,6 @@ def render(result: RunResult) -> str:
     ET.indent(suites)
     document = ET.tostring(suites, encoding="unicode")
     # Vendor text may hold any character; the CI reading this file must still parse it.
+    # Invisible characters (a BOM in a header name, U+2028) are shown as escapes too, as the console does.
     document = _NOT_XML.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + document + "\n"

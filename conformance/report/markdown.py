@@ -11,7 +11,7 @@ from conformance.report.labels import (
     character_profile_label,
     check_digits_label,
 )
-from conformance.results import VERDICTS, Finding, RequirementResult, RunResult
+from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, name_invisible
 
 COMMENT_LIMIT = 65_536
 """GitHub rejects a comment body longer than this (counted in UTF-16 code units, as JavaScript does)."""
@@ -48,7 +48,7 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-
 
 def escape(text: object, limit: int = _CELL_CHARS) -> str:
     """Data as inert one-line Markdown: specials as character references, links and @mentions defused, capped."""
-    value = _CONTROLS.sub("\N{REPLACEMENT CHARACTER}", str(text))
+    value = name_invisible(_CONTROLS.sub("\N{REPLACEMENT CHARACTER}", str(text)))
     if len(value) > limit:
         value = value[:limit] + "…"
     value = _LINKISH.sub("\\1\N{ZERO WIDTH SPACE}", value)

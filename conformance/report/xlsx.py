@@ -23,7 +23,7 @@ from conformance.report.labels import (
     character_profile_label,
     check_digits_label,
 )
-from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, TargetFile
+from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, TargetFile, name_invisible
 
 SHEET_COVER, SHEET_REQUIREMENTS, SHEET_FINDINGS = "表紙", "要件別結果", "指摘一覧"
 
@@ -136,7 +136,7 @@ def _writable(text: str) -> str:
     """Text Excel can store: unwritable characters named by code point, overlong text cut visibly."""
     # XML turns a raw CR into LF on reading anyway: do it here, so the file holds what was written.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _UNWRITABLE.sub(lambda match: f"<U+{ord(match.group()):04X}>", text)
+    text = name_invisible(_UNWRITABLE.sub(lambda match: f"<U+{ord(match.group()):04X}>", text))
     if len(text) > _MAX_TEXT:
         marker = "…（以下省略）"
         text = text[: _MAX_TEXT - len(marker)] + marker

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.results.collect import FindingCollector
-from conformance.results.masking import shown_value, terminal_safe
+from conformance.results.masking import name_invisible, shown_value, terminal_safe
 from conformance.results.model import (
     EXIT_CODES,
     VERDICTS,
@@ -29,6 +29,7 @@ __all__ = [
     "Summary",
     "TargetFile",
     "Verdict",
+    "name_invisible",
     "shown_value",
     "terminal_safe",
 ]

@@ -77,6 +77,8 @@ MALFORMED_JSON = declare("malformed-json", "file", "JSONとして解析できな
                          "Text that does not parse as JSON (in a file, the record is not checked); in API mode, an answer's body (an HTML error page ...).")
 NOT_AN_OBJECT = declare("not-an-object", "file", "レコードがJSONオブジェクトではない。", "A JSON record that is not an object.")
 DUPLICATE_KEY = declare("duplicate-key", "file", "JSONオブジェクトに同じキーが2回以上ある。", "A JSON object with the same key more than once.")
+LONE_SURROGATE = declare("lone-surrogate", "file", "JSONの文字列に対になっていないサロゲート（\\ud800 など）があり、文字として表せない（そのレコードは検査しない）。",
+                         "A JSON string with a lone surrogate escape (\\ud800 …), which is no character (the record is not checked).")
 NON_STRING_VALUE = declare("non-string-value", "file", "項目のJSONの値が文字列ではない（すべての値は文字列で出力する）。ファイルのレコードでも API の応答のレコードでも。",
                            "An item's JSON value that is not a string (every value must be a string), in a file's record or an API answer's.")
 UNREADABLE_FILE = declare("unreadable-file", "file", "ファイルを読めない（権限、入出力エラーなど）。",

@@ -43,17 +43,37 @@ _TO_ASCII = str.maketrans("０１２３４５６７８９", "0123456789")
 _FOUR_DIGITS = re.compile(f"{_DIGIT}{{4}}")  # both forms need one: most texts are let through on this alone
 _MY_NUMBER_LENGTH = 12
 
-# C0/C1 controls (an ESC starts a terminal escape sequence that can rewrite the screen or the window
-# title), the bidirectional overrides that make text read differently from its bytes, and lone
-# surrogates (an undecodable file name), which cannot be printed at all.
-_UNSAFE_IN_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Characters that print as nothing (Unicode's format characters Cf, the line and paragraph separators Zl
+# and Zp) and the Hangul fillers, which print as blank: a BOM or a zero-width space inside a header name
+# or at the start of a value makes a report line look right when it is not. A test keeps the Cf list
+# equal to unicodedata's. Variation selectors (Mn, part of 行政事務標準文字's IVS sequences) are not here.
+INVISIBLE = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"  # Cf
+    "\u2028\u2029"  # Zl, Zp
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers
+)
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+# For a terminal: C0/C1 controls (an ESC starts a terminal escape sequence that can rewrite the screen or
+# the window title), lone surrogates (an undecodable file name), which cannot be printed at all, and the
+# invisible characters above (among them the bidirectional overrides that make text read differently
+# from its bytes, U+2028 and U+FEFF).
+_UNSAFE_IN_TERMINAL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{INVISIBLE}]")
+
+
+def name_invisible(text: str) -> str:
+    """`text` with every invisible character named by its code point (`<U+FEFF>`), so that a header
+    「\\ufeff個人番号」 does not read as 「個人番号」."""
+    return _INVISIBLE.sub(lambda match: f"<U+{ord(match.group()):04X}>", text) if _INVISIBLE.search(text) else text
 
 
 def terminal_safe(text: str) -> str:
     """Text for a terminal or a CI log: every control character as a visible `\\xNN` / `\\uNNNN`,
     and no 個人番号."""
     return _UNSAFE_IN_TERMINAL.sub(
-        lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}",
+        lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100
+        else f"\\u{ord(match.group()):04x}" if ord(match.group()) < 0x10000 else f"\\U{ord(match.group()):08x}",
         mask_my_numbers(text),
     )
 

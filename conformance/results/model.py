@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from conformance.results.masking import mask_my_numbers, mask_my_numbers_in
+from conformance.results.masking import mask_my_numbers, mask_my_numbers_in, name_invisible
 
 Verdict = Literal["pass", "fail", "not-applicable", "not-tested", "error"]
 RunVerdict = Literal["pass", "fail", "incomplete"]
@@ -63,6 +63,11 @@ class Finding:
 
     def __post_init__(self) -> None:
         _mask_fields(self, "message", "value")
+        # A finding is read by a person: a BOM or zero-width space in a name or value is named (<U+FEFF>).
+        for name in ("message", "value"):
+            text = getattr(self, name)
+            if text is not None and (named := name_invisible(text)) != text:
+                object.__setattr__(self, name, named)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (report.schema.json#/$defs/finding)."""
