@@ -5,7 +5,8 @@ empty) with `_record` and `_line`; `"<operation>"."<table>"` types dates and num
 dataset rules (unparsable values are NULL there and already reported by the schema checks). Both are
 views of one stored table (`"<table>#data"`) holding each item's text and, beside it, each typed item's
 value: a table is stored once, whether DuckDB read the file itself or the strict parser's records were
-staged for it.
+staged for it. A small table (under SMALL_TABLE records) has its typed form stored as a table instead,
+and a run of small tables only plans its queries without DuckDB's optimizer, on one thread.
 """
 
 from __future__ import annotations
