@@ -8,7 +8,6 @@ from conformance.checks.database import (
     LoadedTable,
     literal,
     quote,
-    raw_name,
     typed_name,
     violations_name,
 )
@@ -82,9 +81,10 @@ def rule_query(requirement: Requirement, loaded: LoadedTable) -> str:
     assert check.sql is not None
     if check.kind == "row":
         return f"SELECT _record, _line FROM {typed_name(loaded.table)} WHERE {_row_condition(requirement, loaded)}"
+    # The line numbers come from the typed form: stored as a table on a small table (cheaper to bind).
     return (
         f"SELECT DISTINCT t._record, t._line FROM ({check.sql}) AS q "
-        f"JOIN {raw_name(loaded.table)} AS t ON t._record = q._record"
+        f"JOIN {typed_name(loaded.table)} AS t ON t._record = q._record"
     )
 
 
