@@ -83,7 +83,7 @@ def test_markdown_heading_for_an_incomplete_run(results: dict[str, RunResult]) -
 
 def test_markdown_counts_table(results: dict[str, RunResult]) -> None:
     text = markdown.render(results["valid"])
-    for row in ("| 適合 (pass) | 141 |", "| 不適合 (fail) | 0 |", "| 対象外 (not-applicable) | 1 |",
+    for row in ("| 適合 (pass) | 144 |", "| 不適合 (fail) | 0 |", "| 対象外 (not-applicable) | 1 |",
                 "| 未検査 (not-tested) | 0 |", "| エラー (error) | 0 |"):
         assert row in text
     assert "不適合の要件" not in text and "未検査・エラーの要件" not in text
@@ -107,16 +107,16 @@ def test_markdown_lists_failing_requirements_with_their_first_finding(results: d
 def test_markdown_failing_finding_without_a_file_and_the_untested_requirements(results: dict[str, RunResult]) -> None:
     text = markdown.render(results["juki-f-0005"])
     assert "| JUKI-F-0005 | 住民・世帯・異動履歴のファイルがあること | 1 | — | 「住民」のファイル（住民.csv など）がありません。 |" in text
-    assert "### ⚠️ 未検査・エラーの要件（116件）" in text
+    assert "### ⚠️ 未検査・エラーの要件（119件）" in text
     assert "| JUKI-D-0004 | 住民種別がコード表の値であること | 未検査 (not-tested) | 住民のファイルがないため検査できません |" in text
 
 
 def test_markdown_collapses_passing_requirements(results: dict[str, RunResult]) -> None:
     text = markdown.render(results["valid"])
     block = text[text.index("<details>"):text.index("</details>")]
-    assert "<summary>✅ 適合した要件（141件）</summary>" in block
+    assert "<summary>✅ 適合した要件（144件）</summary>" in block
     assert "\n- JUKI-F-0001 ファイルの文字コードがUTF-8であること\n" in block
-    assert len(re.findall(r"^- JUKI-", block, re.MULTILINE)) == 141
+    assert len(re.findall(r"^- JUKI-", block, re.MULTILINE)) == 144
     assert "<summary>対象外の要件（1件）</summary>" in text
     assert "- JUKI-D-0050 " in text
 
@@ -177,17 +177,17 @@ def test_markdown_counts_characters_outside_the_bmp_twice(results: dict[str, Run
 # --- Badge ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("case", "text", "color"), [
-    ("valid", "pass 141/141 · juki 0.1.0", "#4c1"),
-    ("juki-d-0002", "fail 140/141 · juki 0.1.0", "#e05d44"),
-    ("juki-f-0005", "fail 24/141 · juki 0.1.0", "#e05d44"),  # 世帯 and 異動履歴 are there
-    ("juki-c-0001", "fail 140/141 · juki 0.1.0", "#e05d44"),
+    ("valid", "pass 144/144 · juki 0.1.0", "#4c1"),
+    ("juki-d-0002", "fail 143/144 · juki 0.1.0", "#e05d44"),
+    ("juki-f-0005", "fail 24/144 · juki 0.1.0", "#e05d44"),  # 世帯 and 異動履歴 are there
+    ("juki-c-0001", "fail 143/144 · juki 0.1.0", "#e05d44"),
 ])
 def test_badge_is_svg_with_verdict_ratio_and_color(results: dict[str, RunResult], case: str, text: str, color: str) -> None:
     _check_badge(badge.render(results[case]), text, color)
 
 
 def test_badge_for_an_incomplete_run_is_orange(results: dict[str, RunResult]) -> None:
-    _check_badge(badge.render(_incomplete(results["valid"])), "incomplete 140/141 · juki 0.1.0", "#fe7d37")
+    _check_badge(badge.render(_incomplete(results["valid"])), "incomplete 143/144 · juki 0.1.0", "#fe7d37")
 
 
 def _check_badge(svg: str, text: str, color: str) -> None:
@@ -222,7 +222,7 @@ def test_badge_escapes_data_and_grows_with_it(results: dict[str, RunResult]) -> 
     hostile = badge.render(dataclasses.replace(results["valid"], specs=(spec, SpecRef("住民税", "2.0.0", "税"))))
     root = ET.fromstring(hostile)
     texts = [element.text for element in root.iter(f"{SVG}text")]
-    assert 'pass 141/141 · ju<&>"ki 0.1.0\N{REPLACEMENT CHARACTER}, 住民税 2.0.0' in texts
+    assert 'pass 144/144 · ju<&>"ki 0.1.0\N{REPLACEMENT CHARACTER}, 住民税 2.0.0' in texts
     assert int(root.get("width", "0")) > int(ET.fromstring(plain).get("width", "0"))
 
 
@@ -287,7 +287,7 @@ def test_sarif_structure_and_a_known_finding(results: dict[str, RunResult]) -> N
     assert result["properties"] == {"code": "check-digit", "record": 11, "item": "宛名番号"}
     assert run_["invocations"][0]["executionSuccessful"] is True
     assert run_["properties"]["verdict"] == "fail"
-    assert run_["properties"]["counts"] == {"pass": 140, "fail": 1, "not-applicable": 1, "not-tested": 0, "error": 0}
+    assert run_["properties"]["counts"] == {"pass": 143, "fail": 1, "not-applicable": 1, "not-tested": 0, "error": 0}
     artifact = run_["artifacts"][0]
     assert artifact["hashes"]["sha-256"] == results["juki-d-0002"].files[0].sha256
 
