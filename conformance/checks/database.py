@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import csv
 import datetime
+import operator
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -182,11 +183,13 @@ class Database:
             query = f"SELECT _record, {columns} FROM {raw_name(table)} WHERE _record IN (SELECT unnest(?))"
         return {row[0]: tuple(row[1:]) for row in self.connection.execute(query, [records]).fetchall()}
 
-    def load(self, table: Table, parsed: Rows, direct: PlainFile | None = None) -> LoadedTable:
+    def load(self, table: Table, parsed: Rows, direct: PlainFile | None = None,
+             cells: Iterator[tuple[int, int, list[str]]] | None = None) -> LoadedTable:
         """Load the parsed records of `table`: every standard item becomes a column (NULL if absent).
 
         `direct`: the file when its reader proved it plain; DuckDB then reads it itself, unless it
-        cannot prove the same result, and the records are staged from `parsed` instead."""
+        cannot prove the same result, and the records are staged from `parsed` instead. `cells`: the
+        records as rows of cell text in header order, staged in their place when a reader has them."""
         con = self.connection
         self._stored.pop((table.operation, table.name), None)
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}")
@@ -195,7 +198,7 @@ class Database:
             records = self._load_direct(table, parsed, direct)
             if records is not None:
                 return self._loaded(table, parsed, records)
-        records = self._load_staged(table, parsed)
+        records = self._load_staged(table, parsed, cells)
         return self._loaded(table, parsed, records)
 
     def _load_direct(self, table: Table, parsed: Rows, direct: PlainFile) -> int | None:
@@ -250,35 +253,60 @@ class Database:
             values = ", ".join(view(item, typed) for item in table.items)
             self.connection.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {numbered}, {values} FROM {data}")
 
-    def _load_staged(self, table: Table, parsed: Rows) -> int:
-        items = [item.name for item in table.items]
+    def _load_staged(self, table: Table, parsed: Rows, cells: Iterator[tuple[int, int, list[str]]] | None = None) -> int:
+        """The records written to a CSV file in the private temp folder, which DuckDB then reads.
+
+        `cells`: the records as rows of cell text in header order (a workbook reader's); only the
+        header's items are written, picked from each row at C speed (no dict per record)."""
+        if cells is None:
+            items = [item.name for item in table.items]
+        else:
+            positions: dict[str, int] = {}
+            for index, name in enumerate(parsed.header):
+                positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
+            items = [item.name for item in table.items if item.name in positions]
+            pick = _picker([positions[name] for name in items])
         staging = self._scratch / f"{table.operation}-{len(list(self._scratch.iterdir()))}.csv"
         records = 0
         with staging.open("w", encoding="utf-8", newline="") as stream:
             # CRLF: csv.writer quotes a value holding any character of the terminator, and a bare CR
-            # left unquoted would split the record for DuckDB.
+            # left unquoted would split the record for DuckDB. An empty value and an absent one are
+            # both an empty field, read as NULL.
             writer = csv.writer(stream, lineterminator="\r\n")
             writer.writerow(["_record", "_line", *items])
-            for record in parsed.records:
-                records += 1
-                writer.writerow([record.record, record.line, *(record.values.get(name) for name in items)])
+            if cells is None:
+                for record in parsed.records:
+                    records += 1
+                    writer.writerow([record.record, record.line, *(record.values.get(name) for name in items)])
+            else:
+                for number, line, row in cells:
+                    records += 1
+                    writer.writerow((number, line, *pick(row)))
         columns = {"_record": "BIGINT", "_line": "BIGINT", **{name: "VARCHAR" for name in items}}
         column_spec = "{" + ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in columns.items()) + "}"
         # Text and typed values side by side in one table, as a plain file is stored (not two copies).
+        stored = frozenset(items)
         selected = ["_record", "_line", *(quote(name) for name in items)]
         selected += [_typed(item, quote(item.name)) + f" AS {quote(item.name + '#typed')}"
-                     for item in table.items if item.sql_type in _TYPED]
+                     for item in table.items if item.sql_type in _TYPED and item.name in stored]
         self.connection.execute(
             f"CREATE OR REPLACE TABLE {_data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({literal(str(staging))}, "
             f"header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, columns = {column_spec})"
         )
         staging.unlink()
-        self._views(table, _data_name(table), "_record, _line", frozenset(items))
+        self._views(table, _data_name(table), "_record, _line", stored)
         return records
 
     def _loaded(self, table: Table, parsed: Rows, records: int) -> LoadedTable:
         self.connection.execute(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
         return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(parsed.header)))
+
+
+def _picker(indexes: list[int]) -> Callable[[Sequence[str]], Sequence[str]]:
+    """The cells at `indexes` of a row, as one C call (itemgetter returns a bare value for one index)."""
+    if len(indexes) > 1:
+        return operator.itemgetter(*indexes)
+    return lambda row: [row[index] for index in indexes]
 
 
 def _data_name(table: Table) -> str:

@@ -54,7 +54,7 @@ def store(table: Table, source: TableSource, parsed: ParsedTable, database: Data
     if parsed.readable:
         direct = parsed.direct if isinstance(parsed, DelimitedTable) else None
         try:
-            loaded = database.load(table, parsed, direct)
+            loaded = database.load(table, parsed, direct, parsed.cells)
         except duckdb.Error as failure:
             error = error_summary(failure)
     return TableLoad(table, source, tuple(parsed.header), tuple(parsed.issues), parsed.encoding, parsed.bom,
