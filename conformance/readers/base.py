@@ -42,7 +42,7 @@ class ParsedTable:
     encoding: str | None = None
     bom: bool = False
     rejected: int = 0
-    # The same records as (record, line, cells as text in header order, at least one per header column),
+    # The same records as (record, line, cells as text, one per header column),
     # for a reader that holds rows (workbooks): the database stages them without a dict per record.
     # `records` and `cells` are one pass: consume one of them.
     cells: Iterator[tuple[int, int, list[str]]] | None = None

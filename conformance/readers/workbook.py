@@ -198,7 +198,7 @@ def _too_large_issue(sheet: str, scan: SheetScan, limits: InputLimits) -> ReadIs
 
 
 def _rows(parsed: ParsedTable, rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, int, list[str]]]:
-    """The records of (line, cells) rows as (record, line, cells as text, at least as many as the header);
+    """The records of (line, cells) rows as (record, line, cells as text, one per header column);
     a line skipped between two rows (a sparse sheet's run of empty rows) is one issue for the whole run,
     each of its rows counted as rejected. Python touches each row, not each cell, when a row holds text
     only (an export of text cells): 6 million cells of a 100,000-record sheet cost seconds otherwise."""
@@ -230,8 +230,8 @@ def _rows(parsed: ParsedTable, rows: Iterable[tuple[int, list[Any]]]) -> Iterato
             for column, cell in enumerate(row[:width]):
                 if isinstance(cell, (int, float)) and not isinstance(cell, bool):
                     numeric.setdefault(column, [line, 0])[1] += 1
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
+        if len(cells) != width:  # cells past the header are empty (checked above)
+            cells = cells[:width] if len(cells) > width else cells + [""] * (width - len(cells))
         yield line - 1, line, cells
     parsed.issues.extend(_numeric_issue(parsed.header[column], first, count) for column, (first, count) in sorted(numeric.items()))
 
