@@ -60,6 +60,13 @@ class Workbooks:
         self.opened = 0
         self._books: dict[Path, python_calamine.CalamineWorkbook | ReaderError] = {}
         self._lock = threading.Lock()
+        self._sheet_locks: dict[Path, threading.Lock] = {}
+
+    def sheet_lock(self, path: Path) -> threading.Lock:
+        """Held while one sheet of the workbook is built: a calamine workbook reads one sheet at a time
+        (the run reads tables ahead in two threads, and two sheets may share a workbook)."""
+        with self._lock:
+            return self._sheet_locks.setdefault(path, threading.Lock())
 
     def workbook(self, path: Path) -> python_calamine.CalamineWorkbook:
         """The opened workbook (ReaderError, the same each time, when it cannot be)."""
@@ -154,9 +161,10 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbo
             numbered = dense_rows(cells, 2, max(1, len(rows[0])))
             merged = [_merged_range(reference) for reference in references if _merged_range(reference)]
         else:
-            worksheet = workbook.get_sheet_by_name(sheet)
-            rows = worksheet.to_python(skip_empty_area=False)
-            merged = list(worksheet.merged_cell_ranges or ())
+            with workbooks.sheet_lock(path):
+                worksheet = workbook.get_sheet_by_name(sheet)
+                rows = worksheet.to_python(skip_empty_area=False)
+                merged = list(worksheet.merged_cell_ranges or ())
             while rows and all(cell == "" for cell in rows[-1]):
                 rows.pop()
             numbered = enumerate(rows[1:], start=2)
