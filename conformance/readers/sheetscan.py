@@ -127,7 +127,7 @@ def _fast_scan(stream: IO[bytes], scan: SheetScan) -> None:
         cells = chunk.count(b'<c r="')
         # Every `<c` a `<c r="` (one pass: a chunk of sheetData holds no other tag starting so) implies
         # every `<c ` and `<c>` is one; only a chunk holding `<col>`, `<cfRule>`… takes the two counts.
-        if chunk.count(b"<c") != cells and chunk.count(b"<c ") + chunk.count(b"<c>") != cells or _PREFIXED.search(chunk):
+        if (chunk.count(b"<c") != cells and chunk.count(b"<c ") + chunk.count(b"<c>") != cells) or _PREFIXED.search(chunk):
             raise _OtherShape
         if cells:
             scan.cells += chunk.count(b"<v>") + chunk.count(b"<is>")
