@@ -329,3 +329,49 @@ def test_a_workbook_is_opened_once_per_run(tmp_path: Path, monkeypatch: pytest.M
         assert sorted(f.table for f in result.files if f.operation == "juki") == ["世帯", "住民", "異動履歴"]
         assert result.summary.verdict == ("pass" if specs != ["juki", "inkan"] else "fail")  # no 印鑑登録 sheet
     assert opened == [tmp_path / name]
+
+
+def test_workbook_rows_staged_whole_store_what_records_store(tmp_path: Path) -> None:
+    """A workbook's rows are staged as cells in header order (DuckDB picks the items by position):
+    the stored text and typed values are those of the per-record path, record and line numbers too."""
+    from conformance import spec as spec_store
+    from conformance.checks.database import Database, raw_name, typed_name
+    from conformance.readers.workbook import read_sheet
+
+    table = next(t for t in spec_store.load("juki").tables if t.name == "住民")
+    typed = next(item.name for item in table.items if item.sql_type == "DATE")
+    first, second = [item.name for item in table.items if item.name != typed][:2]
+    header = [first, second, first, "未知の列", typed]
+    rows = [["a,b", 'say "x"', "dup", "u", "2020-01-02"],
+            ["line\r\nbreak", "", "", "", "not a date"],
+            ["", "", "", "", ""],  # a blank row: rejected
+            ["x", "y", "", "", "2021-12-31"]]
+    path = tmp_path / "住民.xlsx"
+    _write_xlsx(path, header, rows)
+    workbook = openpyxl.load_workbook(path)
+    workbook.active.cell(row=5, column=2, value=42)  # a numeric cell
+    workbook.active.cell(row=6, column=7, value="past the header")  # row 6: rejected
+    workbook.active.append(["z", "w"])  # row 7
+    workbook.save(path)
+    stored = []
+    for staged_whole in (True, False):
+        parsed = read_sheet(path, "住民")
+        database = Database()
+        try:
+            loaded = database.load(table, parsed, None, parsed.cells if staged_whole else None)
+            view = [database.connection.execute(f"SELECT * FROM {name} ORDER BY _record").fetchall()
+                    for name in (raw_name(table), typed_name(table))]
+        finally:
+            database.close()
+        stored.append((loaded.records, parsed.rejected, [issue.code for issue in parsed.issues], view))
+    assert stored[0] == stored[1]
+    records, rejected, codes, (raw, _typed) = stored[0]
+    assert (records, rejected) == (4, 2)
+    assert [(row[0], row[1]) for row in raw] == [(1, 2), (2, 3), (4, 5), (6, 7)]
+    columns = ["_record", "_line", *(item.name for item in table.items)]
+    texts = [{name: value for name, value in zip(columns, row, strict=True) if name in (first, second, typed)} for row in raw]
+    assert texts == [{first: "a,b", second: 'say "x"', typed: "2020-01-02"},
+                     {first: "line\nbreak", second: None, typed: "not a date"},  # XML reads CRLF as LF
+                     {first: "x", second: "42", typed: "2021-12-31"},
+                     {first: "z", second: "w", typed: None}]
+    assert codes == ["duplicate-column", "field-count", "field-count", "numeric-cell"]

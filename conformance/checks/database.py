@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TextIO
 
 import duckdb
 
@@ -199,11 +199,13 @@ class Database:
             query = f"SELECT _record, {columns} FROM {raw_name(table)} WHERE _record IN (SELECT unnest(?))"
         return {row[0]: tuple(row[1:]) for row in self.connection.execute(query, [records]).fetchall()}
 
-    def load(self, table: Table, parsed: Rows, direct: PlainFile | None = None) -> LoadedTable:
+    def load(self, table: Table, parsed: Rows, direct: PlainFile | None = None,
+             cells: Iterator[tuple[int, int, list[str]]] | None = None) -> LoadedTable:
         """Load the parsed records of `table`: every standard item becomes a column (NULL if absent).
 
         `direct`: the file when its reader proved it plain; DuckDB then reads it itself, unless it
-        cannot prove the same result, and the records are staged from `parsed` instead."""
+        cannot prove the same result, and the records are staged from `parsed` instead. `cells`: the
+        records as rows of cell text in header order, staged in their place when a reader has them."""
         con = self.connection
         self._stored.pop((table.operation, table.name), None)
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}")
@@ -212,6 +214,8 @@ class Database:
             records = self._load_direct(table, parsed, direct)
             if records is not None:
                 return self._loaded(table, parsed, records)
+        if cells is not None and len(parsed.header) <= _DIRECT_MAX_COLUMNS:
+            return self._loaded(table, parsed, self._load_cells(table, parsed, cells))
         records = self._load_staged(table, parsed)
         return self._loaded(table, parsed, records)
 
@@ -277,35 +281,70 @@ class Database:
             self._forms[name] = kind
 
     def _load_staged(self, table: Table, parsed: Rows) -> int:
+        """The records written to a CSV file in the private temp folder, which DuckDB then reads."""
         items = [item.name for item in table.items]
-        staging = self._scratch / f"{table.operation}-{len(list(self._scratch.iterdir()))}.csv"
+        staging = self._staging(table)
         records = 0
         with staging.open("w", encoding="utf-8", newline="") as stream:
-            # CRLF: csv.writer quotes a value holding any character of the terminator, and a bare CR
-            # left unquoted would split the record for DuckDB.
-            writer = csv.writer(stream, lineterminator="\r\n")
+            writer = _staging_writer(stream)
             writer.writerow(["_record", "_line", *items])
             for record in parsed.records:
                 records += 1
                 writer.writerow([record.record, record.line, *(record.values.get(name) for name in items)])
         self._expect(records)
         columns = {"_record": "BIGINT", "_line": "BIGINT", **{name: "VARCHAR" for name in items}}
+        self._from_staging(table, staging, columns, {name: quote(name) for name in items}, "_record, _line", records)
+        return records
+
+    def _load_cells(self, table: Table, parsed: Rows, cells: Iterator[tuple[int, int, list[str]]]) -> int:
+        """Rows of cell text in header order (a workbook reader's) written whole, each with its line, to a
+        CSV file that DuckDB reads: no Python work per cell (100,000 records of 115 items: seconds less
+        than a dict per record). DuckDB picks the items by position, as it does from a plain file."""
+        width = len(parsed.header)
+        positions: dict[str, int] = {}
+        for index, name in enumerate(parsed.header):
+            positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
+        staging = self._staging(table)
+        records = 0
+        with staging.open("w", encoding="utf-8", newline="") as stream:
+            writer = _staging_writer(stream)
+            for _record, line, row in cells:
+                records += 1
+                writer.writerow([*row, line])
+        self._expect(records)
+        columns = {**{f"c{index}": "VARCHAR" for index in range(width)}, "_line": "BIGINT"}
+        present = {item.name: f"c{positions[item.name]}" for item in table.items if item.name in positions}
+        self._from_staging(table, staging, columns, present, "_line - 1 AS _record, _line", records, header=False)
+        return records
+
+    def _staging(self, table: Table) -> Path:
+        return self._scratch / f"{table.operation}-{len(list(self._scratch.iterdir()))}.csv"
+
+    def _from_staging(self, table: Table, staging: Path, columns: dict[str, str], present: dict[str, str], numbered: str,
+                      records: int, *, header: bool = True) -> None:
+        """The stored table from a staging file: `present` maps each item stored to its column there."""
         column_spec = "{" + ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in columns.items()) + "}"
         # Text and typed values side by side in one table, as a plain file is stored (not two copies).
-        selected = ["_record", "_line", *(quote(name) for name in items)]
-        selected += [_typed(item, quote(item.name)) + f" AS {quote(item.name + '#typed')}"
-                     for item in table.items if item.sql_type in _TYPED]
+        selected = [numbered, *(f"{column} AS {quote(name)}" for name, column in present.items())]
+        selected += [_typed(item, present[item.name]) + f" AS {quote(item.name + '#typed')}"
+                     for item in table.items if item.sql_type in _TYPED and item.name in present]
         self.connection.execute(
             f"CREATE OR REPLACE TABLE {_data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({literal(str(staging))}, "
-            f"header = true, delim = ',', quote = '\"', escape = '\"', auto_detect = false, columns = {column_spec})"
+            f"header = {str(header).lower()}, delim = ',', quote = '\"', escape = '\"', auto_detect = false, columns = {column_spec})"
         )
         staging.unlink()
-        self._views(table, _data_name(table), "_record, _line", frozenset(items), records)
-        return records
+        self._views(table, _data_name(table), "_record, _line", frozenset(present), records)
 
     def _loaded(self, table: Table, parsed: Rows, records: int) -> LoadedTable:
         self.connection.execute(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
         return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(parsed.header)))
+
+
+def _staging_writer(stream: TextIO) -> Any:
+    """CRLF: csv.writer quotes a value holding any character of the terminator, and a bare CR left
+    unquoted would split the record for DuckDB. An empty value and an absent one are both an empty
+    field, which DuckDB reads as NULL."""
+    return csv.writer(stream, lineterminator="\r\n")
 
 
 def _data_name(table: Table) -> str:

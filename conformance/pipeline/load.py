@@ -1,7 +1,7 @@
 """Stage 2, load: each chosen table's file is read and stored in the run's database.
 
-The next table's file is read (scanned, or parsed when it is not plain) in a thread while the
-database loads the current one: DuckDB releases the GIL, so on a multi-table export the Python scan
+The next two tables' files are read (scanned, or parsed when they are not plain) in threads while
+the database loads the current one: DuckDB releases the GIL, so on a multi-table export the Python scan
 and the load overlap instead of taking turns. Each table comes out as a frozen `TableLoad` whose
 issues are the reader's final ones, taken once the records were consumed."""
 
@@ -18,6 +18,8 @@ from conformance.pipeline.discover import TableSource
 from conformance.readers import InputLimits, ParsedTable, ReadIssue, Workbooks, read_table
 from conformance.readers.delimited import DelimitedTable
 from conformance.spec.model import Table
+
+_AHEAD = 2  # tables read ahead, each in its own thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ def store(table: Table, source: TableSource, parsed: ParsedTable, database: Data
     if parsed.readable:
         direct = parsed.direct if isinstance(parsed, DelimitedTable) else None
         try:
-            loaded = database.load(table, parsed, direct)
+            loaded = database.load(table, parsed, direct, parsed.cells)
         except duckdb.Error as failure:
             error = error_summary(failure)
     return TableLoad(table, source, tuple(parsed.header), tuple(parsed.issues), parsed.encoding, parsed.bom,
@@ -63,17 +65,20 @@ def store(table: Table, source: TableSource, parsed: ParsedTable, database: Data
 
 def load_tables(chosen: Sequence[tuple[Table, TableSource]], database: Database, limits: InputLimits,
                 step: Callable[[Table], None], workbooks: Workbooks | None = None) -> Iterator[TableLoad]:
-    """Read and store each table, reading the next one ahead in a thread."""
-    reader = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+    """Read and store each table, reading the next two ahead in two threads.
+
+    Two, not one: a workbook's sheet is built by calamine outside the GIL, so while the largest table
+    is being parsed the next ones are read on the other core instead of waiting for its storage
+    (measured on a 100,000-record export as workbooks: seconds less). At most three tables are held."""
+    reader = concurrent.futures.ThreadPoolExecutor(max_workers=_AHEAD, thread_name_prefix="read-ahead")
     try:
-        ahead = reader.submit(read, chosen[0][1], limits, workbooks) if chosen else None
+        ahead = [reader.submit(read, source, limits, workbooks) for _table, source in chosen[:_AHEAD]]
         for index, (table, source) in enumerate(chosen):
-            assert ahead is not None
-            parsed = ahead.result()
-            if index + 1 < len(chosen):
-                ahead = reader.submit(read, chosen[index + 1][1], limits, workbooks)
+            parsed = ahead.pop(0).result()
+            if index + _AHEAD < len(chosen):
+                ahead.append(reader.submit(read, chosen[index + _AHEAD][1], limits, workbooks))
             step(table)
             yield store(table, source, parsed, database)
     finally:
-        # An interrupt or an error does not wait for the table being read ahead.
+        # An interrupt or an error does not wait for the tables being read ahead.
         reader.shutdown(wait=False, cancel_futures=True)

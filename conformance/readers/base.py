@@ -42,6 +42,10 @@ class ParsedTable:
     encoding: str | None = None
     bom: bool = False
     rejected: int = 0
+    # The same records as (record, line, cells as text, one per header column),
+    # for a reader that holds rows (workbooks): the database stages them without a dict per record.
+    # `records` and `cells` are one pass: consume one of them.
+    cells: Iterator[tuple[int, int, list[str]]] | None = None
 
     @classmethod
     def unreadable(cls, issue: ReadIssue, *, encoding: str | None = None, bom: bool = False) -> ParsedTable:

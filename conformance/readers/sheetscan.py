@@ -31,8 +31,8 @@ _CELLS_NAMED_PER_ROW = 5
 _CHUNK = 1 << 22
 # A cell that is not self-closing holds something (<v>, <is> or <f>); a self-closing one is only styled.
 _REFERENCE = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')
-# Elements with a namespace prefix (`<x:c>`) escape the byte patterns.
-_PREFIX_MARKS = (b":c ", b":row")
+# Elements with a namespace prefix (`<x:c>`) escape the byte patterns (one search for both marks).
+_PREFIXED = re.compile(rb":(?:c |row)")
 
 
 @dataclass
@@ -125,7 +125,9 @@ def _fast_scan(stream: IO[bytes], scan: SheetScan) -> None:
             continue
         chunk, carry = chunk[:cut], chunk[cut:]
         cells = chunk.count(b'<c r="')
-        if chunk.count(b"<c ") + chunk.count(b"<c>") != cells or any(mark in chunk for mark in _PREFIX_MARKS):
+        # Every `<c` a `<c r="` (one pass: a chunk of sheetData holds no other tag starting so) implies
+        # every `<c ` and `<c>` is one; only a chunk holding `<col>`, `<cfRule>`… takes the two counts.
+        if (chunk.count(b"<c") != cells and chunk.count(b"<c ") + chunk.count(b"<c>") != cells) or _PREFIXED.search(chunk):
             raise _OtherShape
         if cells:
             scan.cells += chunk.count(b"<v>") + chunk.count(b"<is>")
