@@ -34,15 +34,9 @@ RESULTS = HERE / "results"
 TABLES = ("住民", "世帯", "異動履歴")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+sys.path.insert(0, str(ROOT))
 
-
-def _column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
+from conformance.readers.sheetscan import column_letters  # noqa: E402  (after the path set-up above)
 
 
 def write_workbook(source: Path, target: Path, sheet: str) -> None:
@@ -68,7 +62,7 @@ def write_workbook(source: Path, target: Path, sheet: str) -> None:
             letters: list[str] = []
             for number, row in enumerate(csv.reader(stream), start=1):
                 while len(letters) < len(row):
-                    letters.append(_column(len(letters)))
+                    letters.append(column_letters(len(letters)))
                 cells = "".join(f'<c r="{letters[i]}{number}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
                                 for i, value in enumerate(row) if value != "")
                 sheet_xml.write(f'<row r="{number}">{cells}</row>'.encode())
