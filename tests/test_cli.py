@@ -98,16 +98,25 @@ def test_spec_lint_passes_on_the_bundled_specs() -> None:
     assert result.code == 0, result.out
 
 
-def _broken_copy(tmp_path: Path) -> Path:
-    """A copy of specs/ beside the fixtures' skeleton that lint reads (valid/ folders, expected.yaml)."""
-    shutil.copytree(SPECS, tmp_path / "specs")
-    for folder in FIXTURES.glob("*/valid"):
-        (tmp_path / "fixtures" / folder.relative_to(FIXTURES)).mkdir(parents=True)
-    for expected in FIXTURES.glob("*/invalid/*/expected.yaml"):
+def _broken_copy(tmp_path: Path, operation: str = "juki") -> Path:
+    """A copy of specs/common/ and specs/<operation>/ beside the fixtures' skeleton that lint reads (valid/
+    folder, expected.yaml): the tests below break one operation, so lint reads only what they need."""
+    for folder in ("common", operation):
+        shutil.copytree(SPECS / folder, tmp_path / "specs" / folder)
+    (tmp_path / "fixtures" / operation / "valid").mkdir(parents=True)
+    (tmp_path / "fixtures" / "api").mkdir()
+    shutil.copyfile(FIXTURES / "api" / "broken-servers.yaml", tmp_path / "fixtures" / "api" / "broken-servers.yaml")
+    for expected in FIXTURES.glob(f"{operation}/invalid/*/expected.yaml"):
         copy = tmp_path / "fixtures" / expected.relative_to(FIXTURES)
         copy.parent.mkdir(parents=True)
         shutil.copyfile(expected, copy)
     return tmp_path / "specs"
+
+
+def test_spec_lint_passes_on_the_unbroken_copy(tmp_path: Path) -> None:
+    """The copy the tests below break lints clean before they break it: each failure is their change's."""
+    result = cli("spec", "lint", _broken_copy(tmp_path))
+    assert result.code == 0, result.out
 
 
 def test_spec_lint_fails_on_a_pattern_with_backslash_d(tmp_path: Path) -> None:

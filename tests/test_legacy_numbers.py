@@ -164,7 +164,8 @@ def test_the_builder_words_for_legacy_numbers() -> None:
 
 
 def test_spec_lint_rejects_a_check_digit_guard(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    for folder in ("common", "juki"):  # the operation it breaks and what every spec shares: lint reads only these
+        shutil.copytree(ROOT / "specs" / folder, tmp_path / "specs" / folder)
     spec_path = tmp_path / "specs" / "juki" / "spec.yaml"
     text = spec_path.read_text(encoding="utf-8")
     assert text.count("regexp_full_match(宛名番号, '[0-9]{2,15}')") == 2  # JUKI-S-0013's population, JUKI-S-0017's

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ pytest_plugins = ["pytester"]
 VALID = FIXTURES / "juki" / "valid"
 INVALID = FIXTURES / "juki" / "invalid"
 DECLARATION = FIXTURES / "juki" / "declaration.yaml"
+# The pytest processes started below keep their compiled and assertion-rewritten modules here, outside the
+# repository, even where PYTHONDONTWRITEBYTECODE is set: otherwise each re-rewrites some 300 modules
+# (about 2 s of each 4-5 s). What they run and what is asserted is the same.
+PYCACHE = {"PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "conformance-tests-pycache")}
 CASES = ["juki-c-0001", "juki-d-0002", "juki-d-0050", "juki-f-0001", "juki-f-0005", "juki-s-0001"]
 
 
@@ -238,7 +243,7 @@ def test_importing_the_plugin_does_not_load_the_engine() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_loaded_through_a_pytest11_entry_point(pytester: pytest.Pytester) -> None:
+def test_loaded_through_a_pytest11_entry_point(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     # A stand-in distribution declares the entry point as pyproject.toml will; runpytest_subprocess puts
     # pytester.path on PYTHONPATH, where importlib.metadata finds it. With the real one installed too,
     # pytest loads the name once.
@@ -246,6 +251,8 @@ def test_loaded_through_a_pytest11_entry_point(pytester: pytest.Pytester) -> Non
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: conformance-entry-point-stub\nVersion: 0\n")
     (dist / "entry_points.txt").write_text("[pytest11]\nconformance = conformance.pytest_plugin\n")
     ini = pytester.makeini("[pytest]\n")
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", PYCACHE["PYTHONPYCACHEPREFIX"])
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-c", str(ini),
                                            "--conformance-target", str(VALID), "-k", "JUKI-D-0002")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str() + result.stderr.str()
@@ -255,7 +262,8 @@ def test_loaded_through_a_pytest11_entry_point(pytester: pytest.Pytester) -> Non
 def _pytest_in_repository(*arguments: str) -> subprocess.CompletedProcess[str]:
     """`python -m pytest ARGS` run from this repository's root, the plugin loaded by its entry point."""
     environment = {key: value for key, value in os.environ.items()
-                   if key not in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER")}
+                   if key not in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER",
+                                  "PYTHONDONTWRITEBYTECODE")} | PYCACHE
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *arguments],
                           cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
 
