@@ -116,6 +116,19 @@ def test_two_runs_into_one_output_folder_never_mix_their_sets(tmp_path: Path) ->
 # --- Item 5: special files inside a folder -------------------------------------------------------------
 
 
+def test_a_one_character_member_name_twice_is_refused(tmp_path: Path) -> None:
+    """CPython shares one object for equal one-character strings: the duplicate check compares names by
+    position, so a ZIP naming `a` twice is refused like any other duplicate."""
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("a", "1")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            bundle.writestr("a", "2")
+    result = cli("run", "--spec", "juki", "--quiet", archive)
+    assert result.code == 2
+    assert "ZIPに同じ名前のメンバー「a」が2つあります" in result.err
+
+
 def test_special_files_in_a_folder_are_listed_not_read(tmp_path: Path) -> None:
     export = tmp_path / "export"
     export.mkdir()

@@ -249,10 +249,12 @@ def _refuse_duplicates(archive: Path, names: list[str]) -> None:
     """A ZIP naming one path twice: extracting would keep one silently (which one the vendor meant is
     unknown), so the archive is refused."""
     for key, kind in _SAME_NAME:
-        seen: dict[str, str] = {}
-        for name in names:
-            first = seen.setdefault(key(name), name)
-            if first is not name:
+        seen: dict[str, int] = {}
+        for index, name in enumerate(names):
+            # By position, not identity: CPython shares one object for equal short strings.
+            first_index = seen.setdefault(key(name), index)
+            if first_index != index:
+                first = names[first_index]
                 shown = f"「{first}」" if first == name else f"「{first}」と「{name}」"
                 if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", name) and first != name:
                     shown += "（見た目は同じで、文字の表し方（NFC・NFD）だけが違う名前）"
