@@ -16,8 +16,8 @@ import pytest
 from referencing import Registry
 
 from conformance.checks.compile import Constraint, violation_query
-from conformance.checks.ecma_regex import UntranslatablePattern, translate
 from conformance.checks.validators import reference_validator
+from conformance.spec.ecma_regex import UntranslatablePattern, translate
 from tests.conftest import ROOT
 
 SUITE = ROOT / "tests" / "data" / "json-schema-test-suite" / "draft2020-12"

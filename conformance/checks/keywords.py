@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.checks.database import literal
-from conformance.checks.ecma_regex import translate
 from conformance.checks.formats import VALUE_FORMATS
 from conformance.checks.registry import KeywordCheck, Message, Predicate, register
 from conformance.results import codes
+from conformance.spec.ecma_regex import translate
 
 KEYWORDS: dict[str, KeywordCheck] = {}
 """Every keyword whose violation the suite reports, by its JSON Schema name."""

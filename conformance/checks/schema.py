@@ -10,12 +10,12 @@ from referencing.exceptions import Unresolvable
 
 from conformance.checks.compile import InvalidSchema, UnsupportedSchema, compile_constraints, violation_query
 from conformance.checks.database import Database, LoadedTable, literal, quote, raw_name, violations_name
-from conformance.checks.ecma_regex import UntranslatablePattern
 from conformance.checks.keywords import precedence
 from conformance.checks.messages import describe
 from conformance.checks.places import Place
 from conformance.checks.validators import classify, reference_validator
 from conformance.results import Finding, FindingCollector, Location, shown_value
+from conformance.spec.ecma_regex import UntranslatablePattern
 from conformance.spec.model import Table
 
 _BATCH = 10_000

@@ -10,8 +10,8 @@ from typing import Any
 import duckdb
 
 from conformance.checks.database import literal
-from conformance.checks.ecma_regex import UntranslatablePattern, translatable, translate
 from conformance.checks.formats import VALUE_FORMATS
+from conformance.spec.ecma_regex import UntranslatablePattern, translatable, translate
 
 # House style (DESIGN.md): a spec writes its classes out ([0-9], not \d). The engine would translate these
 # exactly (ecma_regex), but their ECMA-262 meaning (ASCII \d \w \b, Unicode \s) surprises readers of

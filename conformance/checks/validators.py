@@ -15,8 +15,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
-from conformance.checks.ecma_regex import translate
 from conformance.checks.formats import VALUE_FORMATS
+from conformance.spec.ecma_regex import translate
 
 
 def _format_checker(formats: Mapping[str, str | None] | None = None) -> FormatChecker:

@@ -19,6 +19,7 @@ from typing import Any
 
 from conformance import spec as spec_store
 from conformance.results import codes
+from conformance.spec.ecma_regex import translate
 from conformance.spec.model import Requirement, Spec, Table
 
 __all__ = ["CHANGE_CODES", "FORMAT_CODES", "KEYWORD_CODES", "KEYWORD_PRECEDENCE", "DerivationError", "Touch", "derive"]
@@ -124,7 +125,7 @@ def _violated(constraints: list[_Constraint], value: str, formats: Mapping[str, 
     for constraint in constraints:
         keyword, expected = constraint.keyword, constraint.value
         if (
-            (keyword == "pattern" and re.search(expected, value) is None)
+            (keyword == "pattern" and re.search(translate(expected).python, value) is None)
             or (keyword == "maxLength" and len(value) > int(expected))
             or (keyword == "minLength" and len(value) < int(expected))
             or (keyword == "enum" and value not in expected)

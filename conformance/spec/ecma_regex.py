@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from conformance.checks.unicode_categories import GENERAL_CATEGORIES, category_ranges
+from conformance.spec.unicode_categories import GENERAL_CATEGORIES, category_ranges
 
 Ranges = tuple[tuple[int, int], ...]
 """A set of code points as sorted, disjoint, non-adjacent inclusive ranges (surrogates left out)."""
