@@ -134,6 +134,8 @@ def _load_table(operation: str, raw: dict[str, Any], spec_dir: Path, root: Path)
                 sql_type=_annotation(chain, "x-sql-type") or "VARCHAR",
                 format=_annotation(chain, "format"),
                 digits=_is_digit_string(chain),
+                item_id=item_schema.get("x-item-id"),
+                romaji=item_schema.get("x-romaji"),
             )
         )
     return Table(

@@ -90,6 +90,14 @@ class Item:
     # A code or identifier: typed as a text string whose every allowed value is digits (its pattern, or
     # its enum); a number stored in its place has lost its leading zeros (a workbook's numeric cell).
     digits: bool = False
+    # What an official 基本データリスト says of the item (`x-item-id`, `x-romaji`); None: not official or unknown.
+    item_id: str | None = None
+    romaji: str | None = None
+
+    @property
+    def field_name(self) -> str:
+        """The item's name when it travels by API: its official romaji, else its Japanese name."""
+        return self.romaji or self.name
 
 
 @dataclass(frozen=True, slots=True)
