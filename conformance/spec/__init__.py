@@ -176,6 +176,7 @@ def load_path(spec_dir: Path, root: Path | None = None) -> Spec:
                     sql=r["check"].get("sql"),
                     population=r["check"].get("population"),
                     blame=tuple(r["check"].get("blame", ())),
+                    reason=r["check"].get("reason"),
                     references=tuple(
                         Reference(ref.get("operation", operation), ref["table"], tuple(ref["items"]))
                         for ref in r["check"].get("references", ())

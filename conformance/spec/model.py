@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 Level = Literal["必須", "標準オプション", "実装不可"]
 Basis = Literal["official", "practice", "assumption"]
-CheckKind = Literal["file", "schema", "row", "dataset"]
+CheckKind = Literal["file", "schema", "row", "dataset", "pending"]
 Personal = Literal["mask", "never"]
 
 
@@ -51,6 +51,8 @@ class Check:
     population: str | None = None
     # The items a rule's finding blames (names and shows): declared, or () to derive (blamed_items).
     blame: tuple[str, ...] = ()
+    # A pending check (an official condition with no rule yet): why its requirement is not tested.
+    reason: str | None = None
 
     def blamed_items(self, primary_key: tuple[str, ...]) -> tuple[str, ...]:
         """The items at fault in a rule's finding: the declared `blame`; else, for a dataset rule on a

@@ -1,0 +1,37 @@
+"""デジタル庁's official 基本データリスト: import a workbook as a spec folder, export a spec in its layout."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from conformance.spec import Spec, SpecError, load_path
+from conformance.spec.official.build import build, write
+from conformance.spec.official.layout import LayoutError, read
+
+__all__ = ["LayoutError", "import_workbook"]
+
+
+def import_workbook(path: Path, *, op_id: str, version: str | None = None, output: Path | None = None) -> Spec:
+    """The spec that the workbook at `path` states, written to `output/op_id/` (spec.yaml, schemas/) when
+    `output` is given, else built in a temporary folder that is removed once the spec is loaded (the Spec
+    holds its schemas in memory; its `path` then no longer exists). LayoutError: not in the official
+    layout, with the sheet and row of what is wrong."""
+    official = read(Path(path))
+    spec_data, schemas = build(official, op_id, version)
+    if output is not None:
+        folder = write(Path(output) / op_id, spec_data, schemas)
+        return _load(folder)
+    scratch = Path(tempfile.mkdtemp(prefix="conformance-import-"))
+    try:
+        return _load(write(scratch / op_id, spec_data, schemas))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _load(folder: Path) -> Spec:
+    try:
+        return load_path(folder, folder.parent)
+    except SpecError as error:
+        raise LayoutError(str(error)) from None
