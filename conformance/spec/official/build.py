@@ -153,13 +153,17 @@ def build(official: OfficialList, operation: str, version: str | None = None) ->
                      for rid, title, level, check, source, fix in file_requirements]
     tables, schemas = [], {}
     data_number, rule_number = 0, 0
+    used: set[str] = set()
     for group_number, (group, items) in enumerate(groups.items(), start=1):
         file_name = f"group-{group_number:02d}.schema.json"
         properties: dict[str, Any] = {}
         for item in items:
             where = f"{document} {item.sheet}!{item.row}行（{item.name}）"
-            data_number += 1
-            requirement_id = item.requirement if item.requirement.startswith(prefix + "-D-") else f"{prefix}-D-{data_number:04d}"
+            requirement_id = item.requirement if re.fullmatch(prefix + r"-D-[0-9]{4}", item.requirement) else ""
+            while not requirement_id or requirement_id in used:
+                data_number += 1
+                requirement_id = f"{prefix}-D-{data_number:04d}"
+            used.add(requirement_id)
             level = "必須" if item.mandatory else "標準オプション"
             value = _value_schema(item, where)
             title = f"{item.name}が{TYPE_NAMES[item.data_type]}" + (f"（桁数 {item.width}）" if item.width is not None else "")
