@@ -38,7 +38,8 @@ def _suite_line(text: str, label: str) -> str | None:
 def _value_schema(item: OfficialItem, where: str) -> dict[str, Any]:
     """The keywords checking one item's データ型 and 桁数 (and, from our own export, its exact pattern)."""
     width, kind = item.width, item.data_type
-    if kind == "9V":
+    whole, decimals = 0, 0
+    if kind == "9V" and width is not None:
         if not isinstance(width, str):
             raise LayoutError(f"{where}: 9V の桁数は n,m で書きます（{width!r}）")
         whole, decimals = (int(part) for part in width.split(","))
@@ -55,7 +56,7 @@ def _value_schema(item: OfficialItem, where: str) -> dict[str, Any]:
         if not isinstance(width, int) or width <= 18:
             schema["x-sql-type"] = "BIGINT"
     elif kind == "9V":
-        schema["pattern"] = f"^[0-9]{{1,{whole}}}(\\.[0-9]{{1,{decimals}}})?$"
+        schema["pattern"] = f"^[0-9]{{1,{whole}}}(\\.[0-9]{{1,{decimals}}})?$" if whole else "^[0-9]+(\\.[0-9]+)?$"
         if whole <= 15 and decimals <= 3:
             schema["x-sql-type"] = "DECIMAL(18,3)"
     elif kind == "YEAR":

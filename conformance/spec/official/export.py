@@ -57,8 +57,8 @@ def _derived_width(chain: list[dict[str, Any]], data_type: str) -> int | str | N
     if isinstance(enum, list) and enum:
         return max(len(str(value)) for value in enum)
     widths = [int(found) for found in _WIDTH.findall(str(_merged(chain, "pattern") or ""))]
-    if data_type == "9V" and len(widths) >= 2:
-        return f"{widths[0]},{widths[1]}"
+    if data_type == "9V":  # n,m only where the pattern states both; else no width is claimed
+        return f"{widths[0]},{widths[1]}" if len(widths) >= 2 else None
     return max(widths) if widths else None
 
 

@@ -38,6 +38,15 @@ def norm(value: Any) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+def text(value: Any) -> str:
+    """A cell as written (names keep their full-width parentheses), numbers without '.0', trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def _label(value: Any) -> str:
     text = norm(value)
     text = re.sub(r"\s+", "", text)
@@ -136,7 +145,7 @@ def _width(value: Any, where: str) -> int | str | None:
 
 def _item(sheet: str, row_number: int, cells: dict[str, Any]) -> OfficialItem:
     where = f"{sheet}!{row_number}行"
-    name = norm(cells.get("データ項目"))
+    name = text(cells.get("データ項目"))
     data_type = norm(cells.get("データ型")).upper()
     if data_type not in DATA_TYPES:
         raise LayoutError(f"{where}（{name}）: データ型 {norm(cells.get('データ型'))!r} は基本データリストの型（{', '.join(DATA_TYPES)}）にありません")
@@ -158,14 +167,14 @@ def _item(sheet: str, row_number: int, cells: dict[str, Any]) -> OfficialItem:
         raise LayoutError(f"{where}（{name}）: 実装類型 {mandatory!r} は ○ でも空欄でもありません")
     return OfficialItem(
         sheet=sheet, row=row_number, item_id=item_id, number=number, name=name,
-        romaji=norm(cells.get("データ項目（ローマ字）")), group=norm(cells.get("グループ名称")),
+        romaji=norm(cells.get("データ項目（ローマ字）")), group=text(cells.get("グループ名称")),
         key=is_mark(cells.get("グループ主キー")), foreign_key=is_mark(cells.get("グループ外部キー")),
         data_type=data_type, width=_width(cells.get("桁数"), f"{where}（{name}）"), code=code,
         repeat=int(repeat_text) if repeat_text else None, condition=condition,
-        definition=norm(cells.get("項目定義")), explanation=str(cells.get("項目説明") or "").strip(),
-        section=norm(cells.get("標準仕様書関連箇所")), mandatory=bool(mandatory),
+        definition=text(cells.get("項目定義")), explanation=str(cells.get("項目説明") or "").strip(),
+        section=text(cells.get("標準仕様書関連箇所")), mandatory=bool(mandatory),
         sample=str(cells.get("サンプル値") if cells.get("サンプル値") is not None else "").strip(),
-        note=norm(cells.get("備考")), requirement=norm(cells.get("要件ID（本スイート）")),
+        note=text(cells.get("備考")), requirement=norm(cells.get("要件ID（本スイート）")),
     )
 
 
@@ -191,11 +200,11 @@ def _code_lists(title: str, rows: list[tuple[Any, ...]], codes: dict[str, tuple[
         code_id = norm(cell(row, "コードID"))
         if code_id:
             current = str(int(code_id)) if code_id.isdigit() else code_id
-            name = norm(cell(row, "コード名"))
+            name = text(cell(row, "コード名"))
             names[current] = name
         value = norm(cell(row, "コード値"))
         if current and value:
-            values.setdefault(current, []).append(CodeValue(value, norm(cell(row, "コード値の内容"))))
+            values.setdefault(current, []).append(CodeValue(value, text(cell(row, "コード値の内容"))))
     for code_id, listed in values.items():
         codes[code_id] = (names.get(code_id, ""), tuple(listed))
 
@@ -228,7 +237,7 @@ def read(path: Path) -> OfficialList:
                 title = next((norm(cell).lstrip("■") for row in rows[:index] for cell in row if norm(cell)), "")
             for number, row in enumerate(rows[index + 2:], start=index + 3):
                 cells = {name: row[position] if position < len(row) else None for name, position in columns.items()}
-                if norm(cells.get("データ項目")):
+                if text(cells.get("データ項目")):
                     items.append(_item(sheet.title, number, cells))
         if not item_sheets:
             raise LayoutError(f"{path.name}: 基本データリストの見出し行（データ項目ID, データ項目, データ型 …）があるシートがありません")
