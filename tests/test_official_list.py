@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import cli
-from official_workbooks import CODES, ITEMS, SUB, TOP, write_workbook
+from official_workbooks import CODES, ITEMS, TOP, write_workbook
 
 from conformance import spec as spec_store
 from conformance.lint import lint
