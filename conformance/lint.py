@@ -284,9 +284,11 @@ def _api_problems(spec: Spec, specs_folder: Path) -> list[Problem]:
     problems = _validate(raw, {"$defs": meta["$defs"], "$ref": "#/$defs/operation"}, where)
     if problems:
         return problems
+    # A folder of imported specs has no common/: its contracts use the bundled generic cases.
+    cases_root = specs_folder if (specs_folder / "common" / "api-cases.yaml").is_file() else None
     try:
-        generic = generic_cases(specs_folder)
-        requirements = load_api_requirements(spec, specs_folder)
+        generic = generic_cases(cases_root)
+        requirements = load_api_requirements(spec, cases_root)
         contract = load_contract(spec)
     except Exception as error:  # SpecError and anything the contract's YAML throws
         return [Problem(where, f"cannot be loaded: {error}")]

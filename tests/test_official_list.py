@@ -152,3 +152,25 @@ def test_export_marks_our_item_ids_as_ours(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
     first = next(sheet.iter_rows(min_row=5, max_row=5, values_only=True))
     assert first[0] == "独自" and first[2] == "市区町村コード" and first[21] == "JUKI-D-0001"
+
+
+def test_items_with_a_romaji_travel_under_it_through_the_reference_server(imported: Spec, tmp_path: Path) -> None:
+    import json
+    import urllib.request
+
+    from api_servers import api_server
+
+    from conformance.api.client import ClientOptions
+    from conformance.api.server import export_store
+    from conformance.pipeline import ApiOptions, read_export, run_api
+
+    token, fast = "tok-romaji-7731", ClientOptions(connect_timeout=1, read_timeout=2, deadline=5, retries=1, backoff=0.05)
+    with spec_store.use_folders([imported.path.parent]), \
+            api_server(export_store(read_export(_export(tmp_path / "kyotsu"), [imported])), token=token) as url:
+        request = urllib.request.Request(f"{url}/kyotsu/group-01", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            record = json.loads(answer.read())["items"][0]["record"]
+        declaration = Declaration(system={"name": "試験"}, options=OPTIONS)
+        result = run_api(url, [imported], RunOptions(declaration=declaration), ApiOptions(client=fast, token=token))
+    assert record["atenabango"] == "123456789123456" and "宛名番号" not in record
+    assert {r.id for r in result.requirements if r.verdict not in ("pass",)} == {"KYOTSU-R-0001"}

@@ -9,6 +9,9 @@ from pathlib import Path
 from conformance.spec import Spec, SpecError, load_path
 from conformance.spec.official.build import build, write
 from conformance.spec.official.layout import LayoutError, read
+from conformance.spec.openapi import api_cases, dump, openapi
+
+_CONTRACT_HEADER = "# Written by `conformance spec import`: OUR pull-style API contract, with the official romaji as field names.\n"
 
 __all__ = ["LayoutError", "import_workbook"]
 
@@ -32,6 +35,9 @@ def import_workbook(path: Path, *, op_id: str, version: str | None = None, outpu
 
 def _load(folder: Path) -> Spec:
     try:
-        return load_path(folder, folder.parent)
+        spec = load_path(folder, folder.parent)
     except SpecError as error:
         raise LayoutError(str(error)) from None
+    (folder / "openapi.yaml").write_text(dump(openapi(spec, inline=True), _CONTRACT_HEADER), encoding="utf-8")
+    (folder / "api-cases.yaml").write_text(dump(api_cases(spec), _CONTRACT_HEADER), encoding="utf-8")
+    return spec
