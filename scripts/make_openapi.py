@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -23,6 +22,7 @@ if str(ROOT) not in sys.path:
 from conformance import spec as spec_store  # noqa: E402
 from conformance.spec import SCHEMA_BASE  # noqa: E402
 from conformance.spec.openapi import api_cases, dump, openapi  # noqa: E402
+
 
 def main(argv: list[str]) -> int:
     operations = argv or spec_store.available()
