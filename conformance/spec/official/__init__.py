@@ -25,19 +25,21 @@ def import_workbook(path: Path, *, op_id: str, version: str | None = None, outpu
     spec_data, schemas = build(official, op_id, version)
     if output is not None:
         folder = write(Path(output) / op_id, spec_data, schemas)
-        return _load(folder)
+        return _load(folder, contract=True)
     scratch = Path(tempfile.mkdtemp(prefix="conformance-import-"))
     try:
-        return _load(write(scratch / op_id, spec_data, schemas))
+        return _load(write(scratch / op_id, spec_data, schemas), contract=False)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _load(folder: Path) -> Spec:
+def _load(folder: Path, contract: bool) -> Spec:
     try:
         spec = load_path(folder, folder.parent)
     except SpecError as error:
         raise LayoutError(str(error)) from None
+    if not contract:
+        return spec
     (folder / "openapi.yaml").write_text(dump(openapi(spec, inline=True), _CONTRACT_HEADER), encoding="utf-8")
     (folder / "api-cases.yaml").write_text(dump(api_cases(spec), _CONTRACT_HEADER), encoding="utf-8")
     return spec

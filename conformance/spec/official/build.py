@@ -11,6 +11,7 @@ import yaml
 
 from conformance.spec.official.layout import ANY_VALUE_CODE, LayoutError, OfficialItem, OfficialList
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 SCHEMA_BASE = "https://jichitai-conformance.invalid/specs/"
 # Lines the suite's own export writes into 項目説明 so that a re-import gives back the exact check.
 SUITE_PATTERN = "正規表現（本スイート）:"
@@ -239,7 +240,7 @@ def write(folder: Path, spec: dict[str, Any], schemas: dict[str, dict[str, Any]]
     """Write spec.yaml and schemas/ into `folder` (created); the folder."""
     (folder / "schemas").mkdir(parents=True, exist_ok=True)
     header = "# Imported from an official 基本データリスト by `conformance spec import`: regenerate, do not edit.\n"
-    (folder / "spec.yaml").write_text(header + yaml.safe_dump(spec, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    (folder / "spec.yaml").write_text(header + yaml.dump(spec, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
     for name, schema in schemas.items():
         (folder / "schemas" / name).write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return folder
