@@ -346,7 +346,9 @@ def lint(path: Path | None = None) -> list[Problem]:
         return [Problem(str(root), "no */spec.yaml found")]
     problems = _schema_files(specs_folder)
     spec_meta = meta_schema("spec")
+    # Fixtures are linted beside a specs/ tree (with its common/), not beside a folder of imported specs.
     fixtures = specs_folder.parent / "fixtures"
+    with_fixtures = fixtures.is_dir() and (specs_folder / "common").is_dir()
     for operation_dir in operations:
         spec_file = operation_dir / "spec.yaml"
         try:
@@ -368,8 +370,8 @@ def lint(path: Path | None = None) -> list[Problem]:
         problems += _requirement_problems(spec)
         problems += _rule_problems(spec, specs_folder)
         problems += _api_problems(spec, specs_folder)
-        if fixtures.is_dir():
+        if with_fixtures:
             problems += _fixture_problems(spec, fixtures)
-    if fixtures.is_dir() and (specs_folder / "common" / "api-cases.yaml").is_file():
+    if with_fixtures and (specs_folder / "common" / "api-cases.yaml").is_file():
         problems += _api_fixture_problems(specs_folder, fixtures)
     return problems

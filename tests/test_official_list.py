@@ -112,6 +112,9 @@ def test_shuffled_columns_are_found_by_their_labels(tmp_path: Path, imported: Sp
     ({"top": [label if label != "桁数" else "幅" for label in TOP]}, "見出しに 桁数 がありません"),
     ({"items": [(*ITEMS[0][:6], "Z", *ITEMS[0][7:])]}, "データ型 'Z' は基本データリストの型"),
     ({"codes": [entry for entry in CODES if entry[0] != "1"]}, "コード 1 の一覧がコード一覧シートにありません"),
+    ({"items": [(*ITEMS[0][:2], "atena bango", *ITEMS[0][3:])]}, "データ項目（ローマ字） 'atena bango' は API の項目名にできません"),
+    ({"items": [(*ITEMS[0][:14], "５"), (*ITEMS[1][:14], "x"), (*ITEMS[2][:10], "不明", *ITEMS[2][11:])]},
+     "データ出力条件 '不明' は 必須・条件付き必須・任意 のいずれでもありません"),
 ])
 def test_a_workbook_not_in_the_layout_is_refused_with_what_is_missing(tmp_path: Path, change: dict[str, object],
                                                                          message: str) -> None:

@@ -90,7 +90,7 @@ def _annotations(item: OfficialItem, document: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if item.item_id:
         found["x-item-id"] = item.item_id
-    if item.romaji and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", item.romaji):
+    if item.romaji:
         found["x-romaji"] = item.romaji
     found["x-data-type"] = item.data_type
     if item.width is not None:
@@ -130,6 +130,8 @@ def build(official: OfficialList, operation: str, version: str | None = None) ->
             raise LayoutError(f"{where}: グループ 名称 が空です")
         if item.name in {other.name for other in groups.get(item.group, [])}:
             raise LayoutError(f"{where}: グループ {item.group} に同じデータ項目が2回あります")
+        if item.romaji and item.romaji in {other.romaji for other in groups.get(item.group, [])}:
+            raise LayoutError(f"{where}: グループ {item.group} に同じデータ項目（ローマ字） {item.romaji} が2回あります")
         groups.setdefault(item.group, []).append(item)
     file_requirements = [
         (f"{prefix}-F-0001", "ファイルの文字コードがUTF-8であること", "必須", {"kind": "file", "aspect": "encoding"},

@@ -162,12 +162,15 @@ def _item(sheet: str, row_number: int, cells: dict[str, Any]) -> OfficialItem:
     code = norm(cells.get("コード"))
     if code.isdigit():
         code = str(int(code))
+    romaji = norm(cells.get("データ項目（ローマ字）"))
+    if romaji and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", romaji):
+        raise LayoutError(f"{where}（{name}）: データ項目（ローマ字） {romaji!r} は API の項目名にできません（英字で始まる英数字と _）")
     mandatory = norm(cells.get("実装類型"))
     if mandatory and not is_mark(cells.get("実装類型")):
         raise LayoutError(f"{where}（{name}）: 実装類型 {mandatory!r} は ○ でも空欄でもありません")
     return OfficialItem(
         sheet=sheet, row=row_number, item_id=item_id, number=number, name=name,
-        romaji=norm(cells.get("データ項目（ローマ字）")), group=text(cells.get("グループ名称")),
+        romaji=romaji, group=text(cells.get("グループ名称")),
         key=is_mark(cells.get("グループ主キー")), foreign_key=is_mark(cells.get("グループ外部キー")),
         data_type=data_type, width=_width(cells.get("桁数"), f"{where}（{name}）"), code=code,
         repeat=int(repeat_text) if repeat_text else None, condition=condition,
@@ -222,6 +225,8 @@ def read(path: Path) -> OfficialList:
         item_sheets = 0
         for sheet in workbook.worksheets:
             rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+            if sheet.title.startswith("凡例"):
+                continue  # the legend sheets describe the columns; they hold no items
             if sheet.title.startswith("コード一覧"):
                 _code_lists(sheet.title, rows, codes)
                 continue
