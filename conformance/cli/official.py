@@ -35,7 +35,7 @@ def import_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO
     try:
         spec = import_workbook(arguments.workbook, op_id=arguments.op_id, version=arguments.version, output=arguments.output)
     except LayoutError as error:
-        stderr.write(f"conformance: 基本データリストの形式ではありません: {terminal_safe(str(error))}\n")
+        stderr.write(f"conformance: 取り込めません: {terminal_safe(str(error))}\n")
         return USAGE_ERROR
     except OSError as error:
         stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,6 +22,8 @@ def import_workbook(path: Path, *, op_id: str, version: str | None = None, outpu
     `output` is given, else built in a temporary folder that is removed once the spec is loaded (the Spec
     holds its schemas in memory; its `path` then no longer exists). LayoutError: not in the official
     layout, with the sheet and row of what is wrong."""
+    if not re.fullmatch(r"[a-z]+(-[a-z]+)*", op_id):
+        raise LayoutError(f"業務ID {op_id!r} は英小文字とハイフンで書いてください（例: juki, koseki-fuhyo）")
     official = read(Path(path))
     spec_data, schemas = build(official, op_id, version)
     if output is not None:
