@@ -284,9 +284,11 @@ def _api_problems(spec: Spec, specs_folder: Path) -> list[Problem]:
     problems = _validate(raw, {"$defs": meta["$defs"], "$ref": "#/$defs/operation"}, where)
     if problems:
         return problems
+    # A folder of imported specs has no common/: its contracts use the bundled generic cases.
+    cases_root = specs_folder if (specs_folder / "common" / "api-cases.yaml").is_file() else None
     try:
-        generic = generic_cases(specs_folder)
-        requirements = load_api_requirements(spec, specs_folder)
+        generic = generic_cases(cases_root)
+        requirements = load_api_requirements(spec, cases_root)
         contract = load_contract(spec)
     except Exception as error:  # SpecError and anything the contract's YAML throws
         return [Problem(where, f"cannot be loaded: {error}")]
@@ -344,7 +346,9 @@ def lint(path: Path | None = None) -> list[Problem]:
         return [Problem(str(root), "no */spec.yaml found")]
     problems = _schema_files(specs_folder)
     spec_meta = meta_schema("spec")
+    # Fixtures are linted beside a specs/ tree (with its common/), not beside a folder of imported specs.
     fixtures = specs_folder.parent / "fixtures"
+    with_fixtures = fixtures.is_dir() and (specs_folder / "common").is_dir()
     for operation_dir in operations:
         spec_file = operation_dir / "spec.yaml"
         try:
@@ -366,8 +370,8 @@ def lint(path: Path | None = None) -> list[Problem]:
         problems += _requirement_problems(spec)
         problems += _rule_problems(spec, specs_folder)
         problems += _api_problems(spec, specs_folder)
-        if fixtures.is_dir():
+        if with_fixtures:
             problems += _fixture_problems(spec, fixtures)
-    if fixtures.is_dir() and (specs_folder / "common" / "api-cases.yaml").is_file():
+    if with_fixtures and (specs_folder / "common" / "api-cases.yaml").is_file():
         problems += _api_fixture_problems(specs_folder, fixtures)
     return problems

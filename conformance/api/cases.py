@@ -31,6 +31,12 @@ from conformance.spec.model import Spec, Table
 _SCHEMA_FINDINGS_PER_RESPONSE = 5
 
 
+
+def _field(table: Table, name: str) -> str:
+    """The field an item travels under: its official romaji, else its name."""
+    item = table.item(name)
+    return item.field_name if item is not None else name
+
 class ApiEvaluation(Gatherer):
     """The API cases of one spec against one target."""
 
@@ -163,7 +169,7 @@ class ApiEvaluation(Gatherer):
         for code, message in self._schema_errors(ref, body)[:_SCHEMA_FINDINGS_PER_RESPONSE]:
             add(self._finding(requirement, code, message, where))
         if expect.get("same_key") and isinstance(body, dict) and isinstance(body.get(RECORD_KEY), dict):
-            got = tuple(text_value(body[RECORD_KEY].get(name)) or "" for name in table.primary_key)
+            got = tuple(text_value(body[RECORD_KEY].get(_field(table, name))) or "" for name in table.primary_key)
             if got != key:
                 add(self._finding(requirement, codes.WRONG_RECORD, "指定した主キーと異なるレコードが返りました。", where,
                                   self._shown_key(table, got)))
@@ -246,7 +252,7 @@ class ApiEvaluation(Gatherer):
             for item in body["items"]:
                 record = item.get(RECORD_KEY) if isinstance(item, dict) else None
                 if isinstance(record, dict):
-                    keys.append(tuple(text_value(record.get(name)) or "" for name in table.primary_key))
+                    keys.append(tuple(text_value(record.get(_field(table, name))) or "" for name in table.primary_key))
         return keys
 
     def _updated_since(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:

@@ -119,6 +119,8 @@ class Gatherer:
             gathered = Gathered(table, str(self._where(endpoint, {"limit": str(self.contract.max_limit)}).url))
             self.gathered[table.name] = gathered
             header: dict[str, None] = {}
+            # A field named by an official romaji is its item (the contract's field name); others keep their name.
+            names = {item.romaji: item.name for item in table.items if item.romaji}
             for exchange, body in self._walk(endpoint, {"limit": str(self.contract.max_limit)}):
                 gathered.pages.append(exchange)
                 if exchange.error is not None:
@@ -131,6 +133,8 @@ class Gatherer:
                     record = item.get(RECORD_KEY) if isinstance(item, dict) else None
                     if not isinstance(record, dict):
                         continue
+                    if names:
+                        record = {names.get(name, name): value for name, value in record.items()}
                     values = {name: text for name, value in record.items() if (text := text_value(value)) is not None}
                     header.update(dict.fromkeys(record))
                     key = tuple(text_value(record.get(name)) or "" for name in table.primary_key)

@@ -81,8 +81,11 @@ def export_store(tables: Iterable[ExportedTable]) -> Store:
     """The reference server's store of an export's tables, each under its spec's contract."""
     store = Store()
     for exported in tables:
-        store.add(load_contract(exported.spec), exported.table.name, exported.table.primary_key, exported.records,
-                  exported.modified)
+        # An item with an official romaji travels under it (the contract's field name); others under their name.
+        names = {item.name: item.field_name for item in exported.table.items if item.romaji}
+        records = [{names.get(k, k): v for k, v in r.items()} for r in exported.records] if names else exported.records
+        key = tuple(names.get(k, k) for k in exported.table.primary_key)
+        store.add(load_contract(exported.spec), exported.table.name, key, records, exported.modified)
     return store
 
 

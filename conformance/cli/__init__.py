@@ -21,7 +21,7 @@ from conformance.cli.commands import (
     spec_list_command,
 )
 from conformance.results.masking import mask_my_numbers
-from conformance.spec import SpecError
+from conformance.spec import SpecError, use_folders
 
 __all__ = ["main"]
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     interrupts = _Interrupts()
     try:
         if arguments.command == "run":
-            with interrupts:
+            with interrupts, use_folders(arguments.specs):
                 return run_command(arguments, out, err)
         if arguments.command == "generate":
             return generate_command(arguments, out, err)
@@ -89,6 +89,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
             return fixtures_command(arguments, out, err)
         if arguments.spec_command == "list":
             return spec_list_command(arguments, out)
+        if arguments.spec_command in ("import", "export"):
+            from conformance.cli.official import export_command, import_command
+
+            return (import_command if arguments.spec_command == "import" else export_command)(arguments, out, err)
         return spec_lint_command(arguments, out)
     except SpecError as error:
         err.write(f"conformance: {error}\n")

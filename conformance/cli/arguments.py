@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conformance import __version__
+from conformance.cli.official import add_arguments as official_arguments
 from conformance.pipeline import ApiOptions, ClientOptions, InputLimits
 from conformance.report import REPORT_FORMATS
 
@@ -110,6 +111,8 @@ def parser() -> argparse.ArgumentParser:
     run_parser.add_argument("target", help="the export (a file, a folder or a ZIP), or a system's base URL (http:// or https://: API mode)")
     run_parser.add_argument("--spec", action="append", metavar="OP[@VERSION]",
                             help="operation to check (e.g. juki or juki@0.1.0); repeatable; inferred from file names when absent")
+    run_parser.add_argument("--specs", action="append", type=Path, metavar="DIR", default=[],
+                            help="a spec folder, or a folder of them (e.g. from `spec import`), added to the bundled specs; repeatable")
     run_parser.add_argument("--declaration", type=Path, metavar="FILE", help="the vendor's declaration (YAML)")
     run_parser.add_argument("--format", action="append", choices=list(REPORT_FORMATS), metavar="FORMAT",
                             help=f"output format, repeatable: {', '.join(REPORT_FORMATS)} (default console)")
@@ -180,6 +183,7 @@ def parser() -> argparse.ArgumentParser:
     list_parser.add_argument("--format", choices=("text", "json"), default="text")
     lint_parser = spec_commands.add_parser("lint", help="validate specs against their meta-schemas and rules")
     lint_parser.add_argument("path", nargs="?", type=Path, help="a specs/ folder or one operation's folder (default: the bundled specs)")
+    official_arguments(spec_commands)
     return parser
 
 

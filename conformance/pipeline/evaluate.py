@@ -217,6 +217,8 @@ class SpecEvaluation:
         A schema check or rule is counted: it reports the records it judged, or (the unknown-item
         requirement) the header columns; with neither it cannot pass (verdict.judge)."""
         untested = requirement.id in self.not_tested and requirement.id not in self.tested
+        if requirement.check.kind == "pending":  # an official condition with no rule yet: never passed
+            return Evidence(untested=requirement.check.reason or "規則がまだありません")
         counted = requirement.check.kind in ("schema", "row", "dataset")
         columns = self.columns_checked.get(requirement.id) if counted else None
         return Evidence(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ __all__ = [
     "registry",
     "resolve",
     "specs_root",
+    "use_folders",
 ]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -59,10 +62,41 @@ def meta_schema(name: str) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+# Spec folders added to the bundled ones (`conformance run --specs DIR`), by operation id; they win over a
+# bundled spec of the same id. Set for the duration of a command by `use_folders`.
+_EXTRA: dict[str, Path] = {}
+
+
+def _spec_folders(folder: Path) -> list[Path]:
+    """`folder` itself when it holds a spec.yaml, else its */spec.yaml folders."""
+    if (folder / "spec.yaml").is_file():
+        return [folder]
+    found = sorted(path.parent for path in folder.glob("*/spec.yaml") if path.parent.name != "common")
+    if not found:
+        raise SpecError(f"{folder}: no spec.yaml in it or in its subfolders")
+    return found
+
+
+@contextmanager
+def use_folders(folders: Sequence[Path]) -> Iterator[None]:
+    """Within the block, `available()` and `load()` also see the specs in `folders` (each a spec folder or
+    a folder of them); a spec there replaces a bundled spec of the same id."""
+    previous = dict(_EXTRA)
+    try:
+        for folder in folders:
+            for spec_dir in _spec_folders(Path(folder)):
+                _EXTRA[spec_dir.name] = spec_dir.resolve()
+        yield
+    finally:
+        _EXTRA.clear()
+        _EXTRA.update(previous)
+
+
 def available(root: Path | None = None) -> list[str]:
-    """The operation ids that have a spec.yaml, sorted."""
+    """The operation ids that have a spec.yaml, sorted (with the added folders' when `root` is not given)."""
     base = root or specs_root()
-    return sorted(path.parent.name for path in base.glob("*/spec.yaml"))
+    found = {path.parent.name for path in base.glob("*/spec.yaml")}
+    return sorted(found | set(_EXTRA) if root is None else found)
 
 
 @cache
@@ -134,6 +168,8 @@ def _load_table(operation: str, raw: dict[str, Any], spec_dir: Path, root: Path)
                 sql_type=_annotation(chain, "x-sql-type") or "VARCHAR",
                 format=_annotation(chain, "format"),
                 digits=_is_digit_string(chain),
+                item_id=item_schema.get("x-item-id"),
+                romaji=item_schema.get("x-romaji"),
             )
         )
     return Table(
@@ -174,6 +210,7 @@ def load_path(spec_dir: Path, root: Path | None = None) -> Spec:
                     sql=r["check"].get("sql"),
                     population=r["check"].get("population"),
                     blame=tuple(r["check"].get("blame", ())),
+                    reason=r["check"].get("reason"),
                     references=tuple(
                         Reference(ref.get("operation", operation), ref["table"], tuple(ref["items"]))
                         for ref in r["check"].get("references", ())
@@ -203,15 +240,23 @@ def _load_bundled(operation: str) -> Spec:
     return load_path(root / operation, root)
 
 
+@cache
+def _load_extra(spec_dir: Path) -> Spec:
+    return load_path(spec_dir, spec_dir.parent)
+
+
 def load(operation: str, version: str | None = None) -> Spec:
     """The spec of `operation` (`juki`), optionally asserting its version (`juki@0.1.0`).
 
     The bundled specs do not change while the process runs, so each is loaded once.
     """
     root = specs_root()
-    if operation not in available(root):
-        raise SpecError(f"unknown operation {operation!r}; known: {', '.join(available(root))}")
-    spec = _load_bundled(operation)
+    if operation in _EXTRA:
+        spec = _load_extra(_EXTRA[operation])
+    elif operation not in available(root):
+        raise SpecError(f"unknown operation {operation!r}; known: {', '.join(available())}")
+    else:
+        spec = _load_bundled(operation)
     if version is not None and version != spec.version:
         raise SpecError(f"{operation}: version {version} requested, this suite has {spec.version}")
     return spec

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 Level = Literal["必須", "標準オプション", "実装不可"]
 Basis = Literal["official", "practice", "assumption"]
-CheckKind = Literal["file", "schema", "row", "dataset"]
+CheckKind = Literal["file", "schema", "row", "dataset", "pending"]
 Personal = Literal["mask", "never"]
 
 
@@ -51,6 +51,8 @@ class Check:
     population: str | None = None
     # The items a rule's finding blames (names and shows): declared, or () to derive (blamed_items).
     blame: tuple[str, ...] = ()
+    # A pending check (an official condition with no rule yet): why its requirement is not tested.
+    reason: str | None = None
 
     def blamed_items(self, primary_key: tuple[str, ...]) -> tuple[str, ...]:
         """The items at fault in a rule's finding: the declared `blame`; else, for a dataset rule on a
@@ -90,6 +92,14 @@ class Item:
     # A code or identifier: typed as a text string whose every allowed value is digits (its pattern, or
     # its enum); a number stored in its place has lost its leading zeros (a workbook's numeric cell).
     digits: bool = False
+    # What an official 基本データリスト says of the item (`x-item-id`, `x-romaji`); None: not official or unknown.
+    item_id: str | None = None
+    romaji: str | None = None
+
+    @property
+    def field_name(self) -> str:
+        """The item's name when it travels by API: its official romaji, else its Japanese name."""
+        return self.romaji or self.name
 
 
 @dataclass(frozen=True, slots=True)
