@@ -1,0 +1,22 @@
+"""The suite's identity a result records: the spec files the run used, with their SHA-256 (issue 21)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
+from conformance.pipeline.discover import referenced_specs
+from conformance.results.identity import SpecFile
+from conformance.spec import Spec
+from conformance.spec.files import file_digests, used_files
+
+
+def spec_identity(chosen: Sequence[Spec], api: bool, character_profile: str) -> tuple[SpecFile, ...]:
+    """Every spec file a run of `chosen` reads (spec/files.py), hashed now, relative to the folder the specs
+    were loaded from (the bundled specs/, or a folder of specs given as `Spec`s)."""
+    if not chosen:
+        return ()
+    root = chosen[0].path.parent
+    # The MJ character data is read only under the default profile (行政事務標準文字); JIS X 0213 is built in.
+    paths = used_files(chosen, root, referenced_specs(chosen), api, characters=character_profile == DEFAULT_CHARACTER_PROFILE)
+    return tuple(SpecFile(path, digest) for path, digest in file_digests(paths, root).items() if digest is not None)
