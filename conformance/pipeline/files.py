@@ -13,8 +13,8 @@ from conformance.checks.places import FilePlace
 from conformance.pipeline.declaration import check_declaration
 from conformance.pipeline.discover import Discovery, TableSource, referenced_specs, resolve_specs
 from conformance.pipeline.evaluate import SpecEvaluation
-from conformance.pipeline.load import TableLoad, load_tables, read, store
 from conformance.pipeline.identity import spec_identity
+from conformance.pipeline.load import TableLoad, load_tables, read, store
 from conformance.pipeline.options import RunOptions, now, spec_refs, workspace
 from conformance.pipeline.verdict import Subject, judge
 from conformance.readers import open_target

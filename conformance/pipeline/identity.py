@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
 from conformance.pipeline.discover import referenced_specs
+from conformance.pipeline.options import workspace
+from conformance.readers import InputLimits, open_target
 from conformance.results.identity import SpecFile
 from conformance.spec import Spec
 from conformance.spec.files import file_digests, used_files
@@ -20,3 +23,10 @@ def spec_identity(chosen: Sequence[Spec], api: bool, character_profile: str) -> 
     # The MJ character data is read only under the default profile (行政事務標準文字); JIS X 0213 is built in.
     paths = used_files(chosen, root, referenced_specs(chosen), api, characters=character_profile == DEFAULT_CHARACTER_PROFILE)
     return tuple(SpecFile(path, digest) for path, digest in file_digests(paths, root).items() if digest is not None)
+
+
+def target_digests(path: Path, limits: InputLimits | None = None) -> tuple[tuple[str, str], ...]:
+    """The files of an export as a run lists and hashes them (name, SHA-256), a ZIP's members checked and
+    extracted as a run does: what `conformance verify --target` compares. TargetError when it cannot be opened."""
+    with workspace(None) as folder, open_target(path, limits, folder / "zip") as target:
+        return tuple((source.display, source.sha256) for source in target.files)
