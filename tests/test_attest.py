@@ -102,6 +102,13 @@ def test_api_mode_uses_the_contract_and_the_api_cases() -> None:
         "inkan/api-cases.yaml", "inkan/openapi.yaml", "inkan/schemas/inkan-toroku.schema.json", "inkan/spec.yaml")
 
 
+def test_a_recorded_spec_path_never_leaves_the_specs_root() -> None:
+    from conformance.spec.files import file_digests
+
+    assert file_digests(["../pyproject.toml", "/etc/hostname", "juki/none.yaml"], specs_root()) == {
+        "../pyproject.toml": None, "/etc/hostname": None, "juki/none.yaml": None}
+
+
 def test_keygen_writes_a_0600_private_key_and_never_prints_it(signed: Path, tmp_path: Path) -> None:
     assert stat.S_IMODE((signed / "signer.key.pem").stat().st_mode) == 0o600
     assert (signed / "signer.key.pem").read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")

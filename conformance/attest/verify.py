@@ -128,7 +128,8 @@ def _suite(predicate: dict[str, Any], installed: Callable[[Sequence[str]], Mappi
     if not files:
         return Check(name, "mismatch", "証明に仕様ファイルのSHA-256がありません / the attestation records no spec-file digests")
     now = installed([str(path) for path in files])
-    details = [f"{path}: {'インストール済みのスイートにありません / not in the installed suite' if now.get(str(path)) is None else 'SHA-256 が異なります / differs'}"
+    details = [f"{path}: インストール済みのスイートにありません / not in the installed suite" if now.get(str(path)) is None
+               else f"{path}: SHA-256 が異なります / differs"
                for path, digest in files.items() if now.get(str(path)) != digest]
     if suite.get("version") != installed_version:
         details.insert(0, f"スイートの版: 証明 {suite.get('version')}、インストール済み {installed_version} / suite version differs")
@@ -148,5 +149,15 @@ def verify(envelope: bytes, public_key: Ed25519PublicKey, *, result: bytes | Non
         untrusted = "署名を確認できないため確認していません / not checked: the signature is not valid"
         return [signature] + [Check(name, "not-checked", untrusted) for name in ("結果 result", "入力 target", "スイート suite")]
     predicate = statement["predicate"]
-    return [signature, _result(predicate, statement, result), _target(statement, predicate, target_files),
-            _suite(predicate, installed, installed_version)]
+    checks = [signature]
+    steps: tuple[tuple[str, Callable[[], Check]], ...] = (
+        ("結果 result", lambda: _result(predicate, statement, result)),
+        ("入力 target", lambda: _target(statement, predicate, target_files)),
+        ("スイート suite", lambda: _suite(predicate, installed, installed_version)),
+    )
+    for name, check in steps:
+        try:
+            checks.append(check())
+        except (AttributeError, KeyError, TypeError):  # signed, yet not shaped as this suite writes it
+            checks.append(Check(name, "mismatch", "証明の内容がこの形式ではありません / the statement is malformed"))
+    return checks
