@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin
@@ -45,22 +45,37 @@ def _refs(node: Any, base: str) -> Iterator[str]:
             yield from _refs(value, base)
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells a changed file from the one read before (a run reads the same few files again and again)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size, status.st_ino)
+
+
+@lru_cache(maxsize=1024)
+def _direct_refs(path: Path, stamp: tuple[int, int, int], root: Path) -> tuple[Path, ...]:
+    """The schema files the `$ref`s of one schema file point to (cached while the file is unchanged)."""
+    try:
+        contents = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return ()
+    base = contents.get("$id", path.as_uri()) if isinstance(contents, dict) else path.as_uri()
+    by_id = _schema_files(root)
+    return tuple(dict.fromkeys(by_id[url] for url in _refs(contents, str(base)) if url in by_id))
+
+
 def _schema_closure(start: Iterable[Path], root: Path) -> set[Path]:
     """The schema files `start` and every file their `$ref`s reach, transitively."""
-    by_id = _schema_files(root)
     seen: set[Path] = set()
     pending = list(start)
     while pending:
         path = pending.pop()
-        if path in seen or not path.is_file():
+        if path in seen or (stamp := _stamp(path)) is None:
             continue
         seen.add(path)
-        try:
-            contents = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            continue
-        base = contents.get("$id", path.as_uri()) if isinstance(contents, dict) else path.as_uri()
-        pending += [by_id[url] for url in _refs(contents, str(base)) if url in by_id]
+        pending += _direct_refs(path, stamp, root)
     return seen
 
 
@@ -80,36 +95,43 @@ def used_files(specs: Sequence[Spec], root: Path, referenced: Iterable[tuple[Spe
     files: set[Path] = set()
     schemas: list[Path] = []
     for spec in specs:
-        files.add(spec.path / "spec.yaml")
+        folder = spec.path.resolve()
+        files.add(folder / "spec.yaml")
         schemas += [_schema_path(table.schema, root) for table in spec.tables]
         if api:
-            files |= {spec.path / "openapi.yaml", spec.path / "api-cases.yaml", root / "common" / "api-cases.yaml"}
+            files |= {folder / "openapi.yaml", folder / "api-cases.yaml", root / "common" / "api-cases.yaml"}
     for spec, table_name in referenced:
         table = spec.table(table_name)
-        files.add(spec.path / "spec.yaml")
+        folder = spec.path.resolve()
+        files.add(folder / "spec.yaml")
         if api:
-            files.add(spec.path / "openapi.yaml")  # its list endpoint is read for the reference
+            files.add(folder / "openapi.yaml")  # its list endpoint is read for the reference
         if table is not None:
             schemas.append(_schema_path(table.schema, root))
     files |= _schema_closure(schemas, root)
     if characters:
         files |= set((root / "common" / "characters").glob("*.txt"))
     # A spec loaded from elsewhere (a copy under test) beside the bundled ones: only files under `root` are named.
-    return tuple(sorted(path.resolve().relative_to(root).as_posix() for path in files
-                        if path.is_file() and path.resolve().is_relative_to(root)))
+    return tuple(sorted(path.relative_to(root).as_posix() for path in files
+                        if path.is_relative_to(root) and path.is_file()))
 
 
 def file_digests(paths: Iterable[str], root: Path) -> dict[str, str | None]:
     """Each path's SHA-256 (hex) under `root`, or None when the file is missing or unreadable."""
     digests: dict[str, str | None] = {}
     for relative in paths:
-        path = root / relative
-        try:
-            # A recorded path is data from a result: never let it step outside the specs root.
-            if ".." in Path(relative).parts or Path(relative).is_absolute():
-                raise OSError(relative)
-            with path.open("rb") as stream:
-                digests[relative] = hashlib.file_digest(stream, "sha256").hexdigest()
-        except OSError:
-            digests[relative] = None
+        # A recorded path is data from a result: never let it step outside the specs root.
+        outside = ".." in Path(relative).parts or Path(relative).is_absolute()
+        stamp = None if outside else _stamp(root / relative)
+        digests[relative] = None if stamp is None else _digest(root / relative, stamp)
     return digests
+
+
+@lru_cache(maxsize=1024)
+def _digest(path: Path, stamp: tuple[int, int, int]) -> str | None:
+    """A file's SHA-256, cached while its modification time, size and inode stay the same."""
+    try:
+        with path.open("rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError:
+        return None
