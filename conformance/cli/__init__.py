@@ -9,6 +9,7 @@ import threading
 from typing import Any, TextIO, cast
 
 from conformance.cli.arguments import parser
+from conformance.cli.attestation import attest_command, keygen_command, verify_command
 from conformance.cli.commands import (
     USAGE_ERROR,
     diff_command,
@@ -85,6 +86,12 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
             return report_command(arguments, out, err)
         if arguments.command == "diff":
             return diff_command(arguments, out, err)
+        if arguments.command == "keygen":
+            return keygen_command(arguments, out, err)
+        if arguments.command == "attest":
+            return attest_command(arguments, out, err)
+        if arguments.command == "verify":
+            return verify_command(arguments, out, err)
         if arguments.command == "fixtures":
             return fixtures_command(arguments, out, err)
         if arguments.spec_command == "list":

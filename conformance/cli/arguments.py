@@ -150,6 +150,9 @@ def parser() -> argparse.ArgumentParser:
                                  help="share of records given one known defect (expected.json holds the exact counts; default 0)")
 
     _api_arguments(run_parser)
+    run_parser.add_argument("--attest-key", type=Path, metavar="KEY.pem",
+                            help="also write the JSON result and its signed attestation, conformance.intoto.jsonl, in --output")
+    _attest_arguments(commands)
 
     fixtures_parser = commands.add_parser("fixtures", help="build the broken fixture cases from the case tables")
     fixtures_build = fixtures_parser.add_subparsers(dest="fixtures_command", required=True).add_parser(
@@ -185,6 +188,20 @@ def parser() -> argparse.ArgumentParser:
     lint_parser.add_argument("path", nargs="?", type=Path, help="a specs/ folder or one operation's folder (default: the bundled specs)")
     official_arguments(spec_commands)
     return parser
+
+
+def _attest_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keygen = commands.add_parser("keygen", help="make an Ed25519 key pair for attestations (PREFIX.key.pem, mode 0600, and PREFIX.pub.pem)")
+    keygen.add_argument("--output", type=Path, required=True, metavar="PREFIX", help="the key files' path without suffix (never overwritten)")
+    attest = commands.add_parser("attest", help="sign a JSON result: an in-toto Statement v1 in a DSSE envelope (Ed25519)")
+    attest.add_argument("result", type=Path, help="a JSON result written by `conformance run --format json`")
+    attest.add_argument("--key", type=Path, required=True, metavar="KEY.pem", help="the private key (from `conformance keygen`)")
+    attest.add_argument("--output", type=Path, required=True, metavar="FILE", help="the attestation to write (e.g. conformance.intoto.jsonl)")
+    verify = commands.add_parser("verify", help="check an attestation: signature, result, export and suite; exit 1 on any mismatch")
+    verify.add_argument("attestation", type=Path, help="the attestation (DSSE envelope) to check")
+    verify.add_argument("--pubkey", type=Path, required=True, metavar="PUB.pem", help="the signer's public key")
+    verify.add_argument("--target", type=Path, metavar="EXPORT", help="the export that was tested (file, folder or ZIP): its files' SHA-256 are compared")
+    verify.add_argument("--result", type=Path, metavar="RESULT.json", help="the JSON result: compared with what the attestation says")
 
 
 def _api_arguments(run_parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,9 @@ from typing import TextIO
 import jsonschema
 
 from conformance import spec as spec_store
+from conformance.attest import AttestError, load_private_key
 from conformance.cli.arguments import api_options
+from conformance.cli.attestation import run_attestation
 from conformance.pipeline import (
     ApiServer,
     DeclarationError,
@@ -39,6 +41,14 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     if arguments.max_findings < 0:
         stderr.write("conformance: --max-findings must be 0 or more\n")
         return USAGE_ERROR
+    attach = None
+    if arguments.attest_key is not None:  # read before the run: a wrong key must not cost a whole run
+        try:
+            attach = run_attestation(load_private_key(arguments.attest_key))
+        except AttestError as error:
+            stderr.write(f"conformance: {terminal_safe(str(error))}\n")
+            return USAGE_ERROR
+        formats = [*formats, "json"]
     progress = RunProgress(stderr) if not arguments.quiet and stderr.isatty() else None
     try:
         declaration = load_declaration(arguments.declaration) if arguments.declaration else None
@@ -67,7 +77,7 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
         stdout.write(str(REPORT_FORMATS["console"].render(result)))
     try:
         written = write_reports(result, [REPORT_FORMATS[name] for name in dict.fromkeys(formats) if name != "console"],
-                                arguments.output)
+                                arguments.output, attach)
     except OSError as error:
         stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
         return USAGE_ERROR

@@ -14,6 +14,7 @@ from conformance.pipeline.declaration import Declaration, DeclarationError, load
 from conformance.pipeline.discover import infer_specs
 from conformance.pipeline.export import read_export
 from conformance.pipeline.files import run
+from conformance.pipeline.identity import target_digests
 from conformance.pipeline.options import ApiOptions, RunOptions
 from conformance.readers import InputLimits, TargetError
 
@@ -34,4 +35,5 @@ __all__ = [
     "read_export",
     "run",
     "run_api",
+    "target_digests",
 ]

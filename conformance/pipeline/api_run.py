@@ -24,6 +24,7 @@ from conformance.pipeline.declaration import check_declaration
 from conformance.pipeline.discover import load_specs, referenced_specs
 from conformance.pipeline.evaluate import SpecEvaluation
 from conformance.pipeline.files import subject
+from conformance.pipeline.identity import spec_identity
 from conformance.pipeline.options import ApiOptions, RunOptions, now, spec_refs, workspace
 from conformance.pipeline.verdict import Evidence, Subject, judge
 from conformance.readers import ParsedTable, RawRecord
@@ -157,4 +158,5 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
         row_wise=tuple(display for evaluation in evaluations for display in evaluation.row_wise),
         character_profile=options.character_profile,
         check_digits=options.check_digits,
+        spec_files=spec_identity(chosen, api=True, character_profile=options.character_profile),
     )

@@ -13,6 +13,7 @@ from conformance.checks.places import FilePlace
 from conformance.pipeline.declaration import check_declaration
 from conformance.pipeline.discover import Discovery, TableSource, referenced_specs, resolve_specs
 from conformance.pipeline.evaluate import SpecEvaluation
+from conformance.pipeline.identity import spec_identity
 from conformance.pipeline.load import TableLoad, load_tables, read, store
 from conformance.pipeline.options import RunOptions, now, spec_refs, workspace
 from conformance.pipeline.verdict import Subject, judge
@@ -162,4 +163,5 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         row_wise=tuple(display for evaluation in evaluations for display in evaluation.row_wise),
         character_profile=options.character_profile,
         check_digits=options.check_digits,
+        spec_files=spec_identity(chosen, api=False, character_profile=options.character_profile),
     )

@@ -76,10 +76,15 @@ def locked_folder(folder: Path) -> Iterator[None]:
         os.close(descriptor)  # closing releases the lock
 
 
-def write_reports(result: RunResult, formats: Sequence[ReportFormat], folder: Path) -> list[Path]:
+def write_reports(result: RunResult, formats: Sequence[ReportFormat], folder: Path,
+                  attach: Callable[[dict[str, bytes]], list[tuple[str, bytes]]] | None = None) -> list[Path]:
     """Every format's file `conformance.<ext>` in `folder`, as one consistent set: rendered first, then
-    written (each atomically) under the folder's lock, so a concurrent run's set is never mixed in."""
+    written (each atomically) under the folder's lock, so a concurrent run's set is never mixed in.
+    `attach` makes more files of the rendered ones (file name → bytes), written in the same set: the
+    attestation of the JSON result signs exactly the bytes written."""
     rendered = [(folder / f"conformance{f.extension}", _encoded(f.render(result))) for f in formats]
+    if attach is not None:
+        rendered += [(folder / name, data) for name, data in attach({path.name: data for path, data in rendered})]
     if not rendered:
         return []
     folder.mkdir(parents=True, exist_ok=True)

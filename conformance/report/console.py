@@ -7,6 +7,7 @@ from conformance.report.labels import (
     changed_warning,
     character_profile_label,
     check_digits_label,
+    suite_label,
 )
 from conformance.results import RunResult, terminal_safe
 
@@ -16,7 +17,8 @@ _SHOWN_FINDINGS = 3
 
 def render(result: RunResult) -> str:
     """Plain text, readable in a terminal and in a CI log."""
-    lines = [f"jichitai-conformance {result.suite_version}  適合確認 / conformance run", f"対象 target: {result.target}"]
+    lines = [f"{suite_label(result.suite_version, result.suite_digest, len(result.spec_files))}  適合確認 / conformance run",
+             f"対象 target: {result.target}"]
     for file in result.files:
         facts = [f"{file.records}件" if file.records is not None else "", f"sha256 {file.sha256[:12]}…",
                  "BOMあり" if file.bom else "", file.note or ""]

@@ -20,6 +20,7 @@ from conformance.report.labels import (
     changed_warning,
     character_profile_label,
     check_digits_label,
+    suite_label,
 )
 from conformance.results import VERDICTS, RequirementResult, RunResult, name_invisible
 
@@ -124,6 +125,7 @@ def render(result: RunResult) -> str:
     script, script_hash = _inline("report.js")
     return _environment.get_template("report.html.j2").render(
         result=result,
+        suite=suite_label(result.suite_version, result.suite_digest, len(result.spec_files)),
         summary=summary,
         total=len(result.requirements),
         show_values=bool(result.options.get("show_values")),

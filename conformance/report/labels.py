@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conformance.results.identity import short_digest
+
 VERDICT_LABELS = {"pass": "適合", "fail": "不適合", "not-applicable": "対象外", "not-tested": "未検査", "error": "エラー"}
 RUN_VERDICT_LABELS = {"pass": "適合", "fail": "不適合", "incomplete": "判定不能"}
 BASIS_LABELS = {"official": "公式文書", "practice": "公開事例", "assumption": "仮定"}
@@ -26,6 +28,14 @@ CHECK_DIGITS_LABELS = {
 def check_digits_label(check_digits: str) -> str:
     """How every human format says whether the run judged the check digits of 宛名番号・世帯番号."""
     return CHECK_DIGITS_LABELS.get(check_digits, check_digits)
+
+
+def suite_label(suite_version: str, suite_digest: str | None, spec_files: int) -> str:
+    """How every human format names the suite: its version and, for a result that records them, the
+    short digest over the spec files the run used (the full one is in the JSON result, suite.digest)."""
+    if suite_digest is None:
+        return f"jichitai-conformance {suite_version}"
+    return f"jichitai-conformance {suite_version}（仕様ファイル {spec_files}件 {short_digest(suite_digest)}）"
 
 
 def changed_warning(path: str) -> str:

@@ -10,6 +10,7 @@ from conformance.report.labels import (
     changed_warning,
     character_profile_label,
     check_digits_label,
+    suite_label,
 )
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, name_invisible
 
@@ -127,7 +128,7 @@ def _facts(result: RunResult) -> list[str]:
         lines.append(f"- **宣言**: {escape(system.get('name', ''))} {escape(system.get('version', ''))}")
     lines.append(f"- **文字の判定**: {escape(character_profile_label(result.character_profile))}")
     lines.append(f"- **{CHECK_DIGITS_TITLE}**: {escape(check_digits_label(result.check_digits))}")
-    lines.append(f"- **スイート**: jichitai-conformance {escape(result.suite_version)}")
+    lines.append(f"- **スイート**: {escape(suite_label(result.suite_version, result.suite_digest, len(result.spec_files)))}")
     return lines
 
 

@@ -22,6 +22,7 @@ from conformance.report.labels import (
     changed_warning,
     character_profile_label,
     check_digits_label,
+    suite_label,
 )
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, TargetFile, name_invisible
 
@@ -196,7 +197,7 @@ def _cover(ws: Any, result: RunResult, findings_shown: int) -> None:
 
     line("判定", f"{RUN_VERDICT_LABELS[summary.verdict]} ({summary.verdict})", font=_BOLD, fill=_fill(summary.verdict))
     line("対象", result.target)
-    line("スイート", f"jichitai-conformance {result.suite_version}")
+    line("スイート", suite_label(result.suite_version, result.suite_digest, len(result.spec_files)))
     for spec in result.specs:
         line("仕様", f"{spec.id} {spec.version} {spec.name}")
         for number, document in enumerate(spec.documents):

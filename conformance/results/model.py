@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from conformance.results.identity import SpecFile, suite_digest
 from conformance.results.masking import mask_my_numbers, mask_my_numbers_in, name_invisible
 
 Verdict = Literal["pass", "fail", "not-applicable", "not-tested", "error"]
 RunVerdict = Literal["pass", "fail", "incomplete"]
 VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "not-applicable", "not-tested", "error")
-REPORT_VERSION = "1.1"
+REPORT_VERSION = "1.2"
 EXIT_CODES: dict[RunVerdict, int] = {"pass": 0, "fail": 1, "incomplete": 3}
 
 
@@ -253,6 +254,8 @@ class RunResult:
     check_digits: str = "legacy"
     """Whether 宛名番号・世帯番号 (format jp-m11) were judged with their check digits (`all`, declared) or by
     their shape only (`legacy`, the default: 住民記録システム標準仕様書 1.1.13 exempts numbers assigned before it)."""
+    spec_files: tuple[SpecFile, ...] = ()
+    """Every file of specs/ the run used with its SHA-256 (spec/files.py): the suite's identity, checkable."""
 
     def __post_init__(self) -> None:
         _mask_fields(self, "target", "ignored", "changed", "row_wise", "declaration", "options")
@@ -267,6 +270,11 @@ class RunResult:
         if self.changed and summary.verdict == "pass":
             return Summary(verdict="incomplete", counts=summary.counts)
         return summary
+
+    @property
+    def suite_digest(self) -> str | None:
+        """One digest over the spec files the run used (results/identity.py); None for an older result."""
+        return suite_digest(self.spec_files) if self.spec_files else None
 
     @property
     def exit_code(self) -> int:
@@ -303,7 +311,7 @@ class RunResult:
         """The JSON result, valid against conformance/report.schema.json."""
         summary = self.summary
         # Every text is masked when the values are built; masked again here, the last step before any
-        # JSON leaves the model (the file hashes are the only strings left as they are).
+        # JSON leaves the model (the file hashes and the spec files are the only strings left as they are).
         data: dict[str, Any] = mask_my_numbers_in({
             "report_version": REPORT_VERSION,
             "suite": {"name": "jichitai-conformance", "version": self.suite_version},
@@ -325,6 +333,8 @@ class RunResult:
             "requirements": [requirement.to_dict() for requirement in self.requirements],
         })
         data["target"]["files"] = [file.to_dict() for file in self.files]
+        if self.spec_files:  # ours: spec paths and hexadecimal digests (which may hold a run of 12 digits)
+            data["suite"].update(digest=self.suite_digest, files=[file.to_dict() for file in self.spec_files])
         return data
 
     @classmethod
@@ -345,6 +355,7 @@ class RunResult:
             row_wise=tuple(data["target"].get("row_wise", ())),
             character_profile=data.get("character_profile", "gyosei-moji"),
             check_digits=data.get("check_digits", "legacy"),
+            spec_files=tuple(SpecFile.from_dict(file) for file in data["suite"].get("files", ())),
         )
 
 
