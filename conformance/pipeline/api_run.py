@@ -26,6 +26,7 @@ from conformance.pipeline.evaluate import SpecEvaluation
 from conformance.pipeline.files import subject
 from conformance.pipeline.options import ApiOptions, RunOptions, now, spec_refs, workspace
 from conformance.pipeline.verdict import Evidence, Subject, judge
+from conformance.pipeline.waivers import apply_waivers
 from conformance.readers import ParsedTable, RawRecord
 from conformance.results import RequirementResult, RunResult
 from conformance.spec import Spec, SpecError
@@ -141,6 +142,8 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
                                  for r in evaluation.spec.requirements if r.check.kind != "file"]
         finally:
             database.close()
+    # API findings are located by request, not file: a waiver scoped to a table covers none of them.
+    requirements = apply_waivers(requirements, options.waivers, as_of, {})
     transport = {"base_url": base_url, **api.client.to_dict(), "token_env": api.token_env, "fuzz": api.fuzz,
                  "requests": client.requests_made}
     return RunResult(

@@ -16,6 +16,7 @@ from conformance.pipeline.evaluate import SpecEvaluation
 from conformance.pipeline.load import TableLoad, load_tables, read, store
 from conformance.pipeline.options import RunOptions, now, spec_refs, workspace
 from conformance.pipeline.verdict import Subject, judge
+from conformance.pipeline.waivers import apply_waivers
 from conformance.readers import open_target
 from conformance.results import RequirementResult, RunResult, TargetFile
 from conformance.results.masking import mask_my_numbers
@@ -139,6 +140,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
                                  for r in evaluation.spec.requirements]
         finally:
             database.close()
+        requirements = apply_waivers(requirements, options.waivers, as_of, {f.path: f.table for f in files if f.table})
         used = {file.path.split("#")[0] for file in files}
         tables = "、".join(f"{spec.id}: {'・'.join(table.name for table in spec.tables)}" for spec in chosen)
         unused = f"表の名前と一致しないため検査していません。ファイル名を表の名前にしてください（{tables}）"
