@@ -2,6 +2,7 @@
 
     pytest --conformance-target PATH [--conformance-spec OP[@VERSION]]...
            [--conformance-declaration FILE] [--conformance-allow-not-tested] [--conformance-strict-waivers]
+           [--conformance-as-of YYYY-MM-DD]
 
 The suite runs once per session, while pytest collects; each requirement then becomes an item with the
 node id ``conformance::<operation>::<requirement ID>`` (select with ``-k JUKI-D-0002``, ``-m conformance``
@@ -30,6 +31,7 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Generator, Iterable
 from pathlib import Path
@@ -67,8 +69,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the vendor's declaration (YAML): the system and the 標準オプション it implements")
     group.addoption("--conformance-allow-not-tested", action="store_true", default=False,
                     help="skip requirements that could not be tested instead of failing them")
+    group.addoption("--conformance-as-of", metavar="YYYY-MM-DD", type=_date, default=None,
+                    help='the date rules judge "today" by and waivers expire by (default: today)')
     group.addoption("--conformance-strict-waivers", action="store_true", default=False,
                     help="fail waived requirements (a failure under a valid waiver of the declaration) instead of skipping them")
+
+
+def _date(text: str) -> datetime.date:
+    """--conformance-as-of: an ISO date (pytest turns the ValueError into a usage error)."""
+    return datetime.date.fromisoformat(text)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -187,6 +196,7 @@ class _ConformanceSession:
         self.specs: list[str] = list(config.getoption("conformance_spec") or [])
         declaration = config.getoption("conformance_declaration")
         self.declaration = base / str(declaration) if declaration else None
+        self.as_of: datetime.date | None = config.getoption("conformance_as_of")
         self.result: RunResult | None = None
 
     def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
@@ -213,7 +223,7 @@ class _ConformanceSession:
 
         try:
             declaration = load_declaration(self.declaration) if self.declaration else None
-            return run(self.target, self.specs or None, RunOptions(declaration=declaration))
+            return run(self.target, self.specs or None, RunOptions(declaration=declaration, as_of=self.as_of))
         except (TargetError, SpecError, DeclarationError) as error:
             raise pytest.UsageError(f"conformance: {error}") from None
 
