@@ -223,6 +223,10 @@ def test_html_shows_the_banner_and_every_waiver(results: dict[str, RunResult]) -
     statuses = [re.findall(r'<tr class="waiver waiver-(\w+)"', html.render(results[name])) for name in RUNS[1:]]
     assert statuses == [["expired"], ["unused"], ["partial", "applied"]]
     assert 'data-verdict="waived"' in document and 'data-verdict="fail"' not in document
+    # The waived findings are still listed, marked as waived, where the requirement's row links to.
+    assert re.findall(r'<details class="findings" id="([^"]+)" open>\s*<summary>\s*<h3>([^<]+)(<span class="badge v-waived">)?',
+                      document) == [("req-JUKI-D-0004", "JUKI-D-0004　住民種別がコード表の値であること ", '<span class="badge v-waived">')]
+    assert '<a href="#req-JUKI-D-0004">JUKI-D-0004</a>' in document
 
 
 def test_xlsx_has_a_waiver_sheet_and_the_verdict_on_the_cover(results: dict[str, RunResult]) -> None:

@@ -142,7 +142,8 @@ def render(result: RunResult) -> str:
         bars=_bars(summary.counts),
         chart_bar_width=_CHART_BAR_WIDTH,
         anchors=_anchors(result.requirements),
-        failing=[r for r in result.requirements if r.verdict == "fail"],
+        # A waived requirement's findings are real: listed with the failures, marked as waived.
+        failing=[r for r in result.requirements if r.verdict in ("fail", "waived")],
         changed_warnings=[changed_warning(path) for path in result.changed],
         untested=[r for r in result.requirements if r.verdict in ("not-tested", "error")],
         waiver_label=waiver_label,
