@@ -19,7 +19,10 @@ import xmlschema
 import yaml
 from jsonschema.validators import validator_for
 
+from conformance import spec as spec_store
+from conformance.api.contract import load_api_requirements
 from conformance.pipeline import DeclarationError, RunOptions, load_declaration, run
+from conformance.pipeline.declaration import check_declaration
 from conformance.pipeline.waivers import apply_waivers
 from conformance.report import REPORT_FORMATS, badge, html, junit, markdown, sarif, xlsx
 from conformance.results import RunResult, Waiver
@@ -147,6 +150,15 @@ def test_a_waiver_the_specs_cannot_honour_is_a_declaration_error(tmp_path: Path,
     declaration = load_declaration(_declaration(tmp_path, waiver))
     with pytest.raises(DeclarationError, match=re.escape(message)):
         run(VARIANTS / "waiver-unused", ["juki"], RunOptions(declaration=declaration, as_of=FIXTURE_AS_OF))
+
+
+def test_an_api_case_may_be_waived_in_api_mode_only(tmp_path: Path) -> None:
+    declaration = load_declaration(_declaration(tmp_path, WAIVER.replace("JUKI-D-0004", "JUKI-A-0001") + "}"))
+    juki = spec_store.load("juki")
+    api_levels = {r.id: r.level for r in load_api_requirements(juki)}
+    check_declaration(declaration, [juki], api_levels)  # as run_api checks it
+    with pytest.raises(DeclarationError, match=re.escape("宣言の免除 waivers/0（JUKI-A-0001） の要件は検査する仕様にありません")):
+        check_declaration(declaration, [juki])  # a file run has no API cases
 
 
 @pytest.mark.parametrize(("waiver", "message"), [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,8 +138,9 @@ def load_declaration(path: Path) -> Declaration:
     )
 
 
-def check_declaration(declaration: Declaration | None, specs: Sequence[Spec]) -> None:
-    """The declaration claims only options and versions the chosen specs have (DeclarationError)."""
+def check_declaration(declaration: Declaration | None, specs: Sequence[Spec], more: Mapping[str, str] | None = None) -> None:
+    """The declaration claims only options and versions the chosen specs have, and waives only their requirements
+    (`more`: requirement ID -> level of requirements beyond the specs' own, the API cases in API mode) (DeclarationError)."""
     if declaration is None:
         return
     options = {r.id for spec in specs for r in spec.requirements if r.level == "標準オプション"}
@@ -150,12 +151,12 @@ def check_declaration(declaration: Declaration | None, specs: Sequence[Spec]) ->
         claimed = declaration.specs.get(spec.id)
         if claimed is not None and claimed != spec.version:
             raise DeclarationError(f"宣言は {spec.id} {claimed} ですが、このスイートの仕様は {spec.version} です")
-    check_waivers(declaration.waivers, specs)
+    check_waivers(declaration.waivers, specs, more or {})
 
 
-def check_waivers(waivers: Sequence[Waiver], specs: Sequence[Spec]) -> None:
+def check_waivers(waivers: Sequence[Waiver], specs: Sequence[Spec], more: Mapping[str, str]) -> None:
     """Every waiver names a requirement of the chosen specs that may be waived, once per scope (DeclarationError)."""
-    levels = {r.id: r.level for spec in specs for r in spec.requirements}
+    levels = {**{r.id: r.level for spec in specs for r in spec.requirements}, **more}
     tables = {t.name: t for spec in specs for t in spec.tables}
     seen: set[tuple[str, str | None, str | None]] = set()
     for index, waiver in enumerate(waivers):
