@@ -145,6 +145,8 @@ WAIVER = "{requirement: JUKI-D-0004, reason: 移行中, basis: 経過措置, unt
      "宣言の免除 waivers/0（JUKI-X-0001） は実装不可の要件です。実装不可の要件は免除できません"),
     (WAIVER + ", scope: {table: 戸籍}}", "宣言の免除 waivers/0（JUKI-D-0004） の範囲の表 戸籍 は検査する仕様にありません"),
     (WAIVER + ", scope: {table: 世帯, item: 住民種別}}", "宣言の免除 waivers/0（JUKI-D-0004） の範囲の項目 住民種別 は表 世帯 にありません"),
+    (WAIVER + ", scope: {item: 住民区分}}", "宣言の免除 waivers/0（JUKI-D-0004） の範囲の項目 住民区分 は検査する仕様のどの表にもありません"),
+    (WAIVER + "}\n  - " + WAIVER + "}", "宣言の免除 waivers/1（JUKI-D-0004） は同じ要件・同じ範囲の免除が重複しています"),
 ])
 def test_a_waiver_the_specs_cannot_honour_is_a_declaration_error(tmp_path: Path, waiver: str, message: str) -> None:
     declaration = load_declaration(_declaration(tmp_path, waiver))

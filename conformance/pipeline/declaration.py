@@ -168,8 +168,10 @@ def check_waivers(waivers: Sequence[Waiver], specs: Sequence[Spec], more: Mappin
             raise DeclarationError(f"宣言の免除 {where} は実装不可の要件です。実装不可の要件は免除できません（標準にない機能・項目は、期限付きでも認められません）")
         if waiver.table is not None and waiver.table not in tables:
             raise DeclarationError(f"宣言の免除 {where} の範囲の表 {_place([waiver.table])} は検査する仕様にありません")
-        if waiver.item is not None and waiver.table is not None and tables[waiver.table].item(waiver.item) is None:
-            raise DeclarationError(f"宣言の免除 {where} の範囲の項目 {_place([waiver.item])} は表 {_place([waiver.table])} にありません")
+        holders = [tables[waiver.table]] if waiver.table is not None else list(tables.values())
+        if waiver.item is not None and all(table.item(waiver.item) is None for table in holders):
+            place = f"表 {_place([waiver.table])} に" if waiver.table is not None else "検査する仕様のどの表にも"
+            raise DeclarationError(f"宣言の免除 {where} の範囲の項目 {_place([waiver.item])} は{place}ありません")
         key = (waiver.requirement, waiver.table, waiver.item)
         if key in seen:
             raise DeclarationError(f"宣言の免除 {where} は同じ要件・同じ範囲の免除が重複しています")
