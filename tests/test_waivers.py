@@ -88,6 +88,24 @@ def test_a_scoped_waiver_waives_only_the_findings_in_its_table_and_item(results:
     assert result.summary.verdict == "fail"
 
 
+def test_a_scope_names_the_table_also_in_a_workbook_of_several_sheets(tmp_path: Path, results: dict[str, RunResult]) -> None:
+    """Findings in `exports.xlsx#住民` belong to 住民, though the workbook holds 世帯 and 異動履歴 too."""
+    folder = VARIANTS / "waiver-scoped"
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for table in ("住民", "世帯", "異動履歴"):
+        sheet = workbook.create_sheet(table)
+        for line in (folder / f"{table}.csv").read_text(encoding="utf-8").splitlines():
+            sheet.append(line.split(","))  # the fixture's values hold no comma or quote
+    workbook.save(tmp_path / "exports.xlsx")
+    result = run(tmp_path, ["juki"], RunOptions(declaration=load_declaration(folder / "declaration.yaml"), as_of=FIXTURE_AS_OF))
+    assert [(w.requirement, w.status, w.findings_waived) for w in result.waivers] == [
+        (w.requirement, w.status, w.findings_waived) for w in results["waiver-scoped"].waivers]
+    assert result.flatten("requirement", "file", "item") == [("JUKI-C-0001", "exports.xlsx#住民", "氏名"),
+                                                               ("JUKI-C-0001", "exports.xlsx#住民", "旧氏"),
+                                                               ("JUKI-D-0004", "exports.xlsx#住民", "住民種別")]
+
+
 def test_a_waiver_holds_through_its_last_day_and_expires_the_day_after(results: dict[str, RunResult]) -> None:
     # The requirement as the verdict stage gives it, before any waiver.
     failing = dataclasses.replace(results["waiver-expired"].requirement("JUKI-D-0004"), reason=None, waivers=())

@@ -140,7 +140,11 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
                                  for r in evaluation.spec.requirements]
         finally:
             database.close()
-        requirements = apply_waivers(requirements, options.waivers, as_of, {f.path: f.table for f in files if f.table})
+        # Which table a finding's file is (as findings name it: `住民.csv`, `exports.xlsx#住民`), for scoped waivers.
+        file_tables = {file.path: file.table for file in files if file.table}
+        file_tables.update({mask_my_numbers(place.display): table for evaluation in evaluations
+                       for table, place in evaluation.places.items() if isinstance(place, FilePlace)})
+        requirements = apply_waivers(requirements, options.waivers, as_of, file_tables)
         used = {file.path.split("#")[0] for file in files}
         tables = "、".join(f"{spec.id}: {'・'.join(table.name for table in spec.tables)}" for spec in chosen)
         unused = f"表の名前と一致しないため検査していません。ファイル名を表の名前にしてください（{tables}）"

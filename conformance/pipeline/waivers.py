@@ -22,11 +22,8 @@ def apply_waivers(requirements: Sequence[RequirementResult], waivers: Sequence[W
 
 def _covers(waiver: Waiver, finding: Finding, tables: Mapping[str, str]) -> bool:
     """Whether a finding lies in the waiver's scope: its table (by the file it is in) and item."""
-    if waiver.table is not None:
-        file = finding.location.file
-        table = tables.get(file) or tables.get(file.split("#")[0]) if file is not None else None
-        if table != waiver.table:
-            return False
+    if waiver.table is not None and (finding.location.file is None or tables.get(finding.location.file) != waiver.table):
+        return False
     return waiver.item is None or finding.location.item == waiver.item
 
 
