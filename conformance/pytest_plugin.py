@@ -1,7 +1,8 @@
 """pytest front-end: one pytest item per requirement of a conformance run.
 
     pytest --conformance-target PATH [--conformance-spec OP[@VERSION]]...
-           [--conformance-declaration FILE] [--conformance-allow-not-tested]
+           [--conformance-declaration FILE] [--conformance-allow-not-tested] [--conformance-strict-waivers]
+           [--conformance-as-of YYYY-MM-DD]
 
 The suite runs once per session, while pytest collects; each requirement then becomes an item with the
 node id ``conformance::<operation>::<requirement ID>`` (select with ``-k JUKI-D-0002``, ``-m conformance``
@@ -9,6 +10,8 @@ or ``--deselect conformance::juki::JUKI-D-0002``). How the verdicts map onto pyt
 
 - ``pass`` passes; ``fail`` fails with the findings (location, message, masked value) and the 対処方法;
 - ``not-applicable`` (an undeclared 標準オプション) is skipped with the reason;
+- ``waived`` (a failure under a valid waiver of the declaration) is skipped with the waiver;
+  ``--conformance-strict-waivers`` fails it, as ``conformance run --strict-waivers`` exits 1;
 - ``error`` (the suite could not evaluate the check) always fails: it is never a pass;
 - ``not-tested`` (no file, column or records) fails with the reason, because a skipped check never counts
   as a pass; ``--conformance-allow-not-tested`` turns it into a skip.
@@ -28,6 +31,7 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Generator, Iterable
 from pathlib import Path
@@ -46,11 +50,12 @@ _SHOWN_FINDINGS = 10
 _VERDICTS = {
     "pass": "適合 (pass)",
     "fail": "不適合 (fail)",
+    "waived": "免除 (waived)",
     "not-applicable": "対象外 (not-applicable)",
     "not-tested": "未検査 (not-tested)",
     "error": "検査エラー (error)",
 }
-_RUN_VERDICTS = {"pass": "適合 (pass)", "fail": "不適合 (fail)", "incomplete": "判定不能 (incomplete)"}
+_RUN_VERDICTS = {"pass": "適合 (pass)", "pass-with-waivers": "免除付き適合 (pass-with-waivers)", "fail": "不適合 (fail)", "incomplete": "判定不能 (incomplete)"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,6 +69,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the vendor's declaration (YAML): the system and the 標準オプション it implements")
     group.addoption("--conformance-allow-not-tested", action="store_true", default=False,
                     help="skip requirements that could not be tested instead of failing them")
+    group.addoption("--conformance-as-of", metavar="YYYY-MM-DD", type=_date, default=None,
+                    help='the date rules judge "today" by and waivers expire by (default: today)')
+    group.addoption("--conformance-strict-waivers", action="store_true", default=False,
+                    help="fail waived requirements (a failure under a valid waiver of the declaration) instead of skipping them")
+
+
+def _date(text: str) -> datetime.date:
+    """--conformance-as-of: an ISO date (pytest turns the ValueError into a usage error)."""
+    return datetime.date.fromisoformat(text)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -100,6 +114,8 @@ class RequirementItem(pytest.Item):
             return
         if requirement.verdict == "not-applicable":
             pytest.skip(f"{requirement.id}: {requirement.reason or '対象外です'}")
+        if requirement.verdict == "waived" and not self.config.getoption("conformance_strict_waivers"):
+            pytest.skip(f"{requirement.id}: 免除（waived）: {requirement.reason or ''}")
         if requirement.verdict == "not-tested" and self.config.getoption("conformance_allow_not_tested"):
             pytest.skip(f"{requirement.id}: 検査できませんでした（{requirement.reason or '理由不明'}）")
         raise RequirementFailed(requirement)
@@ -180,6 +196,7 @@ class _ConformanceSession:
         self.specs: list[str] = list(config.getoption("conformance_spec") or [])
         declaration = config.getoption("conformance_declaration")
         self.declaration = base / str(declaration) if declaration else None
+        self.as_of: datetime.date | None = config.getoption("conformance_as_of")
         self.result: RunResult | None = None
 
     def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
@@ -206,7 +223,7 @@ class _ConformanceSession:
 
         try:
             declaration = load_declaration(self.declaration) if self.declaration else None
-            return run(self.target, self.specs or None, RunOptions(declaration=declaration))
+            return run(self.target, self.specs or None, RunOptions(declaration=declaration, as_of=self.as_of))
         except (TargetError, SpecError, DeclarationError) as error:
             raise pytest.UsageError(f"conformance: {error}") from None
 

@@ -311,3 +311,18 @@ def test_ci_examples_run_the_suite_with_junit_output(path: str) -> None:
     assert any("--format junit" in command for command in runs)
     text = (ROOT / path).read_text(encoding="utf-8")
     assert "reports/conformance.xml" in text
+
+
+def test_a_waived_requirement_is_skipped_unless_waivers_are_strict(run_plugin: RunPlugin) -> None:
+    folder = FIXTURES / "juki" / "variants" / "waiver-valid"  # JUKI-D-0004 fails under a valid waiver
+    arguments = (f"--conformance-target={folder}", "--conformance-spec=juki", "--conformance-as-of=2026-11-24",
+                 f"--conformance-declaration={folder / 'declaration.yaml'}", "-k", "JUKI-D-0004")
+    lenient = run_plugin(*arguments)
+    assert lenient.result.ret == pytest.ExitCode.OK
+    assert lenient.with_outcome("skipped") == {"JUKI-D-0004"}
+    lenient.result.stdout.fnmatch_lines(["*判定 verdict: 免除付き適合 (pass-with-waivers)*",
+                                         "*JUKI-D-0004: 免除（waived）: 免除: 移行困難システム*"])
+    strict = run_plugin(*arguments, "--conformance-strict-waivers")
+    assert strict.result.ret == pytest.ExitCode.TESTS_FAILED
+    assert strict.with_outcome("failed") == {"JUKI-D-0004"}
+    assert "判定: 免除 (waived)" in strict.failures["JUKI-D-0004"]

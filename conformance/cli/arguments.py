@@ -123,8 +123,10 @@ def parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--max-findings", type=_count(0), default=100, metavar="N",
                             help="example findings kept per requirement (totals stay exact; default 100)")
     run_parser.add_argument("--quiet", action="store_true", help="no console output (the exit code still tells)")
+    run_parser.add_argument("--strict-waivers", action="store_true",
+                            help="exit 1 when the run passes only thanks to waivers (pass-with-waivers; default exit 0)")
     run_parser.add_argument("--as-of", type=datetime.date.fromisoformat, metavar="YYYY-MM-DD",
-                            help='the date rules judge "today" by (default: today; recorded in the result)')
+                            help='the date rules judge "today" by and waivers expire by (default: today; recorded in the result)')
     run_parser.add_argument("--memory-limit", type=memory_limit, metavar="SIZE",
                             help="DuckDB memory limit, e.g. 1GB; beyond it DuckDB spills to --temp-dir (default: DuckDB's, 80%% of RAM)")
     run_parser.add_argument("--temp-dir", type=temp_folder, metavar="DIR",

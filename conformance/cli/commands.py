@@ -84,6 +84,8 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     if not arguments.quiet:
         for path in written:
             stdout.write(f"wrote {path}\n")
+    if arguments.strict_waivers and result.summary.verdict == "pass-with-waivers":
+        return 1
     return result.exit_code
 
 

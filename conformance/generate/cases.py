@@ -31,6 +31,17 @@ that are not one requirement's case (`fixtures/<op>/variants/<name>/`), each wit
         declaration: true
         fail: [JUKI-D-0002]
         expect: {JUKI-D-0002: {first: {...}}}   # per failing requirement, as a case's `expect`
+      waiver-valid:                     # waivers (README, Waivers): a declaration given as a mapping is
+        change: [...]                   # the operation's declaration.yaml plus these keys
+        declaration: {waivers: [{requirement: JUKI-D-0004, reason: ..., basis: ..., until: "2027-03-31", approved_by: ...}]}
+        as-of: "2026-11-24"             # the date the run judges waivers by
+        fail: []
+        waived: [JUKI-D-0004]           # exactly these are waived (their findings derived as for `fail`)
+        waivers: {JUKI-D-0004: applied} # each waiver's status (applied, partial, unused, expired)
+        verdict: pass-with-waivers      # the run's verdict
+      waiver-not-implementable:
+        declaration: {waivers: [...]}
+        declaration-error: "..."        # the run refuses the declaration (exit 2) with a message holding this
 """
 
 from __future__ import annotations
@@ -154,16 +165,47 @@ def render_variant(operation: str, folder: Path, name: str, variants: Mapping[st
         export = mutate(valid, _variant_changes(name, variants))
         formats = _declared_formats(folder if declared else None)
         findings = {requirement_id: derive(spec, spec.requirement(requirement_id), export.touched, expect.get(requirement_id) or {}, formats)
-                    for requirement_id in fail}
+                    for requirement_id in sorted([*fail, *(variant.get("waived") or [])])}
     except CaseError as error:
         raise CaseError(f"{operation} variant {name}: {error}") from None
     except (KeyError, TypeError, ValueError) as error:  # DerivationError included
         raise CaseError(f"{operation} variant {name}: {type(error).__name__}: {error}") from None
     files = export.render()
     if declared:
-        files["declaration.yaml"] = (folder / "declaration.yaml").read_bytes()
-    files["expected.yaml"] = expected_yaml(operation, fail, variant["mutation"], declared, findings)
+        files["declaration.yaml"] = (folder / "declaration.yaml").read_bytes() + _declaration_keys(variant["declaration"])
+    files["expected.yaml"] = expected_yaml(operation, fail, variant["mutation"], declared, findings) + _waiver_expectations(variant)
     return files
+
+
+def _declaration_keys(declaration: object) -> bytes:
+    """A variant's own declaration keys (a mapping; `true` adds none), appended to the operation's declaration.yaml:
+    each key a block sequence of flow mappings, one entry a line."""
+    if not isinstance(declaration, Mapping):
+        return b""
+    lines = []
+    for key, entries in declaration.items():
+        lines.append(f"{key}:")
+        lines += [f"  - {_flow(entry)}" for entry in entries]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key}: {_flow(item)}" for key, item in value.items()) + "}"
+    return yaml_scalar(value)
+
+
+def _waiver_expectations(variant: Mapping[str, Any]) -> bytes:
+    """The lines expected.yaml gains from a waiver variant (none for any other)."""
+    lines = []
+    for key in ("as-of", "verdict", "declaration-error"):
+        if key in variant:
+            lines.append(f"{key}: {yaml_scalar(variant[key])}")
+    if "waived" in variant:
+        lines.append(f"waived: [{', '.join(sorted(variant['waived']))}]")
+    if "waivers" in variant:
+        lines.append(f"waivers: {_flow(variant['waivers'])}")
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
 def render_variants(root: Path, operation: str) -> dict[str, dict[str, bytes]]:

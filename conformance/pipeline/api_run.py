@@ -27,6 +27,7 @@ from conformance.pipeline.files import subject
 from conformance.pipeline.identity import spec_identity
 from conformance.pipeline.options import ApiOptions, RunOptions, now, spec_refs, workspace
 from conformance.pipeline.verdict import Evidence, Subject, judge
+from conformance.pipeline.waivers import apply_waivers
 from conformance.readers import ParsedTable, RawRecord
 from conformance.results import RequirementResult, RunResult
 from conformance.spec import Spec, SpecError
@@ -111,7 +112,8 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
     if not specs:
         raise SpecError("APIモードでは --spec で業務を指定してください（例 --spec juki）")
     chosen = load_specs(specs)
-    check_declaration(options.declaration, chosen)
+    # A waiver may name an API case's requirement too: they are requirements of this run.
+    check_declaration(options.declaration, chosen, {r.id: r.level for spec in chosen for r in load_api_requirements(spec)})
     as_of = options.as_of or datetime.date.today()
     client = ApiClient(base_url, api.token, api.client)
     requirements: list[RequirementResult] = []
@@ -142,6 +144,8 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
                                  for r in evaluation.spec.requirements if r.check.kind != "file"]
         finally:
             database.close()
+    # API findings are located by request, not file: a waiver scoped to a table covers none of them.
+    requirements = apply_waivers(requirements, options.waivers, as_of, {})
     transport = {"base_url": base_url, **api.client.to_dict(), "token_env": api.token_env, "fuzz": api.fuzz,
                  "requests": client.requests_made}
     return RunResult(

@@ -17,6 +17,7 @@ from conformance.pipeline.identity import spec_identity
 from conformance.pipeline.load import TableLoad, load_tables, read, store
 from conformance.pipeline.options import RunOptions, now, spec_refs, workspace
 from conformance.pipeline.verdict import Subject, judge
+from conformance.pipeline.waivers import apply_waivers
 from conformance.readers import open_target
 from conformance.results import RequirementResult, RunResult, TargetFile
 from conformance.results.masking import mask_my_numbers
@@ -140,6 +141,11 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
                                  for r in evaluation.spec.requirements]
         finally:
             database.close()
+        # Which table a finding's file is (as findings name it: `住民.csv`, `exports.xlsx#住民`), for scoped waivers.
+        file_tables = {file.path: file.table for file in files if file.table}
+        file_tables.update({mask_my_numbers(place.display): table for evaluation in evaluations
+                       for table, place in evaluation.places.items() if isinstance(place, FilePlace)})
+        requirements = apply_waivers(requirements, options.waivers, as_of, file_tables)
         used = {file.path.split("#")[0] for file in files}
         tables = "、".join(f"{spec.id}: {'・'.join(table.name for table in spec.tables)}" for spec in chosen)
         unused = f"表の名前と一致しないため検査していません。ファイル名を表の名前にしてください（{tables}）"

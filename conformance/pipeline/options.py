@@ -16,7 +16,7 @@ from conformance.api.client import ClientOptions
 from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
 from conformance.pipeline.declaration import Declaration
 from conformance.readers import InputLimits, TargetError
-from conformance.results import SpecRef
+from conformance.results import SpecRef, Waiver
 from conformance.results.check_digits import DEFAULT_CHECK_DIGITS
 from conformance.spec import Spec
 
@@ -39,6 +39,11 @@ class RunOptions:
     def declared(self) -> tuple[str, ...]:
         """The 標準オプション the vendor declared (none without a declaration)."""
         return self.declaration.options if self.declaration else ()
+
+    @property
+    def waivers(self) -> tuple[Waiver, ...]:
+        """The waivers the vendor declared (README, Waivers)."""
+        return self.declaration.waivers if self.declaration else ()
 
     @property
     def character_profile(self) -> str:

@@ -9,8 +9,9 @@ from xml.sax.saxutils import escape
 from conformance.results import RunResult
 
 LABEL = "conformance"
-COLORS = {"pass": "#4c1", "fail": "#e05d44", "incomplete": "#fe7d37"}
-VERDICT_NAMES = {"pass": "適合", "fail": "不適合", "incomplete": "判定不能"}
+# pass-with-waivers is shields.io's "yellowgreen": nothing fails, yet it is not a plain pass.
+COLORS = {"pass": "#4c1", "pass-with-waivers": "#a4a61d", "fail": "#e05d44", "incomplete": "#fe7d37"}
+VERDICT_NAMES = {"pass": "適合", "pass-with-waivers": "免除付き適合", "fail": "不適合", "incomplete": "判定不能"}
 
 # Advance widths of Verdana at 11px, the font shields.io measures with; close enough to size the badge.
 _WIDTHS = {
@@ -53,6 +54,8 @@ def message(result: RunResult) -> str:
     applicable = len(result.requirements) - summary.counts.get("not-applicable", 0)
     specs = ", ".join(f"{spec.id} {spec.version}" for spec in result.specs)
     text = f"{summary.verdict} {summary.counts.get('pass', 0)}/{applicable}"
+    if summary.counts.get("waived"):
+        text += f" ({summary.counts['waived']} waived)"
     return f"{text} · {specs}" if specs else text
 
 

@@ -8,10 +8,12 @@ from conformance.report.labels import (
     character_profile_label,
     check_digits_label,
     suite_label,
+    waiver_counts,
+    waiver_label,
 )
 from conformance.results import RunResult, terminal_safe
 
-LABELS = {"pass": "PASS", "fail": "FAIL", "not-applicable": "N/A ", "not-tested": "SKIP", "error": "ERR "}
+LABELS = {"pass": "PASS", "fail": "FAIL", "waived": "WAIV", "not-applicable": "N/A ", "not-tested": "SKIP", "error": "ERR "}
 _SHOWN_FINDINGS = 3
 
 
@@ -44,8 +46,9 @@ def render(result: RunResult) -> str:
         if requirement.columns_checked is not None and requirement.verdict != "not-applicable":
             count += f"  [検査列 {requirement.columns_checked}列]"
         lines.append(f"{LABELS[requirement.verdict]}  {requirement.id}  {requirement.level}  {requirement.title}{count}")
-        if requirement.reason and requirement.verdict != "not-applicable":
+        if requirement.reason and requirement.verdict not in ("not-applicable", "waived"):
             lines.append(f"      理由: {requirement.reason}")
+        lines += [f"      {waiver_label(waiver)}" for waiver in requirement.waivers]
         for finding in requirement.findings[:_SHOWN_FINDINGS]:
             value = f"  値: {finding.value}" if finding.value else ""
             lines.append(f"      {finding.location}: {finding.message}{value}")
@@ -57,5 +60,7 @@ def render(result: RunResult) -> str:
     summary = result.summary
     counts = " / ".join(f"{verdict} {count}" for verdict, count in summary.counts.items())
     lines += ["", f"判定 verdict: {RUN_VERDICT_LABELS[summary.verdict]} ({summary.verdict})   {counts}"]
+    if result.waivers:
+        lines.append(f"免除 waivers: {waiver_counts(result)}（基準日 {result.options.get('as_of', '')}）")
     # Vendor text (file and item names, values) must not drive the terminal it is printed on.
     return "\n".join(terminal_safe(line).replace("\n", "\\n") for line in lines) + "\n"

@@ -21,8 +21,11 @@ from conformance.report.labels import (
     character_profile_label,
     check_digits_label,
     suite_label,
+    waiver_counts,
+    waiver_label,
 )
 from conformance.results import VERDICTS, RequirementResult, RunResult, name_invisible
+from conformance.results.waivers import WAIVER_STATUS_LABELS
 
 _CHART_BAR_WIDTH = 300  # px of the longest bar in the verdict chart's viewBox
 _UNSAFE_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]")
@@ -141,9 +144,13 @@ def render(result: RunResult) -> str:
         bars=_bars(summary.counts),
         chart_bar_width=_CHART_BAR_WIDTH,
         anchors=_anchors(result.requirements),
-        failing=[r for r in result.requirements if r.verdict == "fail"],
+        # A waived requirement's findings are real: listed with the failures, marked as waived.
+        failing=[r for r in result.requirements if r.verdict in ("fail", "waived")],
         changed_warnings=[changed_warning(path) for path in result.changed],
         untested=[r for r in result.requirements if r.verdict in ("not-tested", "error")],
+        waiver_label=waiver_label,
+        waiver_counts=waiver_counts(result),
+        waiver_status_labels=WAIVER_STATUS_LABELS,
         verdicts=VERDICTS,
         verdict_labels=VERDICT_LABELS,
         run_verdict_labels=RUN_VERDICT_LABELS,

@@ -6,7 +6,7 @@ import datetime
 import re
 import xml.etree.ElementTree as ET
 
-from conformance.report.labels import changed_warning
+from conformance.report.labels import changed_warning, waiver_label
 from conformance.results import RequirementResult, RunResult
 from conformance.results.masking import INVISIBLE
 
@@ -22,6 +22,7 @@ def _findings_text(requirement: RequirementResult) -> str:
     if hidden > 0:
         lines.append(f"…ほか{hidden}件")
     lines.append(f"対処方法: {requirement.fix}")
+    lines += [waiver_label(waiver) for waiver in requirement.waivers]
     return "\n".join(lines)
 
 
@@ -45,7 +46,8 @@ def render(result: RunResult) -> str:
             suites, "testsuite", name=f"{spec.id} {spec.version} {spec.name}", tests=str(len(members)),
             failures=str(sum(r.verdict == "fail" for r in members)),
             errors=str(sum(r.verdict == "error" for r in members)),
-            skipped=str(sum(r.verdict in ("not-applicable", "not-tested") for r in members)),
+            # A waived requirement is skipped, not failed: the run is pass-with-waivers (--strict-waivers fails it).
+            skipped=str(sum(r.verdict in ("not-applicable", "not-tested", "waived") for r in members)),
             timestamp=timestamp, time=seconds, package=spec.id, id=str(index), hostname="localhost",
         )
         # How many records each requirement judged: a testcase may hold no properties in the JUnit schemas.
@@ -60,6 +62,9 @@ def render(result: RunResult) -> str:
             if requirement.columns_checked is not None:
                 ET.SubElement(properties, "property", name=f"{requirement.id}.columns_checked",
                               value=str(requirement.columns_checked))
+            for index, waiver in enumerate(requirement.waivers):
+                ET.SubElement(properties, "property", name=f"{requirement.id}.waiver.{index}.{waiver.status}",
+                              value=waiver_label(waiver))
         for requirement in members:
             case = ET.SubElement(suite, "testcase", classname=f"{spec.id}.{requirement.level}",
                                  name=f"{requirement.id} {requirement.title}", time="0")
@@ -67,6 +72,9 @@ def render(result: RunResult) -> str:
                 failure = ET.SubElement(case, "failure", type="fail",
                                         message=f"{requirement.findings_total}件の指摘")
                 failure.text = _findings_text(requirement)
+            elif requirement.verdict == "waived":
+                skipped = ET.SubElement(case, "skipped", message=f"waived: {requirement.reason or ''}")
+                skipped.text = _findings_text(requirement)
             elif requirement.verdict == "error":
                 ET.SubElement(case, "error", type="error", message=requirement.reason or "error")
             elif requirement.verdict in ("not-applicable", "not-tested"):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from conformance.results import RunResult, Waiver
 from conformance.results.identity import short_digest
+from conformance.results.waivers import WAIVER_STATUS_LABELS
 
-VERDICT_LABELS = {"pass": "適合", "fail": "不適合", "not-applicable": "対象外", "not-tested": "未検査", "error": "エラー"}
-RUN_VERDICT_LABELS = {"pass": "適合", "fail": "不適合", "incomplete": "判定不能"}
+VERDICT_LABELS = {"pass": "適合", "fail": "不適合", "waived": "免除", "not-applicable": "対象外", "not-tested": "未検査",
+                  "error": "エラー"}
+RUN_VERDICT_LABELS = {"pass": "適合", "pass-with-waivers": "免除付き適合", "fail": "不適合", "incomplete": "判定不能"}
 BASIS_LABELS = {"official": "公式文書", "practice": "公開事例", "assumption": "仮定"}
 CHARACTER_PROFILE_LABELS = {"gyosei-moji": "行政事務標準文字（既定）", "jisx0213": "JIS X 0213（宣言による）"}
 """The character repertoire the values were judged against (RunResult.character_profile)."""
@@ -41,3 +44,17 @@ def suite_label(suite_version: str, suite_digest: str | None, spec_files: int) -
 def changed_warning(path: str) -> str:
     """What every format says about an input whose SHA-256 changed during the run."""
     return f"{path} は実行中に変更されました（実行前後のSHA-256が異なります）。どのバイトを検査したか確定できないため、結果は適合の証明になりません。"
+
+
+def waiver_label(waiver: Waiver) -> str:
+    """How every human format names one waiver and what the run made of it (README, Waivers)."""
+    counted = f"、指摘{waiver.findings_waived}件" if waiver.status in ("applied", "partial") else ""
+    return f"{waiver.requirement} 免除【{WAIVER_STATUS_LABELS.get(waiver.status, waiver.status)}{counted}】{waiver.describe()}"
+
+
+def waiver_counts(result: RunResult) -> str:
+    """The waivers of a run counted by status, e.g. `適用 1・未使用 1・期限切れ 1` ('' without waivers)."""
+    counts: dict[str, int] = {}
+    for waiver in result.waivers:
+        counts[waiver.status] = counts.get(waiver.status, 0) + 1
+    return "・".join(f"{WAIVER_STATUS_LABELS[status]} {count}" for status, count in counts.items())

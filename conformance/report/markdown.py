@@ -11,6 +11,8 @@ from conformance.report.labels import (
     character_profile_label,
     check_digits_label,
     suite_label,
+    waiver_counts,
+    waiver_label,
 )
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, name_invisible
 
@@ -25,10 +27,11 @@ _ROW_LIMITS = (200, 100, 50, 20, 5, 0)
 _CELL_CHARS = 300
 _MAX_FILES = 10
 
-HEADINGS = {"pass": "✅ 適合", "fail": "❌ 不適合", "incomplete": "⚠️ 判定不能"}
+HEADINGS = {"pass": "✅ 適合", "pass-with-waivers": "☑️ 免除付き適合", "fail": "❌ 不適合", "incomplete": "⚠️ 判定不能"}
 VERDICT_NAMES = {
     "pass": "適合 (pass)",
     "fail": "不適合 (fail)",
+    "waived": "免除 (waived)",
     "not-applicable": "対象外 (not-applicable)",
     "not-tested": "未検査 (not-tested)",
     "error": "エラー (error)",
@@ -83,6 +86,12 @@ def _document(result: RunResult, limit: int) -> str:
         lines += ["", f"### ❌ 不適合の要件（{len(failing)}件）", ""]
         lines += _table(("ID", "要件", "指摘数", "最初の指摘の場所", "内容", "対処方法"),
                         [_failing_row(r) for r in failing], limit, "要件")
+
+    if result.waivers:
+        lines += ["", f"### 免除（{escape(waiver_counts(result))}、基準日 {escape(result.options.get('as_of', ''))}）", ""]
+        lines += _table(("ID", "判定", "免除"),
+                        [(escape(r.id), VERDICT_NAMES[r.verdict], "<br>".join(escape(waiver_label(w)) for w in r.waivers))
+                         for r in result.requirements if r.waivers], limit, "要件")
 
     untested = [r for r in result.requirements if r.verdict in ("not-tested", "error")]
     if untested:

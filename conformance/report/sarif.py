@@ -8,7 +8,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from conformance.report.labels import changed_warning
+from conformance.report.labels import changed_warning, waiver_label
 from conformance.results import Finding, RequirementResult, RunResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -49,7 +49,7 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
         "invocations": [invocation],
         "artifacts": _artifacts(result),
         "results": [
-            _result(finding, rule_index[requirement.id])
+            _result(finding, rule_index[requirement.id], requirement)
             for requirement in with_findings
             for finding in requirement.findings
         ],
@@ -61,6 +61,7 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
             "findingsTotal": sum(r.findings_total for r in result.requirements),
             "characterProfile": result.character_profile,
             "checkDigits": result.check_digits,
+            **({"waivers": [waiver.to_dict() for waiver in result.waivers]} if result.waivers else {}),
         },
     }
     return {"$schema": SCHEMA, "version": VERSION, "runs": [run]}
@@ -93,11 +94,12 @@ def _rule(requirement: RequirementResult) -> dict[str, Any]:
             "findingsTotal": requirement.findings_total,
             **({"recordsChecked": requirement.records_checked} if requirement.records_checked is not None else {}),
             **({"columnsChecked": requirement.columns_checked} if requirement.columns_checked is not None else {}),
+            **({"waivers": [waiver.to_dict() for waiver in requirement.waivers]} if requirement.waivers else {}),
         },
     }
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, requirement: RequirementResult) -> dict[str, Any]:
     text = finding.message + (f" 値: {finding.value}" if finding.value else "")
     entry: dict[str, Any] = {
         "ruleId": finding.requirement,
@@ -118,6 +120,10 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     sheet = split_sheet(location.file)[1] if location.file else None
     extra = {"sheet": sheet, "record": location.record, "item": location.item, "method": location.method}
     entry["properties"] = {"code": finding.code, **{key: value for key, value in extra.items() if value is not None}}
+    if requirement.verdict == "waived":
+        # SARIF's own word for an accepted exception: code-scanning UIs list the result as dismissed.
+        entry["suppressions"] = [{"kind": "external", "status": "accepted",
+                                  "justification": "; ".join(waiver_label(w) for w in requirement.waivers if w.status == "applied")}]
     return entry
 
 

@@ -23,13 +23,17 @@ from conformance.report.labels import (
     character_profile_label,
     check_digits_label,
     suite_label,
+    waiver_counts,
 )
 from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, TargetFile, name_invisible
+from conformance.results.waivers import WAIVER_STATUS_LABELS
 
-SHEET_COVER, SHEET_REQUIREMENTS, SHEET_FINDINGS = "表紙", "要件別結果", "指摘一覧"
+SHEET_COVER, SHEET_REQUIREMENTS, SHEET_FINDINGS, SHEET_WAIVERS = "表紙", "要件別結果", "指摘一覧", "免除"
 
 _FILLS = {
     "pass": "C6EFCE",
+    "pass-with-waivers": "EBF1C6",
+    "waived": "EBF1C6",
     "fail": "FFC7CE",
     "incomplete": "FFEB9C",
     "not-tested": "FFEB9C",
@@ -89,6 +93,18 @@ _FINDING_COLUMNS = (
     _Column("メッセージ", 60, True),
     _Column("値", 30, True),
 )
+_WAIVER_COLUMNS = (
+    _Column("要件ID", 16, False),
+    _Column("判定", 8, False),
+    _Column("免除の状態", 14, False),
+    _Column("状態(英)", 10, False),
+    _Column("根拠", 24, True),
+    _Column("理由", 50, True),
+    _Column("期限", 12, False),
+    _Column("承認", 24, True),
+    _Column("範囲", 24, True),
+    _Column("免除した指摘数", 14, False),
+)
 _FILE_HEADERS = ("ファイル", "形式", "表", "件数", "不正レコード", "BOM", "SHA-256", "備考")
 
 
@@ -101,6 +117,8 @@ def render(result: RunResult) -> bytes:
     _cover(workbook.active, result, len(findings_shown))
     _requirements(workbook.create_sheet(SHEET_REQUIREMENTS), result.requirements)
     _findings(workbook.create_sheet(SHEET_FINDINGS), findings_shown)
+    if result.waivers:
+        _waivers(workbook.create_sheet(SHEET_WAIVERS), result.requirements)
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
@@ -237,6 +255,8 @@ def _cover(ws: Any, result: RunResult, findings_shown: int) -> None:
     for verdict in VERDICTS:
         line(f"{VERDICT_LABELS[verdict]} ({verdict})", summary.counts.get(verdict, 0))
     line("合計", len(result.requirements))
+    if result.waivers:
+        line("免除", f"{waiver_counts(result)}（基準日 {result.options.get('as_of', '')}。一覧は「{SHEET_WAIVERS}」シート）")
 
     row += 1
     _put(ws, row, 1, "入力ファイル", font=_BOLD)
@@ -338,6 +358,16 @@ def _requirements(ws: Any, requirements: Sequence[RequirementResult]) -> None:
     verdict_column = 1 + [column.header for column in _REQUIREMENT_COLUMNS].index("判定")
     for row, requirement in enumerate(requirements, start=2):
         ws.cell(row=row, column=verdict_column).fill = _fill(requirement.verdict)
+
+
+def _waivers(ws: Any, requirements: Sequence[RequirementResult]) -> None:
+    """免除: one row per declared waiver, with what the run made of it."""
+    rows = [
+        (r.id, VERDICT_LABELS.get(r.verdict, r.verdict), WAIVER_STATUS_LABELS.get(w.status, w.status), w.status, w.basis,
+         w.reason, w.until, w.approved_by, w.scope or "要件全体", w.findings_waived)
+        for r in requirements for w in r.waivers
+    ]
+    _table(ws, _WAIVER_COLUMNS, rows)
 
 
 def _findings(ws: Any, findings: Sequence[Finding]) -> None:

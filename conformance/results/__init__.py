@@ -16,6 +16,7 @@ from conformance.results.model import (
     TargetFile,
     Verdict,
 )
+from conformance.results.waivers import Waiver
 
 __all__ = [
     "EXIT_CODES",
@@ -29,6 +30,7 @@ __all__ = [
     "Summary",
     "TargetFile",
     "Verdict",
+    "Waiver",
     "name_invisible",
     "shown_value",
     "terminal_safe",

@@ -6,9 +6,39 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from conformance.results.model import RequirementResult, RunResult
+from conformance.results.waivers import Waiver
 
 ChangeKind = Literal["newly-failing", "newly-passing", "count-changed", "verdict-changed", "added", "removed"]
+WaiverChangeKind = Literal["added", "removed", "expired"]
 _LOST_COVERAGE = ("not-tested", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverChange:
+    """A waiver declared in one run and not the other, or one that expired since the old run."""
+
+    kind: WaiverChangeKind
+    waiver: Waiver
+    """The new run's waiver (the old run's for `removed`)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: the kind and the waiver as the result holds it."""
+        return {"kind": self.kind, **self.waiver.to_dict()}
+
+
+def _waiver_key(waiver: Waiver) -> tuple[str, str | None, str | None]:
+    return waiver.requirement, waiver.table, waiver.item
+
+
+def waiver_changes(old: RunResult, new: RunResult) -> tuple[WaiverChange, ...]:
+    """Waivers added, removed, and expired (expired in the new run, not in the old) between two results."""
+    old_by_key = {_waiver_key(w): w for w in old.waivers}
+    new_by_key = {_waiver_key(w): w for w in new.waivers}
+    changes = [WaiverChange("added", w) for key, w in new_by_key.items() if key not in old_by_key]
+    changes += [WaiverChange("expired", w) for key, w in new_by_key.items()
+                if w.status == "expired" and key in old_by_key and old_by_key[key].status != "expired"]
+    changes += [WaiverChange("removed", w) for key, w in old_by_key.items() if key not in new_by_key]
+    return tuple(changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +80,9 @@ def _change(old: RequirementResult | None, new: RequirementResult | None) -> Req
     elif old_verdict == "fail" and new_verdict != "fail":
         kind, regression = ("newly-passing", False) if new_verdict == "pass" else ("verdict-changed", new_verdict in _LOST_COVERAGE)
     elif old_verdict != new_verdict:
-        # pass -> not-tested/error: the requirement is no longer shown to hold.
-        kind, regression = "verdict-changed", old_verdict == "pass" and new_verdict in _LOST_COVERAGE
+        # pass -> not-tested/error: the requirement is no longer shown to hold; pass -> waived: it fails
+        # again, only excused for a while.
+        kind, regression = "verdict-changed", old_verdict == "pass" and new_verdict in (*_LOST_COVERAGE, "waived")
     elif old_total != new_total:
         kind, regression = "count-changed", new_total > old_total
     else:
@@ -66,6 +97,7 @@ class ResultDiff:
     old: RunResult
     new: RunResult
     changes: tuple[RequirementChange, ...]
+    waivers: tuple[WaiverChange, ...] = ()
 
     @property
     def regressions(self) -> list[RequirementChange]:
@@ -84,7 +116,8 @@ class ResultDiff:
                     "finished": result.finished}
 
         return {"old": side(self.old), "new": side(self.new), "regressions": len(self.regressions),
-                "changes": [change.to_dict() for change in self.changes]}
+                "changes": [change.to_dict() for change in self.changes],
+                "waivers": [change.to_dict() for change in self.waivers]}
 
 
 def diff(old: RunResult, new: RunResult) -> ResultDiff:
@@ -93,7 +126,7 @@ def diff(old: RunResult, new: RunResult) -> ResultDiff:
     new_by_id = {r.id: r for r in new.requirements}
     order = [r.id for r in new.requirements] + [r.id for r in old.requirements if r.id not in new_by_id]
     changes = [_change(old_by_id.get(i), new_by_id.get(i)) for i in order]
-    return ResultDiff(old, new, tuple(change for change in changes if change is not None))
+    return ResultDiff(old, new, tuple(change for change in changes if change is not None), waiver_changes(old, new))
 
 
 _HEADINGS: tuple[tuple[ChangeKind, str], ...] = (
@@ -103,6 +136,13 @@ _HEADINGS: tuple[tuple[ChangeKind, str], ...] = (
     ("newly-passing", "新たに適合 / newly passing"),
     ("added", "追加された要件 / added requirements"),
     ("removed", "なくなった要件 / removed requirements"),
+)
+
+
+_WAIVER_HEADINGS: tuple[tuple[WaiverChangeKind, str], ...] = (
+    ("expired", "期限切れになった免除 / waivers expired"),
+    ("added", "追加された免除 / waivers added"),
+    ("removed", "なくなった免除 / waivers removed"),
 )
 
 
@@ -125,7 +165,13 @@ def render_text(result_diff: ResultDiff) -> str:
                 f"指摘 {change.old_findings} → {change.new_findings}  {change.title}"
             )
         lines.append("")
-    if not result_diff.changes:
+    for waiver_kind, waiver_heading in _WAIVER_HEADINGS:
+        waivers = [change.waiver for change in result_diff.waivers if change.kind == waiver_kind]
+        if waivers:
+            lines.append(f"{waiver_heading} ({len(waivers)}):")
+            lines += [f"   {w.requirement}  {w.describe()}" for w in waivers]
+            lines.append("")
+    if not result_diff.changes and not result_diff.waivers:
         lines += ["変化なし / no change", ""]
     lines.append(f"後退 regressions: {len(result_diff.regressions)}")
     return "\n".join(lines) + "\n"

@@ -8,12 +8,14 @@ from typing import Any, Literal
 
 from conformance.results.identity import SpecFile, suite_digest
 from conformance.results.masking import mask_my_numbers, mask_my_numbers_in, name_invisible
+from conformance.results.waivers import Waiver
 
-Verdict = Literal["pass", "fail", "not-applicable", "not-tested", "error"]
-RunVerdict = Literal["pass", "fail", "incomplete"]
-VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "not-applicable", "not-tested", "error")
+Verdict = Literal["pass", "fail", "waived", "not-applicable", "not-tested", "error"]
+RunVerdict = Literal["pass", "pass-with-waivers", "fail", "incomplete"]
+VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "waived", "not-applicable", "not-tested", "error")
 REPORT_VERSION = "1.2"
-EXIT_CODES: dict[RunVerdict, int] = {"pass": 0, "fail": 1, "incomplete": 3}
+# pass-with-waivers exits 0 like pass; `conformance run --strict-waivers` makes it 1 (the CLI decides).
+EXIT_CODES: dict[RunVerdict, int] = {"pass": 0, "pass-with-waivers": 0, "fail": 1, "incomplete": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,9 @@ class RequirementResult:
     # How many columns a header-judged check judged (the unknown-item requirement: the white list of
     # items is checked on each file's header, not record by record); None for every other requirement.
     columns_checked: int | None = None
+    # The declaration's waivers of this requirement, each with what the run made of it (applied, partial,
+    # unused, expired); a `waived` verdict has at least one applied.
+    waivers: tuple[Waiver, ...] = ()
 
     def __post_init__(self) -> None:
         _mask_fields(self, "title", "basis", "fix", "reason")
@@ -137,6 +142,8 @@ class RequirementResult:
             data["records_checked"] = self.records_checked
         if self.columns_checked is not None:
             data["columns_checked"] = self.columns_checked
+        if self.waivers:
+            data["waivers"] = [waiver.to_dict() for waiver in self.waivers]
         return data
 
     @classmethod
@@ -155,6 +162,7 @@ class RequirementResult:
             reason=data.get("reason"),
             records_checked=data.get("records_checked"),
             columns_checked=data.get("columns_checked"),
+            waivers=tuple(Waiver.from_dict(w) for w in data.get("waivers", ())),
         )
 
 
@@ -216,7 +224,8 @@ class Summary:
 
     @classmethod
     def of(cls, requirements: Iterable[RequirementResult]) -> Summary:
-        """Roll-up: pass only when every applicable requirement passes (DESIGN.md, Results)."""
+        """Roll-up: pass only when every applicable requirement passes (DESIGN.md, Results); nothing failing
+        but something waived is `pass-with-waivers`, never `pass`."""
         counts: dict[str, int] = {verdict: 0 for verdict in VERDICTS}
         for requirement in requirements:
             counts[requirement.verdict] += 1
@@ -225,6 +234,8 @@ class Summary:
             verdict = "fail"
         elif counts["not-tested"] or counts["error"]:
             verdict = "incomplete"
+        elif counts["waived"]:
+            verdict = "pass-with-waivers"
         else:
             verdict = "pass"
         return cls(verdict=verdict, counts=counts)
@@ -267,7 +278,7 @@ class RunResult:
         An input that changed during the run makes a would-be pass `incomplete`: which bytes were
         tested is no longer known, and a pass must name exactly what passed."""
         summary = Summary.of(self.requirements)
-        if self.changed and summary.verdict == "pass":
+        if self.changed and summary.verdict in ("pass", "pass-with-waivers"):
             return Summary(verdict="incomplete", counts=summary.counts)
         return summary
 
@@ -287,6 +298,15 @@ class RunResult:
             if requirement.id == requirement_id:
                 return requirement
         raise KeyError(requirement_id)
+
+    @property
+    def waivers(self) -> tuple[Waiver, ...]:
+        """Every waiver of the declaration, in requirement order, each with what the run made of it."""
+        return tuple(waiver for requirement in self.requirements for waiver in requirement.waivers)
+
+    def waived_ids(self) -> list[str]:
+        """IDs of the waived requirements (failing under a valid waiver), sorted."""
+        return sorted(r.id for r in self.requirements if r.verdict == "waived")
 
     def failed_ids(self) -> list[str]:
         """IDs of the failing requirements, sorted."""
