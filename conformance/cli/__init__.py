@@ -9,6 +9,7 @@ import threading
 from typing import Any, TextIO, cast
 
 from conformance.cli.arguments import parser
+from conformance.cli.catalogue import docs_command, spec_diff_command
 from conformance.cli.commands import (
     USAGE_ERROR,
     diff_command,
@@ -87,6 +88,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
             return diff_command(arguments, out, err)
         if arguments.command == "fixtures":
             return fixtures_command(arguments, out, err)
+        if arguments.command == "docs":
+            return docs_command(arguments, out, err)
+        if arguments.spec_command == "diff":
+            return spec_diff_command(arguments, out, err)
         if arguments.spec_command == "list":
             return spec_list_command(arguments, out)
         return spec_lint_command(arguments, out)
