@@ -6,6 +6,7 @@ from __future__ import annotations
 from conformance.catalogue.diff import SpecChange, SpecDiff, diff_specs
 from conformance.catalogue.diff_render import diff_schema, render_text
 from conformance.catalogue.sources import SpecSource, bundled, load_folder, load_source, workbook_spec
+from conformance.catalogue.write import write_catalogue
 
 __all__ = [
     "SpecChange",
@@ -18,4 +19,5 @@ __all__ = [
     "load_source",
     "render_text",
     "workbook_spec",
+    "write_catalogue",
 ]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from conformance.catalogue.facts import ItemFacts, spec_items
 from conformance.catalogue.sources import SpecSource
-from conformance.spec import Requirement, Spec
+from conformance.spec.model import Requirement, Spec
 
 ChangeKind = Literal[
     "bom-policy-changed", "table-added", "table-removed", "primary-key-changed",
@@ -68,7 +68,9 @@ class SpecDiff:
         kinds: dict[str, int] = {}
         for change in self.changes:
             kinds[change.kind] = kinds.get(change.kind, 0) + 1
-        side = lambda s: {"label": s.label, "id": s.spec.id, "name": s.spec.name, "version": s.spec.version}  # noqa: E731
+        def side(source: SpecSource) -> dict[str, str]:
+            return {"label": source.label, "id": source.spec.id, "name": source.spec.name, "version": source.spec.version}
+
         return {"schema_version": SCHEMA_VERSION, "old": side(self.old), "new": side(self.new),
                 "breaking": bool(self.breaking), "summary": {"changes": len(self.changes),
                                                              "breaking": len(self.breaking), "kinds": kinds},
@@ -234,15 +236,15 @@ def _width_text(bound: tuple[int | None, int | None] | None) -> str:
 
 def _width_changes(old: ItemFacts, new: ItemFacts) -> list[SpecChange]:
     changes = []
-    shape = lambda item: tuple(_shape(p) for p in item.patterns)  # noqa: E731
-    if shape(old) != shape(new):
+    same_shape = [_shape(p) for p in old.patterns] == [_shape(p) for p in new.patterns]
+    if not same_shape:
         # Not a matter of widths only: we cannot prove the new pattern admits every old value.
         changes.append(_change("item-pattern-changed", new, old.patterns, new.patterns, "パターンが変わりました",
                                bool(new.patterns)))
     old_bounds, new_bounds = _bounds(old), _bounds(new)
     narrower, wider = [], []
     for name in dict.fromkeys([*old_bounds, *new_bounds]):
-        if name == "pattern" and shape(old) != shape(new):
+        if name == "pattern" and not same_shape:
             continue
         before, after = old_bounds.get(name), new_bounds.get(name)
         if before == after:

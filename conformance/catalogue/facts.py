@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import spec as spec_store
-from conformance.spec import Spec, Table
+from conformance.spec.model import Spec, Table
 
 # The official list's annotations of an item (issue 18); each may be absent (= not official / unknown).
 OFFICIAL_KEYS = ("x-item-id", "x-romaji", "x-data-type", "x-width", "x-output-condition", "x-repeat",
