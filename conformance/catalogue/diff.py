@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from conformance.catalogue.facts import ItemFacts, spec_items
+from conformance.catalogue.facts import ItemFacts, pattern_text, spec_items
 from conformance.catalogue.sources import SpecSource
 from conformance.spec.model import Requirement, Spec
 
@@ -86,8 +86,8 @@ def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, tuple | list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
+        return "[" + ", ".join(pattern_text(str(v)) for v in value) + "]"
+    return pattern_text(str(value))
 
 
 def diff_specs(old: SpecSource, new: SpecSource) -> SpecDiff:

@@ -3,6 +3,7 @@ patterns, formats, code values) and the official list's annotations (x-item-id, 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,21 @@ def table_items(table: Table, root: Path) -> tuple[ItemFacts, ...]:
 def spec_items(spec: Spec, root: Path) -> dict[str, tuple[ItemFacts, ...]]:
     """Table name -> its items' facts."""
     return {table.name: table_items(table, root) for table in spec.tables}
+
+
+def _hidden(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def pattern_text(pattern: str) -> str:
+    """A pattern as a reader can see it: control, format and unassigned characters as ECMA-262 escapes."""
+    return "".join((f"\\u{ord(c):04X}" if ord(c) <= 0xFFFF else f"\\u{{{ord(c):X}}}") if _hidden(c) else c
+                   for c in pattern)
+
+
+def visible(text: str) -> str:
+    """Text with its invisible characters (controls other than line breaks and tabs, BOM, zero-width) as <U+XXXX>."""
+    return "".join(f"<U+{ord(c):04X}>" if _hidden(c) and c not in "\n\t" else c for c in text)
 
 
 # --- how many characters a pattern admits ------------------------------------------------------------

@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from conformance import __version__
+from conformance.catalogue.facts import visible
 from conformance.catalogue.model import ABSENT, OperationPage
 
 _environment = Environment(
@@ -20,6 +21,8 @@ _environment = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    # A BOM in a title shows as <U+FEFF>; our own inline CSS and script (Markup) pass as they are.
+    finalize=lambda value: visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value,
 )
 # Characters that would end or confuse a <script> element, written as JSON escapes instead.
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from conformance import __version__
+from conformance.catalogue.facts import visible
 from conformance.catalogue.model import ABSENT, OperationPage
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # enough to keep a cell's text inert; `(` is harmless after an escaped `]`
@@ -14,7 +15,7 @@ def text(value: str | None) -> str:
     """A value as inert Markdown text in a table cell: markup characters escaped, HTML as entities, one line."""
     if value is None:
         return f"*{ABSENT}*"
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = visible(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", " ".join(value.split()))
 
 
