@@ -98,11 +98,31 @@ def _major(folder: Path) -> None:
     _edit_spec(folder, spec)
 
 
+def _structure(folder: Path) -> None:
+    """Files, tables, keys, code tables and types."""
+    def ido(schema: dict[str, Any]) -> None:
+        props = schema["properties"]
+        del props["個人履歴番号"]["x-sql-type"]
+        props["異動事由"]["enum"] = ["01", "02"]
+        props["住民状態"] = {"title": "住民状態", "x-requirement": "JUKI-D-0005", "type": "string"}
+        schema["required"].remove("住所_町字コード")
+        props["最新フラグ"]["format"] = "jp-m11"
+    _edit_schema(folder / "juki", "schemas/ido-rireki.schema.json", ido)
+
+    def spec(raw: dict[str, Any]) -> None:
+        raw["files"]["bom"] = "forbidden"
+        tables = raw["tables"]
+        setai = tables.pop([t["name"] for t in tables].index("世帯"))
+        tables.append({**setai, "name": "世帯旧"})
+        tables[[t["name"] for t in tables].index("異動履歴")]["primary_key"] = ["宛名番号", "個人履歴番号", "異動年月日"]
+    _edit_spec(folder, spec)
+
+
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("spec-diff")
     found = {}
-    for name, change in (("old", None), ("minor", _minor), ("major", _major)):
+    for name, change in (("old", None), ("minor", _minor), ("major", _major), ("structure", _structure)):
         folder = _copy(base / name)
         _edit_schema(folder / "juki", "schemas/jumin.schema.json", lambda s: _annotate(s, OLD_ANNOTATIONS))
         if change is not None:
@@ -163,6 +183,34 @@ def test_every_breaking_kind_is_listed_exactly(folders: dict[str, Path]) -> None
     assert rows == expected_items
 
 
+def test_files_tables_keys_code_tables_and_types(folders: dict[str, Path]) -> None:
+    assert _rows(folders["old"], folders["structure"]) == [
+        ("bom-policy-changed", None, None, None, True),
+        ("table-removed", "世帯", None, None, False),
+        ("primary-key-changed", "異動履歴", None, None, True),
+        ("item-retyped", "異動履歴", "個人履歴番号", "JUKI-D-0092", False),
+        ("code-list-imposed", "異動履歴", "異動事由", "JUKI-D-0042", True),
+        ("code-list-lifted", "異動履歴", "住民状態", "JUKI-D-0005", False),
+        ("item-no-longer-required", "異動履歴", "住所_町字コード", "JUKI-D-0029", False),
+        ("item-retyped", "異動履歴", "最新フラグ", "JUKI-D-0093", True),
+        ("table-added", "世帯旧", None, None, True),
+    ]
+
+
+def test_every_kind_of_the_schema_is_exercised(folders: dict[str, Path]) -> None:
+    seen = {row[0] for name in ("minor", "major", "structure") for row in _rows(folders["old"], folders[name])}
+    assert seen == set(diff_schema()["$defs"]["kind"]["enum"])
+
+
+def test_a_cyclic_or_broken_ref_is_a_clear_error(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit_schema(folder / "juki", "schemas/setai.schema.json",
+                 lambda s: s["properties"]["世帯員数"].update({"$ref": "#/properties/世帯員数"}))
+    err = io.StringIO()
+    assert main(["spec", "diff", "juki", str(folder / "juki")], io.StringIO(), err) == 2
+    assert "setai.schema.json: $ref の連鎖が 32 段を超えます（循環参照）" in err.getvalue()
+
+
 def test_the_details_name_old_and_new(folders: dict[str, Path]) -> None:
     result = diff_specs(load_folder(folders["old"]), load_folder(folders["major"]))
     by_kind = {change.kind: change for change in result.changes}
@@ -188,6 +236,14 @@ def test_cli_exit_codes_text_and_json(folders: dict[str, Path]) -> None:
     assert (document["breaking"], document["summary"]["changes"], document["summary"]["breaking"]) == (False, 7, 0)
     assert document["summary"]["kinds"]["item-widened"] == 2
     assert err.getvalue() == ""
+
+
+def test_a_workbook_goes_through_the_importer_hook(tmp_path: Path) -> None:
+    workbook = tmp_path / "001_住民基本台帳_基本データリスト.xlsx"
+    workbook.write_bytes(b"not a workbook")
+    err = io.StringIO()
+    assert main(["spec", "diff", "juki", str(workbook)], io.StringIO(), err) == 2
+    assert str(workbook) in err.getvalue() and "Traceback" not in err.getvalue()
 
 
 @pytest.mark.parametrize(("argument", "message"), [

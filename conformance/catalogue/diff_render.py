@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.catalogue.diff import SpecChange, SpecDiff
+from conformance.catalogue.facts import visible
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "spec-diff.schema.json"
 
@@ -48,4 +49,4 @@ def render_text(result: SpecDiff) -> str:
     else:
         lines.append(f"{len(result.changes)} change(s), {breaking} breaking"
                      + ("（! 旧版に適合した出力が新版で不適合になり得る変更）" if breaking else ""))
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines)) + "\n"  # a spec's text never drives the terminal (escape sequences)

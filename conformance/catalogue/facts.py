@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from referencing.exceptions import Unresolvable
+
 from conformance import spec as spec_store
+from conformance.spec import SpecError
 from conformance.spec.model import Spec, Table
 
 # The official list's annotations of an item (issue 18); each may be absent (= not official / unknown).
@@ -57,21 +60,32 @@ class ItemFacts:
         return f"{self.table}.{self.name}"
 
 
-def _walk(node: dict[str, Any], resolver: Any, seen: list[dict[str, Any]]) -> None:
+_MAX_DEPTH = 32  # a cycle of `$ref`s in a hand-made folder must end in a message, not a RecursionError
+
+
+def _walk(node: dict[str, Any], resolver: Any, seen: list[dict[str, Any]], depth: int = 0) -> None:
     """Every subschema whose keywords apply to the item: the node, its `$ref` targets, its `allOf` members."""
+    if depth > _MAX_DEPTH:
+        raise SpecError(f"$ref / allOf が {_MAX_DEPTH} 段を超えます（循環参照?）")
     seen.append(node)
     if isinstance(node.get("$ref"), str):
-        resolved = resolver.lookup(node["$ref"])
+        try:
+            resolved = resolver.lookup(node["$ref"])
+        except Unresolvable:
+            raise SpecError(f"$ref を解決できません: {node['$ref']}") from None
         if isinstance(resolved.contents, dict):
-            _walk(resolved.contents, resolved.resolver, seen)
+            _walk(resolved.contents, resolved.resolver, seen, depth + 1)
     for member in node.get("allOf", ()):
         if isinstance(member, dict):
-            _walk(member, resolver, seen)
+            _walk(member, resolver, seen, depth + 1)
 
 
 def _item(table: Table, position: int, name: str, prop: dict[str, Any], root: Path) -> ItemFacts:
     nodes: list[dict[str, Any]] = []
-    _walk(prop, spec_store.registry(root).resolver(str(table.schema.get("$id", ""))), nodes)
+    try:
+        _walk(prop, spec_store.registry(root).resolver(str(table.schema.get("$id", ""))), nodes)
+    except SpecError as error:
+        raise SpecError(f"{table.operation} {table.name}.{name}: {error}; run `conformance spec lint`") from None
 
     def first(key: str) -> Any:
         return next((node[key] for node in nodes if key in node), None)
