@@ -48,6 +48,7 @@ class ItemFacts:
     code_title: str | None
     code_basis: str | None
     official: dict[str, Any] = field(default_factory=dict)
+    provenance: str | None = None  # an imported item's x-source: the workbook, sheet and row it came from
 
     @property
     def code_values(self) -> frozenset[str] | None:
@@ -119,7 +120,17 @@ def _item(table: Table, position: int, name: str, prop: dict[str, Any], root: Pa
         code_title=str(code_node["title"]) if code_node is not None and "title" in code_node else None,
         code_basis=str(source["basis"]) if isinstance(source, dict) and "basis" in source else None,
         official={key: value for key in OFFICIAL_KEYS if (value := first(key)) is not None},
+        provenance=_provenance(prop.get("x-source")),
     )
+
+
+def _provenance(source: Any) -> str | None:
+    if not isinstance(source, dict):
+        return None
+    parts = [str(source[key]) for key in ("document", "sheet") if source.get(key) is not None]
+    if source.get("row") is not None:
+        parts.append(f"{source['row']}行")
+    return " ".join(parts) or None
 
 
 def table_items(table: Table, root: Path) -> tuple[ItemFacts, ...]:

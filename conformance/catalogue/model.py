@@ -119,7 +119,7 @@ def _width(item: ItemFacts) -> str | None:
 
 
 def _checks(item: ItemFacts) -> tuple[str, ...]:
-    checks = []
+    checks = [f"出典: {item.provenance}"] if item.provenance else []
     if item.required:
         checks.append("値は必須")
     if item.max_length is not None:
