@@ -58,9 +58,10 @@ def load_source(argument: str, workdir: Path | None = None) -> SpecSource:
             raise SpecError(f"{argument}: ファイルがありません / no such workbook")
         output = workdir or Path(tempfile.mkdtemp(prefix="conformance-import-"))
         return load_folder(workbook_spec(path, output), argument)
-    if path.is_dir():
-        return load_folder(path, argument)
     operation, _, version = argument.partition("@")
+    # A folder with a spec.yaml is that spec; else a bundled id wins over a folder of the same name (fixtures/juki).
+    if path.is_dir() and ((path / "spec.yaml").is_file() or operation not in spec_store.available()):
+        return load_folder(path, argument)
     if operation not in spec_store.available():
         raise SpecError(f"{argument}: 仕様のID・フォルダ・ワークブックのいずれでもありません / not a spec id, folder or workbook"
                         f" (known ids: {', '.join(spec_store.available())})")
