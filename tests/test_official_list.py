@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import json
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,24 @@ def test_items_with_a_romaji_travel_under_it_through_the_reference_server(import
         result = run_api(url, [imported], RunOptions(declaration=declaration), ApiOptions(client=fast, token=token))
     assert record["atenabango"] == "123456789123456" and "宛名番号" not in record
     assert {r.id for r in result.requirements if r.verdict not in ("pass",)} == {"KYOTSU-R-0001"}
+
+
+def test_spec_diff_reads_official_workbooks(tmp_path: Path) -> None:
+    """`spec diff` imports a workbook side under the other side's id: the list against its own import is
+    empty (exit 0); a later 版 that narrows an item and drops a code value is breaking (exit 1)."""
+    from conformance.cli import main
+
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    old = write_workbook(tmp_path / "old" / WORKBOOK)
+    import_workbook(old, op_id="kyotsu", output=tmp_path / "specs")
+    out = io.StringIO()
+    assert main(["spec", "diff", str(tmp_path / "specs" / "kyotsu"), str(old), "--format", "json"], out, io.StringIO()) == 0
+    assert json.loads(out.getvalue())["summary"]["changes"] == 0
+    narrowed = [(*row[:7], row[7] - 5 if row[1] == "宛名番号" else row[7], *row[8:]) for row in ITEMS]
+    codes = [(code_id, name, values[:-1] if code_id == "1" else values) for code_id, name, values in CODES]
+    new = write_workbook(tmp_path / "new" / WORKBOOK, narrowed, codes=codes)
+    out = io.StringIO()
+    assert main(["spec", "diff", str(old), str(new), "--format", "json"], out, io.StringIO()) == 1
+    kinds = json.loads(out.getvalue())["summary"]["kinds"]
+    assert (kinds.get("item-narrowed"), kinds.get("code-values-removed")) == (2, 1)

@@ -10,6 +10,7 @@ from typing import Any, TextIO, cast
 
 from conformance.cli.arguments import parser
 from conformance.cli.attestation import attest_command, keygen_command, verify_command
+from conformance.cli.catalogue import docs_command, spec_diff_command
 from conformance.cli.commands import (
     USAGE_ERROR,
     diff_command,
@@ -94,6 +95,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
             return verify_command(arguments, out, err)
         if arguments.command == "fixtures":
             return fixtures_command(arguments, out, err)
+        if arguments.command == "docs":
+            return docs_command(arguments, out, err)
+        if arguments.spec_command == "diff":
+            return spec_diff_command(arguments, out, err)
         if arguments.spec_command == "list":
             return spec_list_command(arguments, out)
         if arguments.spec_command in ("import", "export"):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from conformance import __version__
 from conformance.cli.official import add_arguments as official_arguments
+from conformance.cli import catalogue
 from conformance.pipeline import ApiOptions, ClientOptions, InputLimits
 from conformance.report import REPORT_FORMATS
 
@@ -182,13 +183,14 @@ def parser() -> argparse.ArgumentParser:
     diff_parser.add_argument("new", type=Path, help="the later result (JSON)")
     diff_parser.add_argument("--format", choices=("text", "json"), default="text")
 
-    spec_parser = commands.add_parser("spec", help="list or lint the encoded specs")
+    spec_parser = commands.add_parser("spec", help="list, lint or compare the encoded specs")
     spec_commands = spec_parser.add_subparsers(dest="spec_command", required=True)
     list_parser = spec_commands.add_parser("list", help="list the encoded operations")
     list_parser.add_argument("--format", choices=("text", "json"), default="text")
     lint_parser = spec_commands.add_parser("lint", help="validate specs against their meta-schemas and rules")
     lint_parser.add_argument("path", nargs="?", type=Path, help="a specs/ folder or one operation's folder (default: the bundled specs)")
     official_arguments(spec_commands)
+    catalogue.add_arguments(commands, spec_commands)  # spec diff, docs
     return parser
 
 

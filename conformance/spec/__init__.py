@@ -123,11 +123,16 @@ def resolve(schema: dict[str, Any], base_uri: str, root: Path | None = None) -> 
     resolver = registry(root).resolver(base_uri)
     current = schema
     while isinstance(current.get("$ref"), str):
+        if len(chain) > _MAX_REF_CHAIN:  # a `$ref` to itself (or a cycle) would loop for ever
+            raise SpecError(f"{base_uri}: $ref の連鎖が {_MAX_REF_CHAIN} 段を超えます（循環参照）: {current['$ref']}")
         resolved = resolver.lookup(current["$ref"])
         resolver = resolved.resolver
         current = resolved.contents
         chain.append(current)
     return chain
+
+
+_MAX_REF_CHAIN = 32
 
 
 def _annotation(chain: list[dict[str, Any]], key: str) -> Any:
