@@ -26,7 +26,10 @@ class SpecSource:
 def workbook_spec(path: Path, output: Path, op_id: str = "imported") -> Path:
     """Import an official 基本データリスト workbook into `output/op_id/` (through `spec import`'s importer) and
     return that folder; a workbook not in the official layout is a SpecError naming what is missing."""
-    from conformance.spec.official import LayoutError, import_workbook  # openpyxl only when a workbook is given
+    from conformance.spec.official import (  # openpyxl only when a workbook is given
+        LayoutError,
+        import_workbook,
+    )
 
     try:
         import_workbook(path, op_id=op_id, output=output)

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conformance import __version__
-from conformance.cli.official import add_arguments as official_arguments
 from conformance.cli import catalogue
+from conformance.cli.official import add_arguments as official_arguments
 from conformance.pipeline import ApiOptions, ClientOptions, InputLimits
 from conformance.report import REPORT_FORMATS
 
