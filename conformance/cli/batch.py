@@ -29,7 +29,7 @@ from conformance.fleet import (
     run_local,
 )
 from conformance.report import write_atomically
-from conformance.report.grid import GridRun, write_grid
+from conformance.report.grid import GRID_HTML, GRID_XLSX, GridRun, build
 from conformance.results import RunResult
 
 USAGE_ERROR = 2
@@ -51,6 +51,18 @@ def execute_run(payload: dict[str, Any]) -> dict[str, Any]:
         document = path.read_text(encoding="utf-8") if code in _STATUS_OF_EXIT and path.is_file() else None
     error = None if document is not None else (errors.getvalue().strip() or f"exit code {code}")
     return {"exit_code": code, "document": document, "error": error, "inputs": inputs}
+
+
+def write_grid(runs: Sequence[GridRun], folder: Path) -> list[Path]:
+    """`grid.html` and `grid.xlsx` in `folder`, each replaced atomically; returns their paths."""
+    from conformance.report import grid_html, grid_xlsx  # openpyxl only when a grid is written
+
+    grid = build(runs)
+    written = []
+    for name, data in ((GRID_HTML, grid_html.render(grid).encode("utf-8")), (GRID_XLSX, grid_xlsx.render(grid))):
+        write_atomically(folder / name, data)
+        written.append(folder / name)
+    return written
 
 
 def _status(outcome: dict[str, Any]) -> str:
@@ -210,7 +222,8 @@ def grid_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) 
         except ResultFileError as error:
             stderr.write(f"conformance: {error}\n")
             return USAGE_ERROR
-        name, labels = path.parent.name or path.stem, ()
+        name = path.parent.name or path.stem
+        labels: tuple[tuple[str, str], ...] = ()
         try:
             record = json.loads((path.parent / RECORD_FILE).read_text(encoding="utf-8"))["run"]
             name, labels = str(record["name"]), tuple((str(k), str(v)) for k, v in record["labels"].items())

@@ -28,11 +28,12 @@ def run_cluster(jobs: Sequence[Job], task: Task, address: str, started: Started,
                 timeout: float = 30.0) -> int:
     """Run every job on the scheduler at `address`; returns the scheduler's allowed failures per task."""
     try:
-        from distributed import Client, KilledWorker, as_completed
+        import distributed
     except ImportError:
         raise ClusterError("--cluster needs Dask: pip install 'jichitai-conformance[fleet]'") from None
+    api: Any = distributed  # the library is not typed
     try:
-        client = Client(address, timeout=timeout, set_as_default=False)
+        client = api.Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as error:
         raise ClusterError(f"{address}: スケジューラに接続できません / cannot reach the scheduler ({error})") from None
     try:
@@ -43,11 +44,11 @@ def run_cluster(jobs: Sequence[Job], task: Task, address: str, started: Started,
             future = client.submit(task, job.payload, key=f"conformance-run-{batch}-{job.name}", pure=False)
             futures[future] = job.name
             started(job.name)
-        for future in as_completed(list(futures)):
+        for future in api.as_completed(list(futures)):
             name = futures[future]
             try:
                 outcome = dict(future.result())
-            except KilledWorker:
+            except api.KilledWorker:
                 outcome = failure(f"ワーカーが実行中に終了しました（{allowed + 1}回） / the worker died during the run "
                                   f"{allowed + 1} times (distributed.scheduler.allowed-failures = {allowed})")
             except Exception as error:  # the task reports its own failures; this is the transport's

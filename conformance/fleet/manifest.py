@@ -83,6 +83,8 @@ def load_manifest(path: Path) -> list[RunSpec]:
         mark = getattr(error, "problem_mark", None)
         where = f"{mark.line + 1}行目" if mark is not None else ""
         raise ManifestError(f"{path}:{where} YAMLとして読めません ({getattr(error, 'problem', error)})") from None
+    except ValueError as error:  # a date-shaped value that is no date (2026-13-01)
+        raise ManifestError(f"{path}: 日付として読めない値があります ({error})") from None
     data = _dates_as_text(data)
     validator = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
     problem = jsonschema.exceptions.best_match(validator.iter_errors(data))

@@ -6,6 +6,7 @@ as an error, and the other runs go on. A run over its timeout has its worker sto
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 import time
@@ -70,10 +71,8 @@ class _Worker:
 
     def stop(self, *, now: bool) -> None:
         if not now and self.process.is_alive():
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.send(None)
-            except OSError:
-                pass
             self.process.join(5)
         if self.process.is_alive():
             self.process.terminate()  # SIGTERM: a run removes its temporary folder as it unwinds
@@ -86,6 +85,8 @@ class _Worker:
 
 def run_local(jobs: Sequence[Job], task: Task, workers: int, started: Started, finished: Finished) -> None:
     """Run every job on `workers` local processes; `finished` is called once per job, in the parent."""
+    if not jobs:
+        return
     context = multiprocessing.get_context("spawn")
     queue = deque(jobs)
     attempts = dict.fromkeys((job.name for job in jobs), 0)
@@ -97,19 +98,19 @@ def run_local(jobs: Sequence[Job], task: Task, workers: int, started: Started, f
                     if not worker.process.is_alive():
                         worker.stop(now=True)
                         pool[index] = worker = _Worker(context, task)
-                    job = queue.popleft()
-                    attempts[job.name] += 1
-                    if attempts[job.name] == 1:
-                        started(job.name)
-                    worker.give(job)
+                    waiting = queue.popleft()
+                    attempts[waiting.name] += 1
+                    if attempts[waiting.name] == 1:
+                        started(waiting.name)
+                    worker.give(waiting)
             busy = [worker for worker in pool if worker.job is not None]
             deadlines = [worker.deadline for worker in busy if worker.deadline is not None]
             wait_for = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
             wait([obj for worker in busy for obj in (worker.connection, worker.process.sentinel)], wait_for)
             for index, worker in enumerate(pool):
-                job = worker.job
-                if job is None:
+                if worker.job is None:
                     continue
+                job = worker.job
                 outcome = _collect(worker)
                 if outcome is not None:
                     worker.job = None
@@ -136,7 +137,7 @@ def _collect(worker: _Worker) -> dict[str, Any] | None:
     """The job's outcome if the worker has sent it."""
     try:
         if worker.connection.poll():
-            name, outcome = worker.connection.recv()
+            _, outcome = worker.connection.recv()
             return dict(outcome)
     except (EOFError, OSError):
         return None

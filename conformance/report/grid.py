@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from conformance.report import write_atomically
 from conformance.results import VERDICTS, RunResult
 
 GRID_HTML, GRID_XLSX = "grid.html", "grid.xlsx"
@@ -121,17 +119,7 @@ def build(runs: Sequence[GridRun]) -> Grid:
     return Grid(tuple(runs), label_keys, operations, columns, tuple(cells), tuple(heat), tuple(options))
 
 
-def write_grid(runs: Sequence[GridRun], folder: Path) -> list[Path]:
-    """`grid.html` and `grid.xlsx` in `folder`, each replaced atomically; returns their paths."""
-    from conformance.report import grid_html, grid_xlsx  # openpyxl only when a grid is written
-
-    grid = build(runs)
-    written = []
-    for name, data in ((GRID_HTML, grid_html.render(grid).encode("utf-8")), (GRID_XLSX, grid_xlsx.render(grid))):
-        write_atomically(folder / name, data)
-        written.append(folder / name)
-    return written
-
-
-__all__ = ["GRID_HTML", "GRID_XLSX", "RUN_STATUSES", "STATUS_LABELS", "VERDICTS", "VERDICT_RANK", "HEAT_COLOURS", "HEAT_LEVELS", "Cell",
-           "Column", "Grid", "GridRun", "Heat", "build", "heat_level", "write_grid"]
+__all__ = [
+    "GRID_HTML", "GRID_XLSX", "HEAT_COLOURS", "HEAT_LEVELS", "RUN_STATUSES", "STATUS_LABELS", "VERDICTS",
+    "VERDICT_RANK", "Cell", "Column", "Grid", "GridRun", "Heat", "build", "heat_level",
+]

@@ -3,6 +3,7 @@ heat map by operation. The same grid gives the same bytes (fixed document times 
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import zipfile
@@ -31,44 +32,61 @@ def _text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
 
 
-def _put(ws: Any, row: int, column: int, value: object, fill: str | None = None, bold: bool = False) -> Any:
-    cell = ws.cell(row=row, column=column, value=_text(value) if isinstance(value, str) else value)
-    if fill:
-        cell.fill = PatternFill("solid", fgColor=fill)
-    if bold:
-        cell.font = _BOLD
-    return cell
+class _Styles:
+    """Each distinct style is built once; later cells copy its style array (openpyxl hashes a fill, a font
+    and an alignment on every assignment: thousands of cells would cost seconds)."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[tuple[str | None, bool, bool], Any] = {}
+
+    def put(self, ws: Any, row: int, column: int, value: object, fill: str | None = None, bold: bool = False,
+            centre: bool = False) -> None:
+        cell = ws.cell(row=row, column=column, value=_text(value) if isinstance(value, str) else value)
+        key = (fill, bold, centre)
+        if key == (None, False, False):
+            return
+        if key in self._arrays:
+            cell._style = copy.copy(self._arrays[key])
+            return
+        if fill:
+            cell.fill = PatternFill("solid", fgColor=fill)
+        if bold:
+            cell.font = _BOLD
+        if centre:
+            cell.alignment = _CENTRE
+        self._arrays[key] = copy.copy(cell._style)
 
 
 def _grid_sheet(ws: Any, grid: Grid) -> None:
+    put = _Styles().put
     heads = ["実行", *grid.label_keys, "判定", "宣言した標準オプション"]
     first = len(heads) + 1
     for index, head in enumerate(heads, start=1):
-        _put(ws, 2, index, head, "D9E1F2", bold=True)
-        _put(ws, 1, index, None, "D9E1F2")
+        put(ws, 2, index, head, "D9E1F2", bold=True)
+        put(ws, 1, index, None, "D9E1F2")
     for index, column in enumerate(grid.columns):
-        _put(ws, 1, first + index, column.operation, "D9E1F2", bold=True)
-        _put(ws, 2, first + index, column.id, "D9E1F2", bold=True).alignment = _CENTRE
+        put(ws, 1, first + index, column.operation, "D9E1F2", bold=True)
+        put(ws, 2, first + index, column.id, "D9E1F2", bold=True, centre=True)
     for offset, run in enumerate(grid.runs):
         row = 3 + offset
-        _put(ws, row, 1, run.name, bold=True)
+        put(ws, row, 1, run.name, bold=True)
         for index, key in enumerate(grid.label_keys, start=2):
-            _put(ws, row, index, grid.label(run, key))
-        _put(ws, row, len(heads) - 1, STATUS_LABELS[run.status], _FILLS.get(run.status, "9C0006"))
-        _put(ws, row, len(heads), "・".join(grid.options[offset]) or "なし")
+            put(ws, row, index, grid.label(run, key))
+        put(ws, row, len(heads) - 1, STATUS_LABELS[run.status], _FILLS.get(run.status, "9C0006"))
+        put(ws, row, len(heads), "・".join(grid.options[offset]) or "なし")
         for index, cell in enumerate(grid.cells[offset]):
             if cell.verdict is None:
-                _put(ws, row, first + index, "—").alignment = _CENTRE
+                put(ws, row, first + index, "—", centre=True)
                 continue
             text = VERDICT_LABELS[cell.verdict] + (f" ({cell.findings})" if cell.findings else "")
-            _put(ws, row, first + index, text, _FILLS[cell.verdict]).alignment = _CENTRE
+            put(ws, row, first + index, text, _FILLS[cell.verdict], centre=True)
     totals = 3 + len(grid.runs)
-    _put(ws, totals, 1, "不適合の実行数", "F4F6FA", bold=True)
-    _put(ws, totals + 1, 1, "エラー・未検査の実行数", "F4F6FA", bold=True)
+    put(ws, totals, 1, "不適合の実行数", "F4F6FA", bold=True)
+    put(ws, totals + 1, 1, "エラー・未検査の実行数", "F4F6FA", bold=True)
     fails, errors, untested = grid.totals("fail"), grid.totals("error"), grid.totals("not-tested")
     for index in range(len(grid.columns)):
-        _put(ws, totals, first + index, fails[index], "F4F6FA", bold=True).alignment = _CENTRE
-        _put(ws, totals + 1, first + index, errors[index] + untested[index], "F4F6FA").alignment = _CENTRE
+        put(ws, totals, first + index, fails[index], "F4F6FA", bold=True, centre=True)
+        put(ws, totals + 1, first + index, errors[index] + untested[index], "F4F6FA", centre=True)
     ws.freeze_panes = ws.cell(row=3, column=2)
     last = get_column_letter(max(first - 1 + len(grid.columns), len(heads)))
     ws.auto_filter.ref = f"A2:{last}{2 + len(grid.runs)}"
@@ -78,16 +96,17 @@ def _grid_sheet(ws: Any, grid: Grid) -> None:
 
 
 def _heat_sheet(ws: Any, grid: Grid) -> None:
-    _put(ws, 1, 1, "実行", "D9E1F2", bold=True)
+    put = _Styles().put
+    put(ws, 1, 1, "実行", "D9E1F2", bold=True)
     for index, operation in enumerate(grid.operations, start=2):
-        _put(ws, 1, index, operation, "D9E1F2", bold=True)
+        put(ws, 1, index, operation, "D9E1F2", bold=True)
     for offset, run in enumerate(grid.runs):
-        _put(ws, 2 + offset, 1, run.name, bold=True)
+        put(ws, 2 + offset, 1, run.name, bold=True)
         for index, heat in enumerate(grid.heat[offset], start=2):
             text = f"{heat.failed} / {heat.judged}" if heat else "—"
-            _put(ws, 2 + offset, index, text, HEAT_COLOURS[heat_level(heat)]).alignment = _CENTRE
+            put(ws, 2 + offset, index, text, HEAT_COLOURS[heat_level(heat)], centre=True)
     note = 3 + len(grid.runs)
-    _put(ws, note, 1, "セルは不適合の要件数 / 判定した要件数（対象外を除く）")
+    put(ws, note, 1, "セルは不適合の要件数 / 判定した要件数（対象外を除く）")
     ws.column_dimensions["A"].width = 24
 
 
@@ -96,7 +115,7 @@ def render(grid: Grid) -> bytes:
     workbook = Workbook()
     workbook.properties.title = "適合確認グリッド"
     workbook.properties.creator = "jichitai-conformance"
-    sheet = workbook.active
+    sheet: Any = workbook.active
     sheet.title = SHEET_GRID
     _grid_sheet(sheet, grid)
     _heat_sheet(workbook.create_sheet(SHEET_HEAT), grid)
