@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -171,7 +172,9 @@ def on_dask(manifest: Path, tokens: None, killer: tuple[str, Killer]) -> tuple[P
 
 
 def _document(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    """A result without its times, and without the tags of masked values: each run draws a random key
+    for them (results/masking.py), so that a tag never links a value across runs."""
+    data: dict[str, Any] = json.loads(re.sub("…#[0-9a-f]+", "…#", path.read_text(encoding="utf-8")))
     del data["started"], data["finished"]
     return data
 
@@ -300,7 +303,7 @@ def test_exit_codes() -> None:
     ("runs: [{name: a, target: x}, {name: a, target: y}]", "runs/1/name"),
     ("runs: [{name: '../a', target: x}]", "runs/0/name"),
     ("runs: [{name: a, target: x, as_of: 2026-13-01}]", "日付"),
-    ("runs: [{name: a, target: x, as_of: '2026-13-01'}]", "runs/0/as_of"),
+    ("runs: [{name: a, target: x, as_of: '2026-13-01'}]", "runs/0.*as_of"),
     ("runs: [{name: a, target: x, colour: red}]", "runs/0"),
     ("runs: [{name: a, target: x, labels: {vendor: [1]}}]", "runs/0/labels/vendor"),
     ("runs: [{name: a", "1行目"),

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,6 +32,7 @@ from conformance.fleet import (
 from conformance.report import write_atomically
 from conformance.report.grid import GRID_HTML, GRID_XLSX, GridRun, build
 from conformance.results import RunResult
+from conformance.results.masking import renew_masking_key
 
 USAGE_ERROR = 2
 RESULT_FILE, RECORD_FILE, INDEX_FILE = "conformance.json", "run.json", "batch.json"
@@ -42,6 +44,23 @@ def execute_run(payload: dict[str, Any]) -> dict[str, Any]:
     the exit code, the JSON document (None when the run gave none), the error text and the inputs' hashes."""
     from conformance.cli import main  # the command itself: a batch run is exactly `conformance run`
 
+    global _active
+    with _active_lock:
+        if not _active:  # as a new process would: masked values' tags never link two runs
+            renew_masking_key()
+        _active += 1
+    try:
+        return _execute(main, payload)
+    finally:
+        with _active_lock:
+            _active -= 1
+
+
+_active_lock = threading.Lock()
+_active = 0  # runs in progress in this process (a Dask worker may run several in threads)
+
+
+def _execute(main: Any, payload: dict[str, Any]) -> dict[str, Any]:
     inputs = input_hashes(payload["target"], payload.get("declaration"))
     with tempfile.TemporaryDirectory(prefix="conformance-batch-") as folder:
         errors = io.StringIO()
