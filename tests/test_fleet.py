@@ -378,3 +378,21 @@ def test_pool_stops_a_run_over_its_timeout_and_retries_a_worker_that_exits_once(
     run_local([Job("exits", 7)], os._exit, 1, started.append, finished)  # type: ignore[arg-type]
     assert "2回、終了コード 7" in outcomes["exits"]["error"]
     assert started == ["slow", "exits"]
+
+
+def test_the_published_schema_and_the_readme_example(tmp_path: Path) -> None:
+    import jsonschema
+
+    from conformance.fleet.manifest import schema
+    from tests.conftest import ROOT
+
+    jsonschema.Draft202012Validator.check_schema(schema())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Many exports", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "manifest.yaml").write_text(example, encoding="utf-8")
+    runs = load_manifest(tmp_path / "manifest.yaml")
+    assert [run.name for run in runs] == ["tokyo-x-juki", "tokyo-x-api"]
+    assert runs[0].target == str(tmp_path / "exports" / "x") and runs[0].as_of == "2026-04-01"
+    assert runs[0].timeout == runs[1].timeout == 1800 and runs[1].is_api and runs[1].token_env == "X_TOKEN"
+    assert runs[0].arguments() == ["run", str(tmp_path / "exports" / "x"), "--spec", "juki", "--declaration",
+                                   str(tmp_path / "decl" / "x.yaml"), "--as-of", "2026-04-01"]
