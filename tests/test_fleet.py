@@ -407,3 +407,20 @@ def test_the_published_schema_and_the_readme_example(tmp_path: Path) -> None:
     assert runs[0].timeout == runs[1].timeout == 1800 and runs[1].is_api and runs[1].token_env == "X_TOKEN"
     assert runs[0].arguments() == ["run", str(tmp_path / "exports" / "x"), "--spec", "juki", "--declaration",
                                    str(tmp_path / "decl" / "x.yaml"), "--as-of", "2026-04-01"]
+
+
+def test_progress_counts_runs() -> None:
+    import io
+
+    from conformance.fleet import BatchProgress
+
+    stream = io.StringIO()
+    progress = BatchProgress(3, stream)
+    progress.started()
+    progress.started()
+    progress.finished(failed=False)
+    progress.finished(failed=True)
+    assert (progress.running, progress.done, progress.failed) == (0, 2, 1)
+    assert progress.per_minute() > 0
+    progress.close()
+    assert BatchProgress(1, None).per_minute() == 0.0
