@@ -29,6 +29,9 @@ from conformance.generate import generate
 from tests.conftest import FIXTURE_AS_OF, FIXTURES, cli
 from tests.test_report_html import CHROMIUM, CHROMIUM_ARGS, _personal_values, _require_chromium
 
+# One xdist worker for the module: its batches (module-scoped fixtures) run once, not once per worker.
+pytestmark = pytest.mark.xdist_group("fleet")
+
 TOKEN_VAR, TOKEN = "FLEET_TEST_TOKEN", "fleet-test-token-0c9f"
 VALID = ("juki", "inkan", "senkyo", "koseki", "kokuho", "kaigo-hoken", "jido-teate", "shugaku")
 BROKEN = ("juki/juki-d-0001", "juki/juki-d-0002", "juki/juki-c-0001", "inkan/inkan-d-0001", "senkyo/senkyo-d-0001",
