@@ -315,6 +315,8 @@ def test_exit_codes() -> None:
     ("runs: []", "runs"),
     ("runs: [{name: a, target: x}, {name: a, target: y}]", "runs/1/name"),
     ("runs: [{name: '../a', target: x}]", "runs/0/name"),
+    ("runs: [{name: a, target: x}, {name: A, target: y}]", "runs/1/name"),
+    ("runs: [{name: grid.html, target: x}]", "reserved"),
     ("runs: [{name: a, target: x, as_of: 2026-13-01}]", "日付"),
     ("runs: [{name: a, target: x, as_of: '2026-13-01'}]", "runs/0.*as_of"),
     ("runs: [{name: a, target: x, colour: red}]", "runs/0"),

@@ -188,8 +188,9 @@ def parser() -> argparse.ArgumentParser:
 def _fleet_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     batch = commands.add_parser("batch", help="run many exports from a manifest (local processes or a Dask cluster) and write the grid")
     batch.add_argument("manifest", type=Path, help="the manifest (YAML; conformance/fleet/manifest.schema.json)")
-    batch.add_argument("--workers", type=_count(1), metavar="N", help="local worker processes (default: the number of cores)")
-    batch.add_argument("--cluster", metavar="ADDRESS", help="a Dask distributed scheduler, tcp://HOST:PORT (needs the fleet extra)")
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_count(1), metavar="N", help="local worker processes (default: the number of cores)")
+    where.add_argument("--cluster", metavar="ADDRESS", help="a Dask distributed scheduler, tcp://HOST:PORT (needs the fleet extra)")
     batch.add_argument("--output", type=Path, default=Path("batch"), metavar="DIR",
                        help="DIR/<name>/conformance.json per run, DIR/batch.json, DIR/grid.html, DIR/grid.xlsx (default: batch)")
     batch.add_argument("--resume", action="store_true", help="skip runs whose result is complete and whose inputs' SHA-256 still match")

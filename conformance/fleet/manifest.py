@@ -13,6 +13,8 @@ import jsonschema
 import yaml
 
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
+RESERVED = frozenset({"batch.json", "grid.html", "grid.xlsx"})
+"""Names a run cannot take: the batch's own files in the output folder."""
 _SETTINGS = ("specs", "declaration", "as_of", "token_env", "max_findings", "timeout")
 
 
@@ -96,9 +98,11 @@ def load_manifest(path: Path) -> list[RunSpec]:
     runs: list[RunSpec] = []
     seen: set[str] = set()
     for index, entry in enumerate(data["runs"]):
-        if entry["name"] in seen:
+        if entry["name"].lower() in seen:  # case-insensitive: folders on macOS and Windows
             raise ManifestError(f"{path}: runs/{index}/name: {entry['name']!r} は二度目です (names must be unique)")
-        seen.add(entry["name"])
+        if entry["name"].lower() in RESERVED:
+            raise ManifestError(f"{path}: runs/{index}/name: {entry['name']!r} はバッチの出力ファイル名です (reserved)")
+        seen.add(entry["name"].lower())
         settings = {key: entry.get(key, defaults.get(key)) for key in _SETTINGS}
         target = entry["target"]
         if not target.startswith(("http://", "https://")):
