@@ -429,3 +429,22 @@ def test_progress_counts_runs() -> None:
     assert progress.per_minute() > 0
     progress.close()
     assert BatchProgress(1, None).per_minute() == 0.0
+
+
+def test_hostile_labels_stay_text() -> None:
+    import io
+
+    import openpyxl
+
+    from conformance.report import grid_html, grid_xlsx
+    from conformance.report.grid import GridRun, build
+    from tests.test_report_html import HOSTILE
+
+    grid = build([GridRun(name="x", labels=(("vendor", HOSTILE), ("product", "=HYPERLINK(\"http://e.example\")")),
+                          status="error", result=None)])
+    html = grid_html.render(grid)
+    assert HOSTILE not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count("<script>") == 1  # ours, admitted by its hash
+    cells = [c for row in openpyxl.load_workbook(io.BytesIO(grid_xlsx.render(grid)))["グリッド"].iter_rows(values_only=True)
+             for c in row]
+    assert HOSTILE in cells and "'=HYPERLINK(\"http://e.example\")" in cells
