@@ -31,6 +31,7 @@ from conformance.fleet import (
 )
 from conformance.report import write_atomically
 from conformance.report.grid import GRID_HTML, GRID_XLSX, GridRun, build
+from conformance.report.labels import RUN_VERDICT_LABELS
 from conformance.results import RunResult
 from conformance.results.masking import renew_masking_key
 
@@ -85,9 +86,14 @@ def write_grid(runs: Sequence[GridRun], folder: Path) -> list[Path]:
 
 
 def _status(outcome: dict[str, Any]) -> str:
-    if outcome.get("document") is None:
+    """The result's own verdict (summary.verdict), or `error` when the run gave no result."""
+    document = outcome.get("document")
+    if document is None or outcome.get("exit_code") not in _STATUS_OF_EXIT:
         return "error"
-    return _STATUS_OF_EXIT.get(outcome.get("exit_code"), "error")  # type: ignore[arg-type]
+    try:
+        return str(json.loads(document)["summary"]["verdict"])
+    except (ValueError, KeyError, TypeError):
+        return "error"
 
 
 def _complete(run: RunSpec, folder: Path) -> dict[str, Any] | None:
@@ -177,8 +183,7 @@ def batch_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO)
         progress.close()
     grid_runs = [_grid_run(run, writer.records[run.name]) for run in runs]
     index = {"runs": [_index_entry(run, writer.records[run.name]) for run in runs],
-             "totals": {status: sum(entry.status == status for entry in grid_runs)
-                        for status in ("pass", "fail", "incomplete", "error")}}
+             "totals": {status: sum(entry.status == status for entry in grid_runs) for status in _totals(grid_runs)}}
     try:
         write_atomically(output / INDEX_FILE, _json_bytes(index))
         written = write_grid(grid_runs, output)
@@ -188,6 +193,11 @@ def batch_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO)
     if not arguments.quiet:
         _print_summary(stdout, runs, writer.records, [output / INDEX_FILE, *written], progress.per_minute())
     return _exit_code(entry.status for entry in grid_runs)
+
+
+def _totals(grid_runs: Sequence[GridRun]) -> list[str]:
+    """The statuses batch.json counts: the four of every batch, then any other verdict a result gave."""
+    return list(dict.fromkeys(["pass", "fail", "incomplete", "error", *(entry.status for entry in grid_runs)]))
 
 
 def _exit_code(statuses: Any) -> int:
@@ -211,14 +221,14 @@ def _index_entry(run: RunSpec, record: dict[str, Any]) -> dict[str, Any]:
             "resumed": bool(record.get("skipped"))}
 
 
-_WORDS = {"pass": "適合", "fail": "不適合", "incomplete": "判定不能", "error": "エラー"}
+_WORDS = {**RUN_VERDICT_LABELS, "error": "エラー"}
 
 
 def _print_summary(stdout: TextIO, runs: Sequence[RunSpec], records: dict[str, dict[str, Any]],
                    written: Sequence[Path], per_minute: float) -> None:
     for run in runs:
         record = records[run.name]
-        line = f"{run.name}\t{_WORDS[record['status']]} ({record['status']})"
+        line = f"{run.name}\t{_WORDS.get(record['status'], record['status'])} ({record['status']})"
         if record.get("skipped"):
             line += "\t(resumed: unchanged)"
         if record["status"] == "error":

@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from conformance.report.labels import RUN_VERDICT_LABELS
 from conformance.results import VERDICTS, RunResult
 
 GRID_HTML, GRID_XLSX = "grid.html", "grid.xlsx"
-RUN_STATUSES = ("pass", "fail", "incomplete", "error")
-STATUS_LABELS = {"pass": "適合", "fail": "不適合", "incomplete": "判定不能", "error": "エラー（結果なし）"}
-# The order "sort by verdict" puts cells in: what needs attention first.
-VERDICT_RANK = {"fail": 0, "error": 1, "not-tested": 2, "pass": 3, "not-applicable": 4}
+STATUS_LABELS = {**RUN_VERDICT_LABELS, "error": "エラー（結果なし）"}
+"""A run's status: its result's verdict, or `error` when it gave no result."""
+RUN_STATUSES = tuple(STATUS_LABELS)
+# The order "sort by verdict" puts cells in: what needs attention first (a verdict added later sorts last).
+VERDICT_RANK = {"fail": 0, "error": 1, "not-tested": 2, "waived": 3, "pass": 4, "not-applicable": 5}
+UNKNOWN_RANK = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,6 @@ def build(runs: Sequence[GridRun]) -> Grid:
 
 
 __all__ = [
-    "GRID_HTML", "GRID_XLSX", "HEAT_COLOURS", "HEAT_LEVELS", "RUN_STATUSES", "STATUS_LABELS", "VERDICTS",
-    "VERDICT_RANK", "Cell", "Column", "Grid", "GridRun", "Heat", "build", "heat_level",
+    "GRID_HTML", "GRID_XLSX", "HEAT_COLOURS", "HEAT_LEVELS", "RUN_STATUSES", "STATUS_LABELS", "UNKNOWN_RANK",
+    "VERDICTS", "VERDICT_RANK", "Cell", "Column", "Grid", "GridRun", "Heat", "build", "heat_level",
 ]

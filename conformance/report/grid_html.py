@@ -9,7 +9,7 @@ import hashlib
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from conformance.report.grid import STATUS_LABELS, VERDICT_RANK, Grid, heat_level
+from conformance.report.grid import STATUS_LABELS, UNKNOWN_RANK, VERDICT_RANK, Grid, heat_level
 from conformance.report.labels import VERDICT_LABELS
 from conformance.results import name_invisible
 
@@ -45,8 +45,9 @@ def render(grid: Grid) -> str:
         errors=grid.totals("error"),
         untested=grid.totals("not-tested"),
         status_labels=STATUS_LABELS,
-        verdict_labels=VERDICT_LABELS,
-        verdict_rank=VERDICT_RANK,
+        verdict_rank=lambda verdict: VERDICT_RANK.get(verdict, UNKNOWN_RANK),
+        verdict_label=lambda verdict: VERDICT_LABELS.get(verdict, verdict),
+        status_label=lambda status: STATUS_LABELS.get(status, status),
         heat_level=heat_level,
         css=css,
         script=script,

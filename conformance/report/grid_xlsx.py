@@ -17,8 +17,8 @@ from conformance.report.grid import HEAT_COLOURS, STATUS_LABELS, Grid, heat_leve
 from conformance.report.labels import VERDICT_LABELS
 
 SHEET_GRID, SHEET_HEAT = "グリッド", "業務別ヒートマップ"
-_FILLS = {"pass": "C6EFCE", "fail": "FFC7CE", "incomplete": "FFEB9C", "not-tested": "FFEB9C", "error": "FFEB9C",
-          "not-applicable": "E7E6E6"}
+_FILLS = {"pass": "C6EFCE", "pass-with-waivers": "C6EFCE", "fail": "FFC7CE", "waived": "FCE4D6", "incomplete": "FFEB9C",
+          "not-tested": "FFEB9C", "error": "FFEB9C", "not-applicable": "E7E6E6"}
 _BOLD = Font(bold=True)
 _CENTRE = Alignment(horizontal="center", vertical="top")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -72,14 +72,14 @@ def _grid_sheet(ws: Any, grid: Grid) -> None:
         put(ws, row, 1, run.name, bold=True)
         for index, key in enumerate(grid.label_keys, start=2):
             put(ws, row, index, grid.label(run, key))
-        put(ws, row, len(heads) - 1, STATUS_LABELS[run.status], _FILLS.get(run.status, "9C0006"))
+        put(ws, row, len(heads) - 1, STATUS_LABELS.get(run.status, run.status), _FILLS.get(run.status, "FFEB9C"))
         put(ws, row, len(heads), "・".join(grid.options[offset]) or "なし")
         for index, cell in enumerate(grid.cells[offset]):
             if cell.verdict is None:
                 put(ws, row, first + index, "—", centre=True)
                 continue
-            text = VERDICT_LABELS[cell.verdict] + (f" ({cell.findings})" if cell.findings else "")
-            put(ws, row, first + index, text, _FILLS[cell.verdict], centre=True)
+            text = VERDICT_LABELS.get(cell.verdict, cell.verdict) + (f" ({cell.findings})" if cell.findings else "")
+            put(ws, row, first + index, text, _FILLS.get(cell.verdict, "FFFFFF"), centre=True)
     totals = 3 + len(grid.runs)
     put(ws, totals, 1, "不適合の実行数", "F4F6FA", bold=True)
     put(ws, totals + 1, 1, "エラー・未検査の実行数", "F4F6FA", bold=True)

@@ -4,7 +4,7 @@
   var rows = Array.prototype.slice.call(body.querySelectorAll("tr.run"));
   var labelFilters = Array.prototype.slice.call(document.querySelectorAll("select.label-filter"));
   var statusFilter = document.getElementById("filter-status");
-  var statusRank = { fail: 0, error: 1, incomplete: 2, pass: 3 };
+  var statusRank = { fail: 0, error: 1, incomplete: 2, "pass-with-waivers": 3, pass: 4 };
 
   function visible(row) {
     for (var i = 0; i < labelFilters.length; i++) {
@@ -56,7 +56,7 @@
     });
   });
   document.getElementById("sort-status").addEventListener("click", function () {
-    order(function (row) { return statusRank[row.getAttribute("data-status")]; });
+    order(function (row) { var rank = statusRank[row.getAttribute("data-status")]; return rank === undefined ? 5 : rank; });
     mark(null);
   });
   document.getElementById("sort-reset").addEventListener("click", function () {
