@@ -79,6 +79,13 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         if arguments.command == "run":
             with interrupts, use_folders(arguments.specs):
                 return run_command(arguments, out, err)
+        if arguments.command in ("batch", "grid"):
+            from conformance.cli import batch  # Dask and the grid only when asked for
+
+            if arguments.command == "grid":
+                return batch.grid_command(arguments, out, err)
+            with interrupts:
+                return batch.batch_command(arguments, out, err)
         if arguments.command == "generate":
             return generate_command(arguments, out, err)
         if arguments.command == "serve":

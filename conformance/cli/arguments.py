@@ -183,6 +183,8 @@ def parser() -> argparse.ArgumentParser:
     diff_parser.add_argument("new", type=Path, help="the later result (JSON)")
     diff_parser.add_argument("--format", choices=("text", "json"), default="text")
 
+    _fleet_arguments(commands)
+
     spec_parser = commands.add_parser("spec", help="list, lint or compare the encoded specs")
     spec_commands = spec_parser.add_subparsers(dest="spec_command", required=True)
     list_parser = spec_commands.add_parser("list", help="list the encoded operations")
@@ -206,6 +208,21 @@ def _attest_arguments(commands: argparse._SubParsersAction[argparse.ArgumentPars
     verify.add_argument("--pubkey", type=Path, required=True, metavar="PUB.pem", help="the signer's public key")
     verify.add_argument("--target", type=Path, metavar="EXPORT", help="the export that was tested (file, folder or ZIP): its files' SHA-256 are compared")
     verify.add_argument("--result", type=Path, metavar="RESULT.json", help="the JSON result: compared with what the attestation says")
+
+
+def _fleet_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    batch = commands.add_parser("batch", help="run many exports from a manifest (local processes or a Dask cluster) and write the grid")
+    batch.add_argument("manifest", type=Path, help="the manifest (YAML; conformance/fleet/manifest.schema.json)")
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_count(1), metavar="N", help="local worker processes (default: the number of cores)")
+    where.add_argument("--cluster", metavar="ADDRESS", help="a Dask distributed scheduler, tcp://HOST:PORT (needs the fleet extra)")
+    batch.add_argument("--output", type=Path, default=Path("batch"), metavar="DIR",
+                       help="DIR/<name>/conformance.json per run, DIR/batch.json, DIR/grid.html, DIR/grid.xlsx (default: batch)")
+    batch.add_argument("--resume", action="store_true", help="skip runs whose result is complete and whose inputs' SHA-256 still match")
+    batch.add_argument("--quiet", action="store_true", help="no console output (the exit code still tells)")
+    grid = commands.add_parser("grid", help="the comparison grid (grid.html, grid.xlsx) of saved JSON results")
+    grid.add_argument("results", nargs="+", type=Path, metavar="RESULT", help="JSON results (conformance.json), in the grid's row order")
+    grid.add_argument("--output", type=Path, required=True, metavar="DIR", help="the folder to write grid.html and grid.xlsx in")
 
 
 def _api_arguments(run_parser: argparse.ArgumentParser) -> None:

@@ -130,6 +130,9 @@ def _load_result(path: Path) -> RunResult:
     return RunResult.from_dict(data)
 
 
+load_result = _load_result  # `conformance grid` reads saved results the same way
+
+
 def report_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         result = _load_result(arguments.result)

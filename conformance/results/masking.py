@@ -157,6 +157,15 @@ def mask_my_numbers_in(value: Any) -> Any:
     return value
 
 
+def renew_masking_key() -> None:
+    """A fresh random key and no tags issued: what a new process starts with. A process that serves many
+    runs (`conformance batch` workers) calls it between runs, so that tags never link values across runs."""
+    global _RUN_KEY
+    with _TAGS_LOCK:
+        _RUN_KEY = secrets.token_bytes(16)
+        _TAGS.clear()
+
+
 def masked_tag(value: str) -> str:
     """A short tag that tells two masked values of one run apart without revealing either.
 
