@@ -111,6 +111,9 @@ def parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--spec", action="append", metavar="OP[@VERSION]",
                             help="operation to check (e.g. juki or juki@0.1.0); repeatable; inferred from file names when absent")
     run_parser.add_argument("--declaration", type=Path, metavar="FILE", help="the vendor's declaration (YAML)")
+    run_parser.add_argument("--mapping", type=Path, metavar="FILE",
+                            help="read an export laid out otherwise (file → table, column → item, value transforms; YAML, "
+                                 "mapping.schema.json): the result is a reference result only (対応付けあり（参考結果）), never a conformance result")
     run_parser.add_argument("--format", action="append", choices=list(REPORT_FORMATS), metavar="FORMAT",
                             help=f"output format, repeatable: {', '.join(REPORT_FORMATS)} (default console)")
     run_parser.add_argument("--output", type=Path, metavar="DIR", default=Path("reports"),

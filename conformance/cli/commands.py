@@ -21,6 +21,7 @@ from conformance.pipeline import (
     export_store,
     is_url,
     load_declaration,
+    load_mapping,
     read_export,
     run,
     run_api,
@@ -45,7 +46,8 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
         limits = InputLimits(zip_max_total_bytes=arguments.zip_max_total, zip_max_ratio=arguments.zip_max_ratio,
                              zip_max_members=arguments.zip_max_members, max_file_bytes=arguments.max_file_size,
                              max_sheet_cells=arguments.max_sheet_cells)
-        options = RunOptions(declaration=declaration, show_values=arguments.show_values,
+        mapping = load_mapping(arguments.mapping, _operation(arguments.spec)) if arguments.mapping else None
+        options = RunOptions(mapping=mapping, declaration=declaration, show_values=arguments.show_values,
                              max_findings=arguments.max_findings, as_of=arguments.as_of,
                              memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
                              progress=progress, limits=limits)
@@ -75,6 +77,11 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
         for path in written:
             stdout.write(f"wrote {path}\n")
     return result.exit_code
+
+
+def _operation(specs: list[str] | None) -> str | None:
+    """The one operation --spec names (a mapping is of one operation), else None."""
+    return specs[0].partition("@")[0] if specs and len(specs) == 1 else None
 
 
 def fixtures_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -14,6 +14,7 @@ from conformance.pipeline.declaration import Declaration, DeclarationError, load
 from conformance.pipeline.discover import infer_specs
 from conformance.pipeline.export import read_export
 from conformance.pipeline.files import run
+from conformance.pipeline.mapping import REFERENCE_LABEL, ExportMapping, MappingError, load_mapping
 from conformance.pipeline.options import ApiOptions, RunOptions
 from conformance.readers import InputLimits, TargetError
 
@@ -22,6 +23,9 @@ __all__ = [
     "ApiServer",
     "ClientOptions",
     "Declaration",
+    "ExportMapping",
+    "MappingError",
+    "REFERENCE_LABEL",
     "DeclarationError",
     "InputLimits",
     "RunOptions",
@@ -31,6 +35,7 @@ __all__ = [
     "infer_specs",
     "is_url",
     "load_declaration",
+    "load_mapping",
     "read_export",
     "run",
     "run_api",
