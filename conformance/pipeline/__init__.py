@@ -19,15 +19,15 @@ from conformance.pipeline.options import ApiOptions, RunOptions
 from conformance.readers import InputLimits, TargetError
 
 __all__ = [
+    "REFERENCE_LABEL",
     "ApiOptions",
     "ApiServer",
     "ClientOptions",
     "Declaration",
-    "ExportMapping",
-    "MappingError",
-    "REFERENCE_LABEL",
     "DeclarationError",
+    "ExportMapping",
     "InputLimits",
+    "MappingError",
     "RunOptions",
     "Store",
     "TargetError",

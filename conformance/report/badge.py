@@ -6,7 +6,7 @@ import re
 import unicodedata
 from xml.sax.saxutils import escape
 
-from conformance.results import RunResult
+from conformance.results import REFERENCE_LABEL, RunResult
 
 LABEL = "conformance"
 COLORS = {"pass": "#4c1", "fail": "#e05d44", "incomplete": "#fe7d37"}
@@ -53,6 +53,8 @@ def message(result: RunResult) -> str:
     applicable = len(result.requirements) - summary.counts.get("not-applicable", 0)
     specs = ", ".join(f"{spec.id} {spec.version}" for spec in result.specs)
     text = f"{summary.verdict} {summary.counts.get('pass', 0)}/{applicable}"
+    if result.mapping is not None:  # a reference result (--mapping) must not read as a conformance pass
+        text = f"{REFERENCE_LABEL} {text}"
     return f"{text} · {specs}" if specs else text
 
 

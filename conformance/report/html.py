@@ -20,6 +20,8 @@ from conformance.report.labels import (
     changed_warning,
     character_profile_label,
     check_digits_label,
+    mapping_warnings,
+    run_verdict_text,
 )
 from conformance.results import VERDICTS, RequirementResult, RunResult, name_invisible
 
@@ -140,7 +142,8 @@ def render(result: RunResult) -> str:
         chart_bar_width=_CHART_BAR_WIDTH,
         anchors=_anchors(result.requirements),
         failing=[r for r in result.requirements if r.verdict == "fail"],
-        changed_warnings=[changed_warning(path) for path in result.changed],
+        changed_warnings=[changed_warning(path) for path in result.changed] + mapping_warnings(result),
+        run_verdict_text=run_verdict_text(result),
         untested=[r for r in result.requirements if r.verdict in ("not-tested", "error")],
         verdicts=VERDICTS,
         verdict_labels=VERDICT_LABELS,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conformance.results import REFERENCE_LABEL, RunResult
+
 VERDICT_LABELS = {"pass": "適合", "fail": "不適合", "not-applicable": "対象外", "not-tested": "未検査", "error": "エラー"}
 RUN_VERDICT_LABELS = {"pass": "適合", "fail": "不適合", "incomplete": "判定不能"}
 BASIS_LABELS = {"official": "公式文書", "practice": "公開事例", "assumption": "仮定"}
@@ -26,6 +28,20 @@ CHECK_DIGITS_LABELS = {
 def check_digits_label(check_digits: str) -> str:
     """How every human format says whether the run judged the check digits of 宛名番号・世帯番号."""
     return CHECK_DIGITS_LABELS.get(check_digits, check_digits)
+
+
+def mapping_warnings(result: RunResult) -> list[str]:
+    """What every format says about a run read through --mapping: a reference result, not a conformance result."""
+    if result.mapping is None:
+        return []
+    return [f"{REFERENCE_LABEL}: 対応付けファイル {result.mapping.get('path', '')}（SHA-256 {result.mapping.get('sha256', '')}）"
+            "で列と値を読み替えた結果です。参考結果であり、適合確認の結果ではありません（適合の判定にはなりません）。"]
+
+
+def run_verdict_text(result: RunResult) -> str:
+    """The run's verdict in Japanese, marked 対応付けあり（参考結果） for a mapped run."""
+    label = RUN_VERDICT_LABELS[result.summary.verdict]
+    return f"{REFERENCE_LABEL} {label}" if result.mapping is not None else label
 
 
 def changed_warning(path: str) -> str:
