@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conformance import __version__
+from conformance.cli.compare import add_compare_parser
 from conformance.pipeline import ApiOptions, ClientOptions, InputLimits
 from conformance.report import REPORT_FORMATS
 
@@ -176,6 +177,8 @@ def parser() -> argparse.ArgumentParser:
     diff_parser.add_argument("old", type=Path, help="the earlier result (JSON)")
     diff_parser.add_argument("new", type=Path, help="the later result (JSON)")
     diff_parser.add_argument("--format", choices=("text", "json"), default="text")
+
+    add_compare_parser(commands)
 
     spec_parser = commands.add_parser("spec", help="list or lint the encoded specs")
     spec_commands = spec_parser.add_subparsers(dest="spec_command", required=True)

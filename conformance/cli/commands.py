@@ -51,6 +51,8 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
                              max_findings=arguments.max_findings, as_of=arguments.as_of,
                              memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
                              progress=progress, limits=limits)
+        if is_url(arguments.target) and mapping is not None:
+            raise ValueError("--mapping はファイルの出力にだけ使えます（APIモードでは使えません）")
         if is_url(arguments.target):
             result = run_api(arguments.target, arguments.spec, options, api_options(arguments))
         else:

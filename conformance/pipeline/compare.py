@@ -1,0 +1,242 @@
+"""`conformance compare OLD NEW --spec OP`: did the migration lose records, values or people? (issue 22)
+
+Both exports are read as a run reads them (the same readers, the DuckDB fast path for plain files, a
+--mapping per side applied at the load stage) into ONE database, OLD's tables under the schema
+`raw.old`, NEW's under `raw.new`; every comparison is then a join on the table's key in DuckDB:
+records only in OLD (lost), only in NEW (appeared), and for records in both, per item, values that
+differ, were lost (empty in NEW, not in OLD) or added. The categories an officer counts come from
+`specs/<op>/compare.yaml`. Totals are exact; examples are capped and masked as a run masks values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance import spec as spec_store
+from conformance.checks.database import Database, LoadedTable, quote, raw_name
+from conformance.pipeline.discover import discover
+from conformance.pipeline.load import read, store
+from conformance.pipeline.mapping import ExportMapping, MappingError
+from conformance.pipeline.options import now, workspace
+from conformance.readers import InputLimits, open_target
+from conformance.results.compare import CompareResult, CountRow, Example, ItemDifference, TableComparison
+from conformance.results.masking import shown_value
+from conformance.spec.compare import CountSpec, load_counts
+from conformance.spec.model import Spec, Table
+
+SIDES = ("old", "new")
+
+
+@dataclass(frozen=True, slots=True)
+class CompareOptions:
+    """How to compare: mappings per side, keys per table, tolerated differences, examples kept."""
+
+    mapping_old: ExportMapping | None = None
+    mapping_new: ExportMapping | None = None
+    # Table name (or "" for every table holding the items) -> the key items.
+    keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
+    allow_added: bool = False
+    max_examples: int = 20
+    show_values: bool = False
+    memory_limit: str | None = None
+    temp_dir: Path | None = None
+    limits: InputLimits = field(default_factory=InputLimits)
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    path: str
+    loaded: dict[str, LoadedTable]
+    files: dict[str, str]
+
+
+def _check_options(spec: Spec, options: CompareOptions) -> None:
+    """Keys and ignored items name items of the spec (MappingError, exit 2, otherwise)."""
+    items = {item.name for table in spec.tables for item in table.items}
+    for table_name, key in options.keys.items():
+        table = spec.table(table_name) if table_name else None
+        if table_name and table is None:
+            raise MappingError(f"--key {table_name}: {spec.id}の表ではありません（{'・'.join(t.name for t in spec.tables)}）")
+        unknown = [item for item in key if (table.item(item) is None if table is not None else item not in items)]
+        if unknown:
+            raise MappingError(f"--key: 「{'、'.join(unknown)}」は{table_name or spec.id}の項目ではありません")
+    unknown = [item for item in options.ignore if item not in items]
+    if unknown:
+        raise MappingError(f"--ignore: 「{'、'.join(unknown)}」は{spec.id}の項目ではありません")
+
+
+def _key(table: Table, options: CompareOptions) -> tuple[str, ...]:
+    if table.name in options.keys:
+        return options.keys[table.name]
+    general = options.keys.get("")
+    if general and all(table.item(item) is not None for item in general):
+        return general
+    return table.primary_key
+
+
+def _load_side(side: str, path: Path, spec: Spec, mapping: ExportMapping | None, database: Database,
+               folder: Path, options: CompareOptions) -> _Side:
+    if mapping is not None and mapping.operation != spec.id:
+        raise MappingError(f"{mapping.path}: 対応付けの業務 {mapping.operation} が --spec {spec.id} と異なります")
+    read_spec = mapping.spec(spec) if mapping is not None else spec
+    loaded: dict[str, LoadedTable] = {}
+    files: dict[str, str] = {}
+    with open_target(path, options.limits, folder / f"zip-{side}") as target:
+        discovery = discover(target, [read_spec])
+        for table in read_spec.tables:
+            sources = discovery.of(spec.id, table.name)
+            if not sources:
+                continue
+            parsed = read(sources[0], options.limits, target.workbooks, mapping)
+            load = store(replace(table, operation=side), sources[0], parsed, database)
+            if load.loaded is not None:
+                loaded[table.name] = load.loaded
+                files[table.name] = load.source.display
+    return _Side(str(path), loaded, files)
+
+
+def _column(alias: str, item: str, present: frozenset[str]) -> str:
+    return f"{alias}.{quote(item)}" if item in present else "CAST(NULL AS VARCHAR)"
+
+
+class _TableCompare:
+    """The SQL of one table's comparison."""
+
+    def __init__(self, database: Database, table: Table, key: tuple[str, ...], old: LoadedTable, new: LoadedTable,
+                 options: CompareOptions) -> None:
+        self.con = database.connection
+        self.table, self.key, self.options = table, key, options
+        self.old, self.new = old, new
+        self.old_name, self.new_name = raw_name(old.table), raw_name(new.table)
+        self.on = " AND ".join(f"o.{quote(item)} = n.{quote(item)}" for item in key)
+        present = old.present | new.present
+        self.items = [item.name for item in table.items if item.name in present and item.name not in key
+                      and item.name not in options.ignore]
+
+    def _one(self, query: str) -> int:
+        row = self.con.execute(query).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _key_text(self, values: Sequence[Any]) -> str:
+        parts = []
+        for item, value in zip(self.key, values, strict=True):
+            personal = self.table.item(item)
+            shown = shown_value(value, personal.personal if personal else None, self.options.show_values)
+            parts.append(f"{item}={shown if shown is not None else '（非表示）' if value is not None else '（空）'}")
+        return "、".join(parts)
+
+    def _value(self, item: str, value: str | None) -> str | None:
+        found = self.table.item(item)
+        return shown_value(value, found.personal if found else None, self.options.show_values)
+
+    def compare(self) -> TableComparison:
+        keys_o = ", ".join(f"o.{quote(item)}" for item in self.key)
+        keys_n = ", ".join(f"n.{quote(item)}" for item in self.key)
+        limit = self.options.max_examples
+        duplicates = [self._one(f"SELECT count(*) - count(DISTINCT row({', '.join(quote(i) for i in self.key)})) FROM {name}")
+                      for name in (self.old_name, self.new_name)]
+        lost = self._one(f"SELECT count(*) FROM {self.old_name} o ANTI JOIN {self.new_name} n ON {self.on}")
+        appeared = self._one(f"SELECT count(*) FROM {self.new_name} n ANTI JOIN {self.old_name} o ON {self.on}")
+        examples = [Example("lost", self._key_text(row[1:]), old_line=row[0]) for row in self.con.execute(
+            f"SELECT o._line, {keys_o} FROM {self.old_name} o ANTI JOIN {self.new_name} n ON {self.on} ORDER BY o._record LIMIT {limit}").fetchall()]
+        examples += [Example("appeared", self._key_text(row[1:]), new_line=row[0]) for row in self.con.execute(
+            f"SELECT n._line, {keys_n} FROM {self.new_name} n ANTI JOIN {self.old_name} o ON {self.on} ORDER BY n._record LIMIT {limit}").fetchall()]
+        pairs = [(_column("o", item, self.old.present), _column("n", item, self.new.present)) for item in self.items]
+        aggregates = ["count(*)"]
+        for o, n in pairs:
+            aggregates += [f"count(*) FILTER (WHERE {o} IS NOT NULL AND {n} IS NOT NULL AND {o} <> {n})",
+                           f"count(*) FILTER (WHERE {o} IS NOT NULL AND {n} IS NULL)",
+                           f"count(*) FILTER (WHERE {o} IS NULL AND {n} IS NOT NULL)"]
+        counted = (o + " IS DISTINCT FROM " + n if not self.options.allow_added else f"({o} IS NOT NULL AND {o} IS DISTINCT FROM {n})"
+                   for o, n in pairs)
+        differing = " OR ".join(counted) or "FALSE"
+        aggregates.append(f"count(*) FILTER (WHERE {differing})")
+        joined = f"FROM {self.old_name} o JOIN {self.new_name} n ON {self.on}"
+        row = self.con.execute(f"SELECT {', '.join(aggregates)} {joined}").fetchone() or (0,) * len(aggregates)
+        items = tuple(ItemDifference(item, int(row[1 + 3 * i]), int(row[2 + 3 * i]), int(row[3 + 3 * i]))
+                      for i, item in enumerate(self.items))
+        differing_values = sum(d.differ + d.lost + (0 if self.options.allow_added else d.added) for d in items)
+        for item, (o, n) in zip(self.items, pairs, strict=True):
+            difference = next(d for d in items if d.item == item)
+            if not (difference.differ or difference.lost or difference.added) or len(examples) >= 3 * limit:
+                continue
+            query = (f"SELECT o._line, n._line, {o}, {n}, {keys_o} {joined} WHERE {o} IS DISTINCT FROM {n} "
+                     f"ORDER BY o._record LIMIT {limit}")
+            for line_o, line_n, value_o, value_n, *key in self.con.execute(query).fetchall():
+                kind = "differ" if value_o is not None and value_n is not None else "lost-value" if value_n is None else "added-value"
+                examples.append(Example(kind, self._key_text(key), line_o, line_n, item, self._value(item, value_o),  # type: ignore[arg-type]
+                                        self._value(item, value_n)))
+        return TableComparison(
+            self.table.name, self.key, None, None, self.old.records, self.new.records, lost, appeared, int(row[0]),
+            int(row[-1]), differing_values, items, tuple(examples[: 3 * limit]), duplicates[0], duplicates[1])
+
+
+def _counts(database: Database, spec: Spec, sides: dict[str, _Side]) -> tuple[CountRow, ...]:
+    rows: list[CountRow] = []
+    for count in load_counts(spec):
+        table = spec.table(count.table)
+        assert table is not None  # load_counts checked it
+        found: dict[str, dict[str, int]] = {}
+        for side, data in sides.items():
+            loaded = data.loaded.get(count.table)
+            if loaded is None:
+                continue
+            found[side] = _count(database, loaded, count)
+        groups = sorted({group for values in found.values() for group in values})
+        rows += [CountRow(count.title, count.table, group, found.get("old", {}).get(group, 0), found.get("new", {}).get(group, 0))
+                 for group in groups]
+    return tuple(rows)
+
+
+def _count(database: Database, loaded: LoadedTable, count: CountSpec) -> dict[str, int]:
+    name = raw_name(loaded.table)
+    if count.per:
+        keys = ", ".join(quote(item) for item in count.per)
+        query = f"SELECT CAST(n AS VARCHAR) || '件', count(*) FROM (SELECT count(*) AS n FROM {name} GROUP BY {keys}) GROUP BY n"
+    elif count.by:
+        groups = " || '・' || ".join(f"coalesce({_column('t', item, loaded.present)}, '（空）')" for item in count.by)
+        query = f"SELECT {groups} AS g, count(*) FROM {name} t GROUP BY g"
+    else:
+        query = f"SELECT '全体', count(*) FROM {name}"
+    return {str(group): int(number) for group, number in database.connection.execute(query).fetchall()}
+
+
+def compare(old: str | Path, new: str | Path, operation: str, options: CompareOptions | None = None) -> CompareResult:
+    """Compare two exports of one operation (TargetError, SpecError, MappingError: exit 2)."""
+    options = options or CompareOptions()
+    started = now()
+    spec = spec_store.load(operation)
+    _check_options(spec, options)
+    with workspace(options.temp_dir) as folder:
+        database = Database(options.memory_limit, None, folder / "db")
+        with contextlib.closing(database):
+            sides = {side: _load_side(side, Path(path), spec, mapping, database, folder, options)
+                     for side, path, mapping in (("old", old, options.mapping_old), ("new", new, options.mapping_new))}
+            tables = []
+            for table in spec.tables:
+                old_loaded, new_loaded = sides["old"].loaded.get(table.name), sides["new"].loaded.get(table.name)
+                key = _key(table, options)
+                if old_loaded is None or new_loaded is None:
+                    missing = "・".join(label for label, loaded in (("OLD", old_loaded), ("NEW", new_loaded)) if loaded is None)
+                    tables.append(TableComparison(
+                        table.name, key, sides["old"].files.get(table.name), sides["new"].files.get(table.name),
+                        old_loaded.records if old_loaded else 0, new_loaded.records if new_loaded else 0,
+                        lost=old_loaded.records if old_loaded else 0, appeared=new_loaded.records if new_loaded else 0,
+                        note=f"{missing}に{table.name}のファイルがないため比較できません"))
+                    continue
+                compared = _TableCompare(database, table, key, old_loaded, new_loaded, options).compare()
+                tables.append(replace(compared, old_file=sides["old"].files[table.name], new_file=sides["new"].files[table.name]))
+            counts = _counts(database, spec, sides)
+    described = {side: {"path": data.path, "files": data.files,
+                        **({"mapping": mapping.to_dict()} if mapping is not None else {})}
+                 for (side, data), mapping in zip(sides.items(), (options.mapping_old, options.mapping_new), strict=True)}
+    return CompareResult(
+        __version__, spec.id, spec.version, described["old"], described["new"], started, now(), tuple(tables), counts,
+        {"keys": {name: list(key) for name, key in options.keys.items()}, "ignore": list(options.ignore),
+         "allow_added": options.allow_added, "max_examples": options.max_examples, "show_values": options.show_values})
