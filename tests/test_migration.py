@@ -98,7 +98,7 @@ def test_two_columns_onto_one_item_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_a_mapping_must_match_its_schema(tmp_path: Path) -> None:
     path = _mapping(tmp_path, "operation: juki\nfiles:\n  a.csv:\n    table: 住民\n    columns:\n      X: {item: 氏名, transforms: [upper]}\n")
-    with pytest.raises(MappingError, match="mapping.schema.json"):
+    with pytest.raises(MappingError, match=r"mapping\.schema\.json"):
         load_mapping(path)
 
 

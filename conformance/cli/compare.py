@@ -31,7 +31,7 @@ def add_compare_parser(commands: Any) -> None:
     parser.add_argument("--format", action="append", choices=list(COMPARE_FORMATS), metavar="FORMAT",
                         help=f"output format, repeatable: {', '.join(COMPARE_FORMATS)} (files compare.<ext> under --output)")
     parser.add_argument("--output", type=Path, default=Path("reports"), metavar="DIR", help="folder for compare.json/html/xlsx (default: reports)")
-    parser.add_argument("--max-examples", type=int, default=20, metavar="N", help="examples kept per table and kind (totals stay exact; default 20)")
+    parser.add_argument("--max-examples", type=int, default=20, metavar="N", help="examples kept per table: lost, appeared, and each differing item (totals stay exact; default 20)")
     parser.add_argument("--show-values", action="store_true", help="show personal values unmasked (local debugging; 個人番号 is never shown)")
     parser.add_argument("--quiet", action="store_true", help="no console output (the exit code still tells)")
 

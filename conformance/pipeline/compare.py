@@ -148,17 +148,21 @@ class _TableCompare:
         examples += [Example("appeared", self._key_text(row[1:]), new_line=row[0]) for row in self.con.execute(
             f"SELECT n._line, {keys_n} FROM {self.new_name} n ANTI JOIN {self.old_name} o ON {self.on} ORDER BY n._record LIMIT {limit}").fetchall()]
         pairs = [(_column("o", item, self.old.present), _column("n", item, self.new.present)) for item in self.items]
-        aggregates = ["count(*)"]
-        for o, n in pairs:
-            aggregates += [f"count(*) FILTER (WHERE {o} IS NOT NULL AND {n} IS NOT NULL AND {o} <> {n})",
-                           f"count(*) FILTER (WHERE {o} IS NOT NULL AND {n} IS NULL)",
-                           f"count(*) FILTER (WHERE {o} IS NULL AND {n} IS NOT NULL)"]
-        counted = (o + " IS DISTINCT FROM " + n if not self.options.allow_added else f"({o} IS NOT NULL AND {o} IS DISTINCT FROM {n})"
-                   for o, n in pairs)
-        differing = " OR ".join(counted) or "FALSE"
-        aggregates.append(f"count(*) FILTER (WHERE {differing})")
         joined = f"FROM {self.old_name} o JOIN {self.new_name} n ON {self.on}"
-        row = self.con.execute(f"SELECT {', '.join(aggregates)} {joined}").fetchone() or (0,) * len(aggregates)
+        # Each item's state in each record in both, stored once as a small number (0 equal, 1 differ, 2 lost,
+        # 3 added): the counts are then plain aggregates over it (binding the comparisons of a hundred items
+        # into every aggregate cost a second per table even on a small export).
+        states = quote(f"compare#{self.table.name}")
+        status = [f"CASE WHEN {o} IS NOT DISTINCT FROM {n} THEN 0 WHEN {n} IS NULL THEN 2 WHEN {o} IS NULL THEN 3 ELSE 1 END "
+                  f"AS {quote(item)}" for item, (o, n) in zip(self.items, pairs, strict=True)]
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {states} AS SELECT o._record AS _r{''.join(', ' + s for s in status)} {joined}")
+        counted = "(1, 2)" if self.options.allow_added else "(1, 2, 3)"
+        aggregates = ["count(*)"]
+        for item in self.items:
+            aggregates += [f"count_if({quote(item)} = {state})" for state in (1, 2, 3)]
+        aggregates.append(f"count_if({' OR '.join(f'{quote(item)} IN {counted}' for item in self.items) or 'FALSE'})")
+        row = self.con.execute(f"SELECT {', '.join(aggregates)} FROM {states}").fetchone() or (0,) * len(aggregates)
+        self.con.execute(f"DROP TABLE {states}")
         items = tuple(ItemDifference(item, int(row[1 + 3 * i]), int(row[2 + 3 * i]), int(row[3 + 3 * i]))
                       for i, item in enumerate(self.items))
         differing_values = sum(d.differ + d.lost + (0 if self.options.allow_added else d.added) for d in items)
