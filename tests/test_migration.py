@@ -280,3 +280,14 @@ def test_compare_command_writes_its_four_formats(municipalities: dict[str, objec
     assert openpyxl.load_workbook(tmp_path / "compare.xlsx").sheetnames == ["概要", "消失レコード", "差異", "件数比較"]
     assert main(["compare", str(a), str(b), "--spec", "juki", "--ignore", "無い項目"], io.StringIO(), err) == 2
     assert "無い項目" in err.getvalue()
+
+
+def test_tables_missing_from_both_exports_make_the_compare_incomplete() -> None:
+    """The layout pair holds only 住民: 世帯 and 異動履歴 are not proven, so an otherwise equal pair is incomplete.
+    The mapped OLD and the renamed NEW are the same records: nothing is lost or differs after the transforms."""
+    result = compare(LAYOUT / "layout", LAYOUT / "renamed", "juki", CompareOptions(mapping_old=load_mapping(LAYOUT / "mapping.yaml")))
+    assert (result.verdict, result.exit_code) == ("incomplete", 3)
+    residents = result.table("住民")
+    assert (residents.lost, residents.appeared, residents.in_both, residents.differing_values) == (0, 0, 43, 0)
+    assert [t.note for t in result.tables[1:]] == ["OLD・NEWに世帯のファイルがないため比較できません",
+                                                  "OLD・NEWに異動履歴のファイルがないため比較できません"]

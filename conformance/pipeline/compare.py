@@ -20,13 +20,13 @@ from conformance import __version__
 from conformance import spec as spec_store
 from conformance.checks.database import Database, LoadedTable, quote, raw_name
 from conformance.pipeline.discover import discover
-from conformance.pipeline.load import read, store
+from conformance.pipeline.load import load_tables
 from conformance.pipeline.mapping import ExportMapping, MappingError
 from conformance.pipeline.options import now, workspace
 from conformance.readers import InputLimits, open_target
 from conformance.results.compare import CompareResult, CountRow, Example, ItemDifference, TableComparison
 from conformance.results.masking import shown_value
-from conformance.spec.compare import CountSpec, load_counts
+from conformance.spec.compare import CountSpec, code_labels, load_counts
 from conformance.spec.model import Spec, Table
 
 SIDES = ("old", "new")
@@ -54,6 +54,7 @@ class _Side:
     path: str
     loaded: dict[str, LoadedTable]
     files: dict[str, str]
+    notes: dict[str, str]
 
 
 def _check_options(spec: Spec, options: CompareOptions) -> None:
@@ -87,18 +88,22 @@ def _load_side(side: str, path: Path, spec: Spec, mapping: ExportMapping | None,
     read_spec = mapping.spec(spec) if mapping is not None else spec
     loaded: dict[str, LoadedTable] = {}
     files: dict[str, str] = {}
+    notes: dict[str, str] = {}
     with open_target(path, options.limits, folder / f"zip-{side}") as target:
         discovery = discover(target, [read_spec])
-        for table in read_spec.tables:
-            sources = discovery.of(spec.id, table.name)
-            if not sources:
-                continue
-            parsed = read(sources[0], options.limits, target.workbooks, mapping)
-            load = store(_as_text(table, side), sources[0], parsed, database)
+        chosen = [(_as_text(table, side), discovery.of(spec.id, table.name)[0])
+                  for table in read_spec.tables if discovery.of(spec.id, table.name)]
+        # The next tables' files are scanned in threads while DuckDB stores the current one, as in a run.
+        for load in load_tables(chosen, database, options.limits, lambda _table: None, target.workbooks, mapping):
             if load.loaded is not None:
-                loaded[table.name] = load.loaded
-                files[table.name] = load.source.display
-    return _Side(str(path), loaded, files)
+                loaded[load.table.name] = load.loaded
+                files[load.table.name] = load.source.display
+            problems = len([issue for issue in load.issues if issue.aspect in ("encoding", "syntax")])
+            if load.rejected or problems or load.loaded is None:
+                notes[load.table.name] = (f"{side.upper()}の{load.source.display}: 読めないレコード {load.rejected}件・"
+                                          f"ファイルの問題 {problems}件{'（読み込めませんでした）' if load.loaded is None else ''}。"
+                                          "conformance run で確認してください")
+    return _Side(str(path), loaded, files, notes)
 
 
 def _as_text(table: Table, side: str) -> Table:
@@ -219,8 +224,11 @@ def _counts(database: Database, spec: Spec, sides: dict[str, _Side]) -> tuple[Co
             if loaded is None:
                 continue
             found[side] = _count(database, loaded, count)
-        groups = sorted({group for values in found.values() for group in values})
-        rows += [CountRow(count.title, count.table, group, found.get("old", {}).get(group, 0), found.get("new", {}).get(group, 0))
+        groups = sorted({group for values in found.values() for group in values},
+                        key=lambda group: (int(group.removesuffix("件")), group) if count.per else (0, group))
+        labels = code_labels(table, count.by[0]) if len(count.by) == 1 else {}
+        rows += [CountRow(count.title, count.table, f"{group}（{labels[group]}）" if group in labels else group,
+                          found.get("old", {}).get(group, 0), found.get("new", {}).get(group, 0))
                  for group in groups]
     return tuple(rows)
 
@@ -262,7 +270,9 @@ def compare(old: str | Path, new: str | Path, operation: str, options: CompareOp
                         note=f"{missing}に{table.name}のファイルがないため比較できません"))
                     continue
                 compared = _TableCompare(database, table, key, old_loaded, new_loaded, options).compare()
-                tables.append(replace(compared, old_file=sides["old"].files[table.name], new_file=sides["new"].files[table.name]))
+                note = "。".join(sides[side].notes[table.name] for side in SIDES if table.name in sides[side].notes) or None
+                tables.append(replace(compared, old_file=sides["old"].files[table.name], new_file=sides["new"].files[table.name],
+                                      note=note))
             counts = _counts(database, spec, sides)
     described = {side: {"path": data.path, "files": data.files,
                         **({"mapping": mapping.to_dict()} if mapping is not None else {})}

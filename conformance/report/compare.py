@@ -19,11 +19,12 @@ SHEET_SUMMARY, SHEET_LOST, SHEET_DIFFERENCES, SHEET_COUNTS = "概要", "消失�
 
 
 def _table_line(table: TableComparison) -> str:
-    if table.note:
+    if not table.compared:
         return f"{table.name}: {table.note}"
+    note = f"  注: {table.note}" if table.note else ""
     return (f"{table.name}（キー {'・'.join(table.key)}）: OLD {table.old_records}件 / NEW {table.new_records}件  "
             f"消失 {table.lost} / 新規 {table.appeared} / 両方 {table.in_both} / 差異のあるレコード {table.differing_records} / "
-            f"差異のある値 {table.differing_values}")
+            f"差異のある値 {table.differing_values}{note}")
 
 
 def _example_line(example: Example) -> str:

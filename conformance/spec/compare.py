@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import jsonschema
 import yaml
 
-from conformance.spec import SpecError, meta_schema, specs_root
-from conformance.spec.model import Spec
+from conformance.spec import SpecError, meta_schema, resolve, specs_root
+from conformance.spec.model import Spec, Table
 
 COMPARE_FILE = "compare.yaml"
 
@@ -44,3 +44,15 @@ def load_counts(spec: Spec) -> tuple[CountSpec, ...]:
             raise SpecError(f"{path}: {count.title}: 表または項目がありません（{count.table} {'、'.join(unknown)}）")
         counts.append(count)
     return tuple(counts)
+
+
+def code_labels(table: Table, item: str) -> dict[str, str]:
+    """The labels of an item's code table (`x-codes`: 1 → 住民), or none when the item has no code table."""
+    schema = table.schema.get("properties", {}).get(item)
+    if not isinstance(schema, dict):
+        return {}
+    for node in resolve(schema, table.schema.get("$id", ""), None):
+        codes = node.get("x-codes")
+        if isinstance(codes, list):
+            return {str(entry["code"]): str(entry["label"]) for entry in codes if isinstance(entry, dict) and "code" in entry and "label" in entry}
+    return {}
