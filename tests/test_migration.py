@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import jsonschema
 import openpyxl
 import pytest
@@ -51,6 +52,15 @@ AS_OF = "2026-04-01"
 ])
 def test_each_transform(transform: Transform, value: str, expected: str) -> None:
     assert transform.apply(value) == expected
+    # Its SQL twin (DuckDB reading a mapped plain file itself) gives the same value.
+    assert _sql(transform.sql("x"), {"x": value}) == expected
+
+
+def _sql(expression: str, row: dict[str, str | None]) -> str | None:
+    columns = ", ".join(f"CAST(? AS VARCHAR) AS {name}" for name in row)
+    found = duckdb.connect().execute(f"SELECT {expression} FROM (SELECT {columns})", list(row.values())).fetchone()
+    assert found is not None
+    return found[0]  # type: ignore[no-any-return]
 
 
 def test_transforms_chain_concat_and_split() -> None:
@@ -64,6 +74,13 @@ def test_transforms_chain_concat_and_split() -> None:
     assert (first.value({"NAME": "山田 太郎 二世"}), rest.value({"NAME": "山田 太郎 二世"})) == ("山田", "太郎 二世")
     assert (first.value({"NAME": "山田"}), rest.value({"NAME": "山田"})) == ("山田", "")
     assert wareki_to_iso("令和元年5月1日") == "2019-05-01"
+    # The SQL twins: NULL for empty, as the raw table holds an empty value.
+    cases = [(chained, {"BIRTH": " 昭和４５年１月２日　"}), (joined, {"SEI": "山田", "MEI": "太郎"}), (joined, {"SEI": "山田", "MEI": None}),
+             (joined, {"SEI": None, "MEI": None}), (first, {"NAME": "山田 太郎 二世"}), (rest, {"NAME": "山田 太郎 二世"}),
+             (first, {"NAME": "山田"}), (rest, {"NAME": "山田"}), (rest, {"NAME": None})]
+    for source, row in cases:
+        expected = source.value({name: value for name, value in row.items() if value is not None}) or None
+        assert _sql(source.sql({name: name for name in row}), row) == expected, (source.item, row)
 
 
 # ---------------------------------------------------------------- mapping errors
@@ -138,6 +155,19 @@ def test_a_mapped_run_gives_the_value_findings_of_the_renamed_file(layout_runs: 
     judged = {r.id: r.records_checked for r in mapped.requirements}
     assert judged == {r.id: r.records_checked for r in renamed.requirements}
     assert judged["JUKI-D-0035"] == 43
+
+
+def test_the_python_and_sql_transforms_give_the_same_findings(layout_runs: tuple[RunResult, RunResult], tmp_path: Path) -> None:
+    """The layout file is plain, so DuckDB reads it and runs the transforms as SQL; with one quoted field it is
+    not, and the strict parser's records are transformed in Python: the findings are the same."""
+    import datetime
+
+    mapped, _renamed = layout_runs
+    data = (LAYOUT / "layout" / "住民記録.csv").read_bytes()
+    (tmp_path / "住民記録.csv").write_bytes(data.replace(b"\n999997,", b'\n"999997",', 1))
+    quoted = run(tmp_path, ["juki"], RunOptions(as_of=datetime.date.fromisoformat(AS_OF), mapping=load_mapping(LAYOUT / "mapping.yaml")))
+    fields = ("requirement", "code", "record", "line", "item", "column", "value")
+    assert quoted.flatten(*fields) == mapped.flatten(*fields)
 
 
 def test_a_mapped_run_is_labelled_in_every_format(layout_runs: tuple[RunResult, RunResult]) -> None:

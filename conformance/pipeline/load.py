@@ -15,7 +15,7 @@ import duckdb
 
 from conformance.checks.database import Database, LoadedTable, error_summary
 from conformance.pipeline.discover import TableSource
-from conformance.pipeline.mapping import ExportMapping
+from conformance.pipeline.mapping import ExportMapping, MappedTable
 from conformance.readers import InputLimits, ParsedTable, ReadIssue, Workbooks, read_table
 from conformance.readers.delimited import DelimitedTable
 from conformance.spec.model import Table
@@ -66,8 +66,11 @@ def store(table: Table, source: TableSource, parsed: ParsedTable, database: Data
     error: str | None = None
     if parsed.readable:
         direct = parsed.direct if isinstance(parsed, DelimitedTable) else None
+        expressions = None
+        if isinstance(parsed, MappedTable):  # a mapped plain file: DuckDB reads it and runs the transforms
+            direct, expressions = parsed.direct_read()
         try:
-            loaded = database.load(table, parsed, direct, parsed.cells)
+            loaded = database.load(table, parsed, direct, parsed.cells, expressions)
         except duckdb.Error as failure:
             error = error_summary(failure)
     return TableLoad(table, source, tuple(parsed.header), tuple(parsed.issues), parsed.encoding, parsed.bom,

@@ -48,6 +48,10 @@ _ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和
 _WAREKI = re.compile(r"(明治|大正|昭和|平成|令和|M|T|S|H|R)(元|[0-9]{1,2})年?[./\-]?([0-9]{1,2})月?[./\-]?([0-9]{1,2})日?")
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 class MappingError(ValueError):
     """A mapping that cannot be used: the message names the file and the entry (exit 2)."""
 
@@ -84,6 +88,30 @@ class Transform:
             return value.rjust(self.width, "0") if value.isascii() and value.isdigit() else value
         return self.codes.get(value, value)  # code-map
 
+    def sql(self, value: str, depth: int = 0) -> str:
+        """The same step as a DuckDB expression over the text expression `value` (NULL stays NULL).
+
+        The twin of `apply`, used when DuckDB reads a mapped plain file itself; tests/test_migration.py
+        holds the two equal on every case of the vocabulary."""
+        if self.name == "fullwidth-digits":
+            return f"translate({value}, '０１２３４５６７８９', '0123456789')"
+        if self.name == "trim":
+            return f"trim({value}, {_literal(_TRIMMED)})"
+        if self.name == "code-map":
+            cases = " ".join(f"WHEN {_literal(old)} THEN {_literal(new)}" for old, new in self.codes.items())
+            return f"CASE {value} {cases} ELSE {value} END" if cases else value
+        v, w = f"v{depth}", f"w{depth}"  # a lambda binds the value once, however often the step reads it
+        if self.name == "zero-pad":
+            body = f"CASE WHEN regexp_full_match({v}, '[0-9]+') AND length({v}) < {self.width} THEN lpad({v}, {self.width}, '0') ELSE {v} END"
+            return f"list_transform([{value}], lambda {v}: {body})[1]"
+        year = f"(CASE WHEN {w}.y = '元' THEN 1 ELSE TRY_CAST({w}.y AS INTEGER) END)"
+        month, day = f"TRY_CAST({w}.m AS INTEGER)", f"TRY_CAST({w}.d AS INTEGER)"
+        base = "CASE " + " ".join(f"WHEN {w}.e = {_literal(era)} THEN {year_zero}" for era, year_zero in _ERAS.items()) + " END"
+        converted = (f"CASE WHEN {w}.e = '' OR {year} < 1 OR {month} NOT BETWEEN 1 AND 12 OR {day} NOT BETWEEN 1 AND 31 THEN {v} "
+                     f"ELSE printf('%04d-%02d-%02d', {base} + {year}, {month}, {day}) END")
+        extract = f"regexp_extract({v}, {_literal('^' + _WAREKI.pattern + '$')}, ['e', 'y', 'm', 'd'])"
+        return f"list_transform([{value}], lambda {v}: list_transform([{extract}], lambda {w}: {converted})[1])[1]"
+
     def describe(self) -> str:
         """How a report names the step."""
         if self.name == "zero-pad":
@@ -115,6 +143,21 @@ class ItemSource:
             if text == "":
                 break
             text = transform.apply(text)
+        return text
+
+    def sql(self, columns: Mapping[str, str]) -> str:
+        """The item's value as a DuckDB expression over the file's columns (`columns`: name → SQL column)."""
+        if self.part is not None:
+            whole = f"string_split({columns[self.columns[0]]}, {_literal(self.separator)})"
+            text = (f"array_to_string({whole}[{self.part + 1}:], {_literal(self.separator)})" if self.part == self.parts - 1
+                    else f"{whole}[{self.part + 1}]")
+        elif len(self.columns) > 1:
+            text = f"concat_ws({_literal(self.separator)}, {', '.join(columns[c] for c in self.columns)})"
+        else:
+            text = columns[self.columns[0]]
+        text = f"NULLIF({text}, '')"
+        for depth, transform in enumerate(self.transforms):
+            text = f"NULLIF({transform.sql(text, depth)}, '')"
         return text
 
     @property
@@ -164,6 +207,19 @@ class MappedTable(ParsedTable):
         self.cells = None
         self.encoding = parsed.encoding
         self.bom = parsed.bom
+
+    def direct_read(self) -> tuple[Any, dict[str, str] | None]:
+        """The plain file DuckDB may read itself, and each header name's SQL over its columns (`c0`, `c1` …),
+        when the reader proved the file plain; else (None, None) and the records are transformed here."""
+        direct = getattr(self._parsed, "direct", None)
+        if direct is None:
+            return None, None
+        positions: dict[str, str] = {}
+        for index, name in enumerate(self._parsed.header):
+            positions.setdefault(name, f"c{index}")
+        expressions = {source.item: source.sql(positions) for source in self._mapping.sources}
+        expressions.update({name: positions[name] for name in self.header if name not in expressions})
+        return direct, expressions
 
     def _mapped(self, records: Iterator[RawRecord], kept: Sequence[str]) -> Iterator[RawRecord]:
         for record in records:
