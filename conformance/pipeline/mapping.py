@@ -3,8 +3,9 @@
 A mapping (YAML, `conformance/spec/meta/mapping.schema.json`) says which file holds which table, which
 column holds which item, and how a value becomes the standard's: a fixed vocabulary of transforms,
 applied in order. Transforms never hide a bad value: a value a transform cannot read is passed on as
-it was, and the checks judge it. They run in the load stage, per record, on the strict parser's
-records (one implementation for `run` and `compare`); the file's own line and record numbers are kept,
+it was, and the checks judge it. They run in the load stage: DuckDB runs each transform's SQL twin
+when it reads a plain file itself (`MappedTable.direct_read`), else Python transforms the strict parser's
+records (held equal by tests/test_migration.py); the file's own line and record numbers are kept,
 and each item remembers the column it came from, so findings still point at the original file, line
 and column.
 
