@@ -237,9 +237,10 @@ class Database:
             positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
         present = [item for item in table.items if item.name in positions]
         columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(direct.width)) + "}"
-        column = {item.name: (expressions or {}).get(item.name) or f"c{positions[item.name]}" for item in present}
+        mapped = expressions or {}  # a --mapping's SQL per item, else the file's column itself
+        column = {item.name: f"({mapped[item.name]})" if item.name in mapped else f"c{positions[item.name]}" for item in present}
         selected = [f"{column[item.name]} AS {quote(item.name)}" for item in present]
-        selected += [_typed(item, f"({column[item.name]})") + f" AS {quote(item.name + '#typed')}"
+        selected += [_typed(item, column[item.name]) + f" AS {quote(item.name + '#typed')}"
                      for item in present if item.sql_type in _TYPED]
         try:
             # Plain files hold no quote character, so quoting cannot change how a line is split.
