@@ -167,21 +167,26 @@ class _TableCompare:
 
     def compare(self) -> TableComparison:
         limit = self.options.max_examples
-        keys = ", ".join(quote(item) for item in self.key)
-        duplicates = [self._one(f"SELECT count(*) - count(DISTINCT row({keys})) FROM {name}") for name in (self.old_name, self.new_name)]
         old, new = self._fingerprints()
-        lost = self._one(f"SELECT count(*) FROM {old} o ANTI JOIN {new} n ON {self.on}")
-        appeared = self._one(f"SELECT count(*) FROM {new} n ANTI JOIN {old} o ON {self.on}")
+        keys = ", ".join(quote(item) for item in self.key)
+        duplicates = [self._one(f"SELECT count(*) - count(DISTINCT row({keys})) FROM {name}") for name in (old, new)]
+        # One full join of the two sides' fingerprints: every record's fate (lost, appeared, in both, differing).
+        matched = quote(f"compare#matched#{self.table.name}")
+        key_columns = ", ".join(f"coalesce(o.{quote(item)}, n.{quote(item)}) AS {quote(item)}" for item in self.key)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {matched} AS SELECT o._record AS _old, o._line AS _old_line, "
+                         f"n._record AS _new, n._line AS _new_line, o._fingerprint IS DISTINCT FROM n._fingerprint AS _differs, "
+                         f"{key_columns} FROM {old} o FULL JOIN {new} n ON {self.on}")
+        row = self.con.execute(f"SELECT count_if(_new IS NULL), count_if(_old IS NULL), count_if(_old IS NOT NULL AND _new IS NOT NULL) "
+                               f"FROM {matched}").fetchone() or (0, 0, 0)
+        lost, appeared, in_both = (int(value or 0) for value in row)
+        examples = [Example("lost", self._key_text(found[1:]), old_line=found[0]) for found in self.con.execute(
+            f"SELECT _old_line, {keys} FROM {matched} WHERE _new IS NULL ORDER BY _old LIMIT {limit}").fetchall()]
+        examples += [Example("appeared", self._key_text(found[1:]), new_line=found[0]) for found in self.con.execute(
+            f"SELECT _new_line, {keys} FROM {matched} WHERE _old IS NULL ORDER BY _new LIMIT {limit}").fetchall()]
         keys_o = ", ".join(f"o.{quote(item)}" for item in self.key)
-        keys_n = ", ".join(f"n.{quote(item)}" for item in self.key)
-        examples = [Example("lost", self._key_text(row[1:]), old_line=row[0]) for row in self.con.execute(
-            f"SELECT o._line, {keys_o} FROM {old} o ANTI JOIN {new} n ON {self.on} ORDER BY o._record LIMIT {limit}").fetchall()]
-        examples += [Example("appeared", self._key_text(row[1:]), new_line=row[0]) for row in self.con.execute(
-            f"SELECT n._line, {keys_n} FROM {new} n ANTI JOIN {old} o ON {self.on} ORDER BY n._record LIMIT {limit}").fetchall()]
-        in_both = self._one(f"SELECT count(*) FROM {old} o JOIN {new} n ON {self.on}")
         candidates = quote(f"compare#differing#{self.table.name}")
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {candidates} AS SELECT o._record AS _old, n._record AS _new "
-                         f"FROM {old} o JOIN {new} n ON {self.on} WHERE o._fingerprint <> n._fingerprint")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {candidates} AS SELECT _old, _new FROM {matched} "
+                         "WHERE _old IS NOT NULL AND _new IS NOT NULL AND _differs")
         pairs = [(_column("o", item, self.old.present), _column("n", item, self.new.present)) for item in self.items]
         joined = (f"FROM {candidates} c JOIN {self.old_name} o ON o._record = c._old JOIN {self.new_name} n ON n._record = c._new")
         # Each item's state in each differing record, stored once as a small number (0 equal, 1 differ,
@@ -206,7 +211,7 @@ class _TableCompare:
                 kind = "differ" if value_o is not None and value_n is not None else "lost-value" if value_n is None else "added-value"
                 examples.append(Example(kind, self._key_text(key), line_o, line_n, item, self._value(item, value_o),  # type: ignore[arg-type]
                                         self._value(item, value_n)))
-        for name in (old, new, candidates, states):
+        for name in (old, new, matched, candidates, states):
             self.con.execute(f"DROP TABLE {name}")
         return TableComparison(
             self.table.name, self.key, None, None, self.old.records, self.new.records, lost, appeared, in_both,
