@@ -200,18 +200,20 @@ class Database:
         return {row[0]: tuple(row[1:]) for row in self.connection.execute(query, [records]).fetchall()}
 
     def load(self, table: Table, parsed: Rows, direct: PlainFile | None = None,
-             cells: Iterator[tuple[int, int, list[str]]] | None = None) -> LoadedTable:
+             cells: Iterator[tuple[int, int, list[str]]] | None = None,
+             expressions: Mapping[str, str] | None = None) -> LoadedTable:
         """Load the parsed records of `table`: every standard item becomes a column (NULL if absent).
 
         `direct`: the file when its reader proved it plain; DuckDB then reads it itself, unless it
         cannot prove the same result, and the records are staged from `parsed` instead. `cells`: the
-        records as rows of cell text in header order, staged in their place when a reader has them."""
+        records as rows of cell text in header order, staged in their place when a reader has them. `expressions`: with `direct`,
+        each header name's SQL over the file's columns `c0`, `c1` … (a --mapping's transforms, run by DuckDB)."""
         con = self.connection
         self._stored.pop((table.operation, table.name), None)
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(table.operation)}")
         if direct is not None:
-            records = self._load_direct(table, parsed, direct)
+            records = self._load_direct(table, parsed, direct, expressions)
             if records is not None:
                 return self._loaded(table, parsed, records)
         if cells is not None and len(parsed.header) <= _DIRECT_MAX_COLUMNS:
@@ -219,7 +221,7 @@ class Database:
         records = self._load_staged(table, parsed)
         return self._loaded(table, parsed, records)
 
-    def _load_direct(self, table: Table, parsed: Rows, direct: PlainFile) -> int | None:
+    def _load_direct(self, table: Table, parsed: Rows, direct: PlainFile, expressions: Mapping[str, str] | None = None) -> int | None:
         """DuckDB reads a plain file itself; None (nothing created) when it cannot prove the same result.
 
         One table holds the text of every item and, beside it, the typed value of each typed item
@@ -235,8 +237,10 @@ class Database:
             positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
         present = [item for item in table.items if item.name in positions]
         columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(direct.width)) + "}"
-        selected = [f"c{positions[item.name]} AS {quote(item.name)}" for item in present]
-        selected += [_typed(item, f"c{positions[item.name]}") + f" AS {quote(item.name + '#typed')}"
+        mapped = expressions or {}  # a --mapping's SQL per item, else the file's column itself
+        column = {item.name: f"({mapped[item.name]})" if item.name in mapped else f"c{positions[item.name]}" for item in present}
+        selected = [f"{column[item.name]} AS {quote(item.name)}" for item in present]
+        selected += [_typed(item, column[item.name]) + f" AS {quote(item.name + '#typed')}"
                      for item in present if item.sql_type in _TYPED]
         try:
             # Plain files hold no quote character, so quoting cannot change how a line is split.

@@ -22,6 +22,7 @@ from conformance.cli.commands import (
     spec_lint_command,
     spec_list_command,
 )
+from conformance.cli.compare import compare_command
 from conformance.results.masking import mask_my_numbers
 from conformance.spec import SpecError, use_folders
 
@@ -100,6 +101,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
             return attest_command(arguments, out, err)
         if arguments.command == "verify":
             return verify_command(arguments, out, err)
+        if arguments.command == "compare":
+            with interrupts:
+                return compare_command(arguments, out, err)
         if arguments.command == "fixtures":
             return fixtures_command(arguments, out, err)
         if arguments.command == "docs":

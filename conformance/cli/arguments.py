@@ -12,6 +12,7 @@ from pathlib import Path
 
 from conformance import __version__
 from conformance.cli import catalogue
+from conformance.cli.compare import add_compare_parser
 from conformance.cli.official import add_arguments as official_arguments
 from conformance.pipeline import ApiOptions, ClientOptions, InputLimits
 from conformance.report import REPORT_FORMATS
@@ -115,6 +116,9 @@ def parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--specs", action="append", type=Path, metavar="DIR", default=[],
                             help="a spec folder, or a folder of them (e.g. from `spec import`), added to the bundled specs; repeatable")
     run_parser.add_argument("--declaration", type=Path, metavar="FILE", help="the vendor's declaration (YAML)")
+    run_parser.add_argument("--mapping", type=Path, metavar="FILE",
+                            help="read an export laid out otherwise (file → table, column → item, value transforms; YAML, "
+                                 "mapping.schema.json): the result is a reference result only (対応付けあり（参考結果）), never a conformance result")
     run_parser.add_argument("--format", action="append", choices=list(REPORT_FORMATS), metavar="FORMAT",
                             help=f"output format, repeatable: {', '.join(REPORT_FORMATS)} (default console)")
     run_parser.add_argument("--output", type=Path, metavar="DIR", default=Path("reports"),
@@ -184,6 +188,8 @@ def parser() -> argparse.ArgumentParser:
     diff_parser.add_argument("--format", choices=("text", "json"), default="text")
 
     _fleet_arguments(commands)
+
+    add_compare_parser(commands)
 
     spec_parser = commands.add_parser("spec", help="list, lint or compare the encoded specs")
     spec_commands = spec_parser.add_subparsers(dest="spec_command", required=True)

@@ -23,6 +23,7 @@ from conformance.pipeline import (
     export_store,
     is_url,
     load_declaration,
+    load_mapping,
     read_export,
     run,
     run_api,
@@ -55,10 +56,13 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
         limits = InputLimits(zip_max_total_bytes=arguments.zip_max_total, zip_max_ratio=arguments.zip_max_ratio,
                              zip_max_members=arguments.zip_max_members, max_file_bytes=arguments.max_file_size,
                              max_sheet_cells=arguments.max_sheet_cells)
-        options = RunOptions(declaration=declaration, show_values=arguments.show_values,
+        mapping = load_mapping(arguments.mapping, _operation(arguments.spec)) if arguments.mapping else None
+        options = RunOptions(mapping=mapping, declaration=declaration, show_values=arguments.show_values,
                              max_findings=arguments.max_findings, as_of=arguments.as_of,
                              memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
                              progress=progress, limits=limits)
+        if is_url(arguments.target) and mapping is not None:
+            raise ValueError("--mapping はファイルの出力にだけ使えます（APIモードでは使えません）")
         if is_url(arguments.target):
             result = run_api(arguments.target, arguments.spec, options, api_options(arguments))
         else:
@@ -87,6 +91,11 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     if arguments.strict_waivers and result.summary.verdict == "pass-with-waivers":
         return 1
     return result.exit_code
+
+
+def _operation(specs: list[str] | None) -> str | None:
+    """The one operation --spec names (a mapping is of one operation), else None."""
+    return specs[0].partition("@")[0] if specs and len(specs) == 1 else None
 
 
 def fixtures_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

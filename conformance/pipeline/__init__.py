@@ -15,16 +15,20 @@ from conformance.pipeline.discover import infer_specs
 from conformance.pipeline.export import read_export
 from conformance.pipeline.files import run
 from conformance.pipeline.identity import target_digests
+from conformance.pipeline.mapping import REFERENCE_LABEL, ExportMapping, MappingError, load_mapping
 from conformance.pipeline.options import ApiOptions, RunOptions
 from conformance.readers import InputLimits, TargetError
 
 __all__ = [
+    "REFERENCE_LABEL",
     "ApiOptions",
     "ApiServer",
     "ClientOptions",
     "Declaration",
     "DeclarationError",
+    "ExportMapping",
     "InputLimits",
+    "MappingError",
     "RunOptions",
     "Store",
     "TargetError",
@@ -32,6 +36,7 @@ __all__ = [
     "infer_specs",
     "is_url",
     "load_declaration",
+    "load_mapping",
     "read_export",
     "run",
     "run_api",

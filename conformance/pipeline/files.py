@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from conformance import __version__
@@ -11,15 +12,16 @@ from conformance.checks.database import Database, LoadedTable
 from conformance.checks.files import presence_findings
 from conformance.checks.places import FilePlace
 from conformance.pipeline.declaration import check_declaration
-from conformance.pipeline.discover import Discovery, TableSource, referenced_specs, resolve_specs
+from conformance.pipeline.discover import Discovery, TableSource, load_specs, referenced_specs, resolve_specs
 from conformance.pipeline.evaluate import SpecEvaluation
 from conformance.pipeline.identity import spec_identity
-from conformance.pipeline.load import TableLoad, load_tables, read, store
+from conformance.pipeline.load import TableLoad, load_tables, mapped_names, read, store
+from conformance.pipeline.mapping import ExportMapping
 from conformance.pipeline.options import RunOptions, now, spec_refs, workspace
 from conformance.pipeline.verdict import Subject, judge
 from conformance.pipeline.waivers import apply_waivers
 from conformance.readers import open_target
-from conformance.results import RequirementResult, RunResult, TargetFile
+from conformance.results import Location, RequirementResult, RunResult, TargetFile
 from conformance.results.masking import mask_my_numbers
 from conformance.spec import Spec
 from conformance.spec.model import Requirement, Table
@@ -78,7 +80,7 @@ def _load_spec(evaluation: SpecEvaluation, discovery: Discovery, database: Datab
     files = []
     tables_read = 0
     for load in load_tables(chosen, database, options.limits, lambda table: evaluation.step(f"{spec.id} {table.name} 読込"),
-                            discovery.target.workbooks):
+                            discovery.target.workbooks, options.mapping):
         stored = evaluation.file_checks(load)
         note = None if stored else ("読めませんでした" if not load.readable else "読み込みに失敗しました")
         files.append(_target_file(load, spec.id, note))
@@ -121,6 +123,8 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
     options = options or RunOptions()
     started = now()
     path = Path(target)
+    if options.mapping is not None:
+        specs = [options.mapping.spec(spec) for spec in load_specs(specs or [options.mapping.operation])]
     with workspace(options.temp_dir) as folder, open_target(path, options.limits, folder / "zip") as opened:
         chosen, discovery = resolve_specs(specs, opened)
         check_declaration(options.declaration, chosen)
@@ -139,6 +143,8 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
                 evaluation.check(loaded, database)
                 requirements += [judge(subject(evaluation.spec, r), evaluation.evidence(r), options.declared)
                                  for r in evaluation.spec.requirements]
+            if options.mapping is not None:
+                requirements = _original_columns(requirements, options.mapping, discovery, chosen)
         finally:
             database.close()
         # Which table a finding's file is (as findings name it: `住民.csv`, `exports.xlsx#住民`), for scoped waivers.
@@ -170,4 +176,27 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         character_profile=options.character_profile,
         check_digits=options.check_digits,
         spec_files=spec_identity(chosen, api=False, character_profile=options.character_profile),
+        mapping=options.mapping.to_dict() if options.mapping is not None else None,
     )
+
+
+def _original_columns(requirements: list[RequirementResult], mapping: ExportMapping, discovery: Discovery,
+                      chosen: Sequence[Spec]) -> list[RequirementResult]:
+    """Each finding on a mapped file names the original column(s) its item was read from."""
+    by_file = {}
+    for spec in chosen:
+        for table in spec.tables:
+            for source in discovery.of(spec.id, table.name):
+                table_mapping = mapping.for_file(mapped_names(source))
+                if table_mapping is not None:
+                    by_file[mask_my_numbers(source.display)] = table_mapping
+    if not by_file:
+        return requirements
+
+    def located(location: Location) -> Location:
+        table_mapping = by_file.get(location.file or "")
+        column = table_mapping.columns_of(location.item) if table_mapping is not None and location.item else None
+        return replace(location, column=column) if column else location
+
+    return [replace(r, findings=tuple(replace(f, location=located(f.location)) for f in r.findings)) if r.findings else r
+            for r in requirements]

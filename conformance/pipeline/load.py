@@ -15,6 +15,7 @@ import duckdb
 
 from conformance.checks.database import Database, LoadedTable, error_summary
 from conformance.pipeline.discover import TableSource
+from conformance.pipeline.mapping import ExportMapping, MappedTable
 from conformance.readers import InputLimits, ParsedTable, ReadIssue, Workbooks, read_table
 from conformance.readers.delimited import DelimitedTable
 from conformance.spec.model import Table
@@ -44,9 +45,19 @@ class TableLoad:
         return self.source.file.format in ("csv", "tsv", "json", "ndjson") and self.encoding is not None
 
 
-def read(source: TableSource, limits: InputLimits, workbooks: Workbooks | None = None) -> ParsedTable:
-    """The reader's table of a source (the sheet listed at discovery, read from the run's opened workbook)."""
-    return read_table(source.file, source.reads_sheet, limits, workbooks)
+def read(source: TableSource, limits: InputLimits, workbooks: Workbooks | None = None,
+         mapping: ExportMapping | None = None) -> ParsedTable:
+    """The reader's table of a source (the sheet listed at discovery, read from the run's opened workbook),
+    its columns mapped to items when a --mapping names its file."""
+    parsed = read_table(source.file, source.reads_sheet, limits, workbooks)
+    mapped = mapping.for_file(mapped_names(source)) if mapping is not None else None
+    return mapped.apply(parsed, source.display) if mapped is not None else parsed
+
+
+def mapped_names(source: TableSource) -> tuple[str, ...]:
+    """The names a mapping may know a source by: its path in the target, its file name, its stem, its sheet."""
+    display = source.file.display
+    return (display, display.rsplit("/", 1)[-1], source.file.stem, *((source.sheet,) if source.sheet else ()))
 
 
 def store(table: Table, source: TableSource, parsed: ParsedTable, database: Database) -> TableLoad:
@@ -55,8 +66,11 @@ def store(table: Table, source: TableSource, parsed: ParsedTable, database: Data
     error: str | None = None
     if parsed.readable:
         direct = parsed.direct if isinstance(parsed, DelimitedTable) else None
+        expressions = None
+        if isinstance(parsed, MappedTable):  # a mapped plain file: DuckDB reads it and runs the transforms
+            direct, expressions = parsed.direct_read()
         try:
-            loaded = database.load(table, parsed, direct, parsed.cells)
+            loaded = database.load(table, parsed, direct, parsed.cells, expressions)
         except duckdb.Error as failure:
             error = error_summary(failure)
     return TableLoad(table, source, tuple(parsed.header), tuple(parsed.issues), parsed.encoding, parsed.bom,
@@ -64,7 +78,8 @@ def store(table: Table, source: TableSource, parsed: ParsedTable, database: Data
 
 
 def load_tables(chosen: Sequence[tuple[Table, TableSource]], database: Database, limits: InputLimits,
-                step: Callable[[Table], None], workbooks: Workbooks | None = None) -> Iterator[TableLoad]:
+                step: Callable[[Table], None], workbooks: Workbooks | None = None,
+                mapping: ExportMapping | None = None) -> Iterator[TableLoad]:
     """Read and store each table, reading the next two ahead in two threads.
 
     Two, not one: a workbook's sheet is built by calamine outside the GIL, so while the largest table
@@ -72,11 +87,11 @@ def load_tables(chosen: Sequence[tuple[Table, TableSource]], database: Database,
     (measured on a 100,000-record export as workbooks: seconds less). At most three tables are held."""
     reader = concurrent.futures.ThreadPoolExecutor(max_workers=_AHEAD, thread_name_prefix="read-ahead")
     try:
-        ahead = [reader.submit(read, source, limits, workbooks) for _table, source in chosen[:_AHEAD]]
+        ahead = [reader.submit(read, source, limits, workbooks, mapping) for _table, source in chosen[:_AHEAD]]
         for index, (table, source) in enumerate(chosen):
             parsed = ahead.pop(0).result()
             if index + _AHEAD < len(chosen):
-                ahead.append(reader.submit(read, chosen[index + _AHEAD][1], limits, workbooks))
+                ahead.append(reader.submit(read, chosen[index + _AHEAD][1], limits, workbooks, mapping))
             step(table)
             yield store(table, source, parsed, database)
     finally:

@@ -15,6 +15,7 @@ from pathlib import Path
 from conformance.api.client import ClientOptions
 from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
 from conformance.pipeline.declaration import Declaration
+from conformance.pipeline.mapping import ExportMapping
 from conformance.readers import InputLimits, TargetError
 from conformance.results import SpecRef, Waiver
 from conformance.results.check_digits import DEFAULT_CHECK_DIGITS
@@ -34,6 +35,8 @@ class RunOptions:
     # Called with (what is being done, steps done, steps in all); the CLI draws a bar with it.
     progress: Callable[[str, int, int], None] | None = None
     limits: InputLimits = field(default_factory=InputLimits)
+    # --mapping: read an export laid out otherwise; the result is a reference result only.
+    mapping: ExportMapping | None = None
 
     @property
     def declared(self) -> tuple[str, ...]:

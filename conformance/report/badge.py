@@ -6,7 +6,7 @@ import re
 import unicodedata
 from xml.sax.saxutils import escape
 
-from conformance.results import RunResult
+from conformance.results import REFERENCE_LABEL, RunResult
 
 LABEL = "conformance"
 # pass-with-waivers is shields.io's "yellowgreen": nothing fails, yet it is not a plain pass.
@@ -56,6 +56,8 @@ def message(result: RunResult) -> str:
     text = f"{summary.verdict} {summary.counts.get('pass', 0)}/{applicable}"
     if summary.counts.get("waived"):
         text += f" ({summary.counts['waived']} waived)"
+    if result.mapping is not None:  # a reference result (--mapping) must not read as a conformance pass
+        text = f"{REFERENCE_LABEL} {text}"
     return f"{text} · {specs}" if specs else text
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from conformance.report.labels import (
-    RUN_VERDICT_LABELS,
     changed_warning,
     character_profile_label,
     check_digits_label,
+    mapping_warnings,
+    run_verdict_text,
     suite_label,
     waiver_counts,
     waiver_label,
 )
-from conformance.results import RunResult, terminal_safe
+from conformance.results import REFERENCE_LABEL, RunResult, terminal_safe
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "waived": "WAIV", "not-applicable": "N/A ", "not-tested": "SKIP", "error": "ERR "}
 _SHOWN_FINDINGS = 3
@@ -29,6 +30,7 @@ def render(result: RunResult) -> str:
         lines.append(f"  {path}  （読み込みません: {reason}）")
     for path in result.changed:
         lines.append("  警告: " + changed_warning(path))
+    lines += [f"  {REFERENCE_LABEL}: " + warning.split(": ", 1)[1] for warning in mapping_warnings(result)]
     for path in result.row_wise:
         lines.append(f"  注: {path} のスキーマは1件ずつ検証しました（SQLに変換できないキーワードがあるため。指摘は同じで、時間がかかります）")
     for spec in result.specs:
@@ -59,7 +61,7 @@ def render(result: RunResult) -> str:
             lines.append(f"      対処方法: {requirement.fix}")
     summary = result.summary
     counts = " / ".join(f"{verdict} {count}" for verdict, count in summary.counts.items())
-    lines += ["", f"判定 verdict: {RUN_VERDICT_LABELS[summary.verdict]} ({summary.verdict})   {counts}"]
+    lines += ["", f"判定 verdict: {run_verdict_text(result)} ({summary.verdict})   {counts}"]
     if result.waivers:
         lines.append(f"免除 waivers: {waiver_counts(result)}（基準日 {result.options.get('as_of', '')}）")
     # Vendor text (file and item names, values) must not drive the terminal it is printed on.

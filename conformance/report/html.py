@@ -20,6 +20,8 @@ from conformance.report.labels import (
     changed_warning,
     character_profile_label,
     check_digits_label,
+    mapping_warnings,
+    run_verdict_text,
     suite_label,
     waiver_counts,
     waiver_label,
@@ -146,7 +148,8 @@ def render(result: RunResult) -> str:
         anchors=_anchors(result.requirements),
         # A waived requirement's findings are real: listed with the failures, marked as waived.
         failing=[r for r in result.requirements if r.verdict in ("fail", "waived")],
-        changed_warnings=[changed_warning(path) for path in result.changed],
+        changed_warnings=[changed_warning(path) for path in result.changed] + mapping_warnings(result),
+        run_verdict_text=run_verdict_text(result),
         untested=[r for r in result.requirements if r.verdict in ("not-tested", "error")],
         waiver_label=waiver_label,
         waiver_counts=waiver_counts(result),

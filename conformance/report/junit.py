@@ -6,8 +6,8 @@ import datetime
 import re
 import xml.etree.ElementTree as ET
 
-from conformance.report.labels import changed_warning, waiver_label
-from conformance.results import RequirementResult, RunResult
+from conformance.report.labels import changed_warning, mapping_warnings, waiver_label
+from conformance.results import REFERENCE_LABEL, RequirementResult, RunResult
 from conformance.results.masking import INVISIBLE
 
 _SHOWN_FINDINGS = 20
@@ -55,6 +55,8 @@ def render(result: RunResult) -> str:
         # How the values were judged: the character repertoire and whether check digits were (declarations).
         ET.SubElement(properties, "property", name="character_profile", value=result.character_profile)
         ET.SubElement(properties, "property", name="check_digits", value=result.check_digits)
+        if result.mapping is not None:  # a reference result (--mapping), never a conformance result
+            ET.SubElement(properties, "property", name="reference_only", value=REFERENCE_LABEL)
         for requirement in members:
             if requirement.records_checked is not None:
                 ET.SubElement(properties, "property", name=f"{requirement.id}.records_checked",
@@ -81,8 +83,9 @@ def render(result: RunResult) -> str:
                 ET.SubElement(case, "skipped", message=f"{requirement.verdict}: {requirement.reason or ''}")
         ET.SubElement(suite, "system-out")
         system_err = ET.SubElement(suite, "system-err")
-        if result.changed:
-            system_err.text = "\n".join("警告: " + changed_warning(path) for path in result.changed)
+        warnings = [changed_warning(path) for path in result.changed] + mapping_warnings(result)
+        if warnings:
+            system_err.text = "\n".join("警告: " + text for text in warnings)
     ET.indent(suites)
     document = ET.tostring(suites, encoding="unicode")
     # Vendor text may hold any character; the CI reading this file must still parse it.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.results import RunResult, Waiver
+from conformance.results import REFERENCE_LABEL, RunResult, Waiver
 from conformance.results.identity import short_digest
 from conformance.results.waivers import WAIVER_STATUS_LABELS
 
@@ -39,6 +39,20 @@ def suite_label(suite_version: str, suite_digest: str | None, spec_files: int) -
     if suite_digest is None:
         return f"jichitai-conformance {suite_version}"
     return f"jichitai-conformance {suite_version}（仕様ファイル {spec_files}件 {short_digest(suite_digest)}）"
+
+
+def mapping_warnings(result: RunResult) -> list[str]:
+    """What every format says about a run read through --mapping: a reference result, not a conformance result."""
+    if result.mapping is None:
+        return []
+    return [f"{REFERENCE_LABEL}: 対応付けファイル {result.mapping.get('path', '')}（SHA-256 {result.mapping.get('sha256', '')}）"
+            "で列と値を読み替えた結果です。参考結果であり、適合確認の結果ではありません（適合の判定にはなりません）。"]
+
+
+def run_verdict_text(result: RunResult) -> str:
+    """The run's verdict in Japanese, marked 対応付けあり（参考結果） for a mapped run."""
+    label = RUN_VERDICT_LABELS[result.summary.verdict]
+    return f"{REFERENCE_LABEL} {label}" if result.mapping is not None else label
 
 
 def changed_warning(path: str) -> str:

@@ -10,11 +10,19 @@ from conformance.report.labels import (
     changed_warning,
     character_profile_label,
     check_digits_label,
+    mapping_warnings,
     suite_label,
     waiver_counts,
     waiver_label,
 )
-from conformance.results import VERDICTS, Finding, RequirementResult, RunResult, name_invisible
+from conformance.results import (
+    REFERENCE_LABEL,
+    VERDICTS,
+    Finding,
+    RequirementResult,
+    RunResult,
+    name_invisible,
+)
 
 COMMENT_LIMIT = 65_536
 """GitHub rejects a comment body longer than this (counted in UTF-16 code units, as JavaScript does)."""
@@ -76,7 +84,8 @@ def render(result: RunResult) -> str:
 def _document(result: RunResult, limit: int) -> str:
     summary = result.summary
     specs = "、".join(f"{spec.id} {spec.version}" for spec in result.specs) or "仕様なし"
-    lines = [f"## {HEADINGS[summary.verdict]}（{summary.verdict}）: {escape(specs)}", ""]
+    reference = f"{REFERENCE_LABEL} " if result.mapping is not None else ""
+    lines = [f"## {reference}{HEADINGS[summary.verdict]}（{summary.verdict}）: {escape(specs)}", ""]
     lines += _facts(result)
     lines += ["", "| 判定 | 要件数 |", "| --- | ---: |"]
     lines += [f"| {VERDICT_NAMES[verdict]} | {summary.counts.get(verdict, 0)} |" for verdict in VERDICTS]
@@ -132,6 +141,7 @@ def _facts(result: RunResult) -> list[str]:
         lines.append(f"- **読み込まなかったファイル**: {len(result.ignored)}件")
     for path in result.changed[:_MAX_FILES]:
         lines.append("- ⚠️ **警告**: " + escape(changed_warning(path)))
+    lines += ["- ⚠️ **" + REFERENCE_LABEL + "**: " + escape(warning) for warning in mapping_warnings(result)]
     if result.declaration:
         system = result.declaration.get("system", {})
         lines.append(f"- **宣言**: {escape(system.get('name', ''))} {escape(system.get('version', ''))}")

@@ -8,8 +8,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from conformance.report.labels import changed_warning, waiver_label
-from conformance.results import Finding, RequirementResult, RunResult
+from conformance.report.labels import changed_warning, mapping_warnings, waiver_label
+from conformance.results import REFERENCE_LABEL, Finding, RequirementResult, RunResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
@@ -30,10 +30,9 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
     rule_index = {requirement.id: index for index, requirement in enumerate(with_findings)}
     summary = result.summary
     invocation: dict[str, Any] = {"executionSuccessful": True}
-    if result.changed:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "warning", "message": {"text": changed_warning(path)}} for path in result.changed
-        ]
+    warnings = [changed_warning(path) for path in result.changed] + mapping_warnings(result)
+    if warnings:
+        invocation["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": text}} for text in warnings]
     for key, value in (("startTimeUtc", result.started), ("endTimeUtc", result.finished)):
         utc = _utc(value)
         if utc:
@@ -62,6 +61,7 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
             "characterProfile": result.character_profile,
             "checkDigits": result.check_digits,
             **({"waivers": [waiver.to_dict() for waiver in result.waivers]} if result.waivers else {}),
+            **({"referenceOnly": True, "label": REFERENCE_LABEL, "mapping": result.mapping} if result.mapping is not None else {}),
         },
     }
     return {"$schema": SCHEMA, "version": VERSION, "runs": [run]}

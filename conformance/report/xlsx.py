@@ -17,11 +17,12 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped,unus
 from conformance.report.labels import (
     BASIS_LABELS,
     CHECK_DIGITS_TITLE,
-    RUN_VERDICT_LABELS,
     VERDICT_LABELS,
     changed_warning,
     character_profile_label,
     check_digits_label,
+    mapping_warnings,
+    run_verdict_text,
     suite_label,
     waiver_counts,
 )
@@ -213,7 +214,7 @@ def _cover(ws: Any, result: RunResult, findings_shown: int) -> None:
         _put(ws, row, 2, value, alignment=_LEFT, **style)
         row += 1
 
-    line("判定", f"{RUN_VERDICT_LABELS[summary.verdict]} ({summary.verdict})", font=_BOLD, fill=_fill(summary.verdict))
+    line("判定", f"{run_verdict_text(result)} ({summary.verdict})", font=_BOLD, fill=_fill(summary.verdict))
     line("対象", result.target)
     line("スイート", suite_label(result.suite_version, result.suite_digest, len(result.spec_files)))
     for spec in result.specs:
@@ -227,6 +228,8 @@ def _cover(ws: Any, result: RunResult, findings_shown: int) -> None:
             _put(ws, row - 1, 3, offset, alignment=_LEFT)
     for path in result.changed:
         line("警告", changed_warning(path), font=_WARNING_FONT, fill=_WARNING_FILL)
+    for warning in mapping_warnings(result):
+        line("警告", warning, font=_WARNING_FONT, fill=_WARNING_FILL)
     for label, text in _declaration_lines(result.declaration):
         line(label, text)
     line("文字の判定", character_profile_label(result.character_profile))

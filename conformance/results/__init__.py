@@ -6,6 +6,7 @@ from conformance.results.collect import FindingCollector
 from conformance.results.masking import name_invisible, shown_value, terminal_safe
 from conformance.results.model import (
     EXIT_CODES,
+    REFERENCE_LABEL,
     VERDICTS,
     Finding,
     Location,
@@ -20,6 +21,7 @@ from conformance.results.waivers import Waiver
 
 __all__ = [
     "EXIT_CODES",
+    "REFERENCE_LABEL",
     "VERDICTS",
     "Finding",
     "FindingCollector",

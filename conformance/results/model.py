@@ -16,6 +16,8 @@ VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "waived", "not-applicable", "no
 REPORT_VERSION = "1.2"
 # pass-with-waivers exits 0 like pass; `conformance run --strict-waivers` makes it 1 (the CLI decides).
 EXIT_CODES: dict[RunVerdict, int] = {"pass": 0, "pass-with-waivers": 0, "fail": 1, "incomplete": 3}
+REFERENCE_LABEL = "対応付けあり（参考結果）"
+"""What every format shows for a run read through --mapping: not a conformance result."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +30,11 @@ class Location:
     item: str | None = None
     method: str | None = None
     url: str | None = None
+    # The original column(s) of a mapped export (--mapping) the item was read from, when named otherwise.
+    column: str | None = None
 
     def __post_init__(self) -> None:
-        _mask_fields(self, "file", "item", "method", "url")
+        _mask_fields(self, "file", "item", "method", "url", "column")
 
     @property
     def where(self) -> str | None:
@@ -51,6 +55,8 @@ class Location:
             parts.append(f"レコード{self.record}")
         if self.item is not None:
             parts.append(f"「{self.item}」")
+        if self.column is not None:
+            parts.append(f"（元の列「{self.column}」）")
         return " ".join(part for part in parts if part)
 
 
@@ -267,6 +273,14 @@ class RunResult:
     their shape only (`legacy`, the default: 住民記録システム標準仕様書 1.1.13 exempts numbers assigned before it)."""
     spec_files: tuple[SpecFile, ...] = ()
     """Every file of specs/ the run used with its SHA-256 (spec/files.py): the suite's identity, checkable."""
+    mapping: dict[str, Any] | None = field(default=None, hash=False)
+    """The --mapping the export was read through (path, SHA-256, files): a reference result, never a
+    conformance result (REFERENCE_LABEL); a would-be pass is `incomplete`."""
+
+    @property
+    def reference_only(self) -> bool:
+        """Read through a mapping: 対応付けあり（参考結果）, not a conformance result."""
+        return self.mapping is not None
 
     def __post_init__(self) -> None:
         _mask_fields(self, "target", "ignored", "changed", "row_wise", "declaration", "options")
@@ -276,9 +290,10 @@ class RunResult:
         """The roll-up of the requirement verdicts.
 
         An input that changed during the run makes a would-be pass `incomplete`: which bytes were
-        tested is no longer known, and a pass must name exactly what passed."""
+        tested is no longer known, and a pass must name exactly what passed. So does a mapping: what
+        passed is the export as the mapping rewrote it, not the export (a reference result only)."""
         summary = Summary.of(self.requirements)
-        if self.changed and summary.verdict in ("pass", "pass-with-waivers"):
+        if (self.changed or self.mapping is not None) and summary.verdict in ("pass", "pass-with-waivers"):
             return Summary(verdict="incomplete", counts=summary.counts)
         return summary
 
@@ -349,7 +364,9 @@ class RunResult:
             "character_profile": self.character_profile,
             "check_digits": self.check_digits,
             "options": self.options,
-            "summary": {"verdict": summary.verdict, "counts": summary.counts},
+            "summary": {"verdict": summary.verdict, "counts": summary.counts,
+                        **({"reference_only": True, "label": REFERENCE_LABEL} if self.mapping is not None else {})},
+            **({"mapping": self.mapping} if self.mapping is not None else {}),
             "requirements": [requirement.to_dict() for requirement in self.requirements],
         })
         data["target"]["files"] = [file.to_dict() for file in self.files]
@@ -376,6 +393,7 @@ class RunResult:
             character_profile=data.get("character_profile", "gyosei-moji"),
             check_digits=data.get("check_digits", "legacy"),
             spec_files=tuple(SpecFile.from_dict(file) for file in data["suite"].get("files", ())),
+            mapping=data.get("mapping"),
         )
 
 
