@@ -45,6 +45,30 @@ class ServedTable:
     list_endpoint: Endpoint
     single_endpoint: Endpoint | None
     records: list[Served] = field(default_factory=list)
+    # Built once, never changed: a page is a slice of one of these lists, O(limit) per request.
+    _since: dict[datetime.datetime, list[Served]] = field(default_factory=dict, repr=False)
+    _by_key: dict[tuple[str, ...], Served] | None = field(default=None, repr=False)
+
+    def since(self, when: datetime.datetime | None) -> list[Served]:
+        """The records updated at or after `when` (all when None), in list order; the same list object
+        on every call (a few distinct times are kept; a client inventing new ones gets a fresh list)."""
+        if when is None:
+            return self.records
+        found = self._since.get(when)
+        if found is None:
+            found = [r for r in self.records if r.updated_at >= when]
+            if len(self._since) < 16:
+                self._since[when] = found
+        return found
+
+    def find(self, key: tuple[str, ...]) -> Served | None:
+        """The first record with primary key `key`."""
+        if self._by_key is None:
+            by_key: dict[tuple[str, ...], Served] = {}
+            for served in self.records:
+                by_key.setdefault(served.key, served)
+            self._by_key = by_key
+        return self._by_key.get(key)
 
 
 @dataclass
@@ -113,7 +137,7 @@ class ReferenceHandler(BaseHTTPRequestHandler):
 
     def select(self, table: ServedTable, since: datetime.datetime | None) -> list[Served]:
         """The records a list returns, before paging."""
-        return [r for r in table.records if since is None or r.updated_at >= since]
+        return table.since(since)
 
     def page(self, records: list[Served], offset: int, limit: int) -> tuple[list[Served], int | None]:
         """One page and the offset of the next one (None on the last page)."""
@@ -202,7 +226,7 @@ class ReferenceHandler(BaseHTTPRequestHandler):
 
     def single(self, table: ServedTable, key: tuple[str, ...]) -> None:
         """One record by primary key."""
-        found = next((r for r in table.records if r.key == key), None)
+        found = table.find(key)
         if found is None:
             self.problem(404, "Not Found", "該当するレコードがありません。")
             return
