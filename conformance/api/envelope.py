@@ -62,14 +62,19 @@ def _by_shape(validator: jsonschema.protocols.Validator, body: dict[str, Any], e
     shapes: dict[str, int] = {}
     members: list[list[int]] = []
     representatives: list[Any] = []
-    # item name -> {JSON type stand-in: probe number}; (item name, probe number) -> entry indexes
+    # Probe 0 holds a string for every item some record gives a string (which entries those are is
+    # looked up only if the probe fails); probes 1… hold the other JSON types an item has.
+    strings: set[str] = set()
     kinds: dict[str, dict[str, int]] = {}
     holders: dict[tuple[str, int], list[int]] = {}
     for index, entry in enumerate(entries):
         if isinstance(entry, dict) and isinstance(entry.get(RECORD_KEY), dict):
             for name, value in entry[RECORD_KEY].items():
+                if type(value) is str:
+                    strings.add(name)
+                    continue
                 known = kinds.setdefault(name, {})
-                probe = known.setdefault(json.dumps(_kind(value)), len(known))
+                probe = known.setdefault(json.dumps(_kind(value)), len(known) + 1)
                 holders.setdefault((name, probe), []).append(index)
             entry = {**entry, RECORD_KEY: {}}
         shape = json.dumps(entry, ensure_ascii=False, sort_keys=True)
@@ -79,8 +84,7 @@ def _by_shape(validator: jsonschema.protocols.Validator, body: dict[str, Any], e
             representatives.append(entry)
             members.append([])
         members[group].append(index)
-    # Probe records: probe j holds, for every item seen with a j-th JSON type, a value of that type.
-    probes: list[dict[str, Any]] = []
+    probes: list[dict[str, Any]] = [dict.fromkeys(strings, "")]
     for name, known in kinds.items():
         for stand_in, probe in known.items():
             while len(probes) <= probe:
@@ -100,6 +104,12 @@ def _by_shape(validator: jsonschema.protocols.Validator, body: dict[str, Any], e
             if RECORD_KEY not in path[2:] or keyword == "type":
                 found += [([LIST_KEY, index, *path[2:]], keyword, value, message) for index in members[int(path[1])]]
         elif len(path) > 3 and path[2] == RECORD_KEY and keyword == "type":
-            probe = int(path[1]) - len(representatives)
-            found += [([LIST_KEY, index, *path[2:]], keyword, value, message) for index in holders.get((str(path[3]), probe), ())]
+            probe, name = int(path[1]) - len(representatives), str(path[3])
+            holding = holders.get((name, probe), ()) if probe else _holding_strings(entries, name)
+            found += [([LIST_KEY, index, *path[2:]], keyword, value, message) for index in holding]
     return found
+
+
+def _holding_strings(entries: Sequence[Any], name: str) -> list[int]:
+    return [index for index, entry in enumerate(entries) if isinstance(entry, dict) and isinstance(entry.get(RECORD_KEY), dict)
+            and type(entry[RECORD_KEY].get(name)) is str]
