@@ -94,10 +94,14 @@ class ApiEvaluation(Gatherer):
             auth = request.get("auth", "token") != "none"
             query = dict(request.get("query", {}))
             exchanges: list[tuple[Exchange, tuple[str, ...], dict[str, str]]] = []
+            bodies: dict[int, Any] = {}  # the walk decoded each page already
             if request["endpoint"] == "list":
                 if request.get("pages") == "all":
                     query.setdefault("limit", str(self.contract.max_limit))
-                    exchanges = [(exchange, (), query) for exchange, _ in self._walk(endpoint, query, auth)]
+                    for exchange, body in self._walk(endpoint, query, auth):
+                        exchanges.append((exchange, (), query))
+                        if body is not None:
+                            bodies[id(exchange)] = body
                 else:
                     exchanges = [(self._get(endpoint.render(), query, auth), (), query)]
             elif request["key"] == "unknown":
@@ -114,10 +118,11 @@ class ApiEvaluation(Gatherer):
                 for entry in gathered.entries[: int(request.get("sample", 1))]:
                     exchanges.append((self._get(endpoint.render(entry.key), query, auth), entry.key, query))
             for exchange, key, used_query in exchanges:
-                self._expect(requirement, table, endpoint, exchange, key, used_query, expect, outcome)
+                self._expect(requirement, table, endpoint, exchange, key, used_query, expect, outcome, bodies.pop(id(exchange), None))
 
     def _expect(self, requirement: ApiRequirement, table: Table, endpoint: Endpoint, exchange: Exchange,
-                key: tuple[str, ...], query: dict[str, str], expect: dict[str, Any], outcome: Outcome) -> None:
+                key: tuple[str, ...], query: dict[str, str], expect: dict[str, Any], outcome: Outcome,
+                decoded: Any = None) -> None:
         where = self._where(endpoint, query, key)
         if exchange.error is not None:
             outcome.errors.append(f"{where.method} {where.url}: {exchange.error}")
@@ -157,7 +162,7 @@ class ApiEvaluation(Gatherer):
         body_kind = expect.get("body")
         if body_kind is None:
             return
-        body = json_body(exchange)
+        body = json_body(exchange) if decoded is None else decoded
         if body is NOT_JSON:
             add(self._finding(requirement, codes.MALFORMED_JSON, f"本文がJSONではありません（Content-Type: {content_type or 'なし'}）。", where))
             return

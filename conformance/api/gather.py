@@ -132,7 +132,9 @@ class Gatherer:
                     record = item.get(RECORD_KEY) if isinstance(item, dict) else None
                     if not isinstance(record, dict):
                         continue
-                    values = {name: text for name, value in record.items() if (text := text_value(value)) is not None}
+                    # Strings as they are (most values); text_value only for the others.
+                    values = {name: value if type(value) is str else text_value(value)
+                              for name, value in record.items() if value != "" and value is not None}
                     header.update(dict.fromkeys(record))
                     key = tuple(text_value(record.get(name)) or "" for name in table.primary_key)
                     updated = item.get("updated_at") if isinstance(item.get("updated_at"), str) else None
