@@ -15,10 +15,9 @@ from typing import Any
 from conformance.api import paging
 from conformance.api.client import ApiClient, Exchange
 from conformance.api.contract import ApiRequirement, Contract, Endpoint
-from conformance.api.envelope import violations
+from conformance.api.envelope import RECORD_KEY, violations
 from conformance.api.gather import (
     NOT_JSON,
-    RECORD_KEY,
     UNKNOWN_KEY,
     Gathered,
     Gatherer,

@@ -100,7 +100,7 @@ class Gatherer:
         for _ in range(max_pages):
             page_query = {**query, **({"cursor": cursor} if cursor else {})}
             exchange = self._get(endpoint.render(), page_query, auth)
-            body = json_body(exchange) if exchange.status == 200 and exchange.error is None else None
+            body: Any = json_body(exchange) if exchange.status == 200 and exchange.error is None else None
             yield exchange, body
             nxt = next_cursor(body)
             # An empty page that still points further would let a server keep a run walking forever.
@@ -133,8 +133,8 @@ class Gatherer:
                     if not isinstance(record, dict):
                         continue
                     # Strings as they are (most values); text_value only for the others.
-                    values = {name: value if type(value) is str else text_value(value)
-                              for name, value in record.items() if value != "" and value is not None}
+                    values: dict[str, str] = {name: value if type(value) is str else json.dumps(value, ensure_ascii=False)
+                                              for name, value in record.items() if value != "" and value is not None}
                     header.update(dict.fromkeys(record))
                     key = tuple(text_value(record.get(name)) or "" for name in table.primary_key)
                     updated = item.get("updated_at") if isinstance(item.get("updated_at"), str) else None
