@@ -10,10 +10,12 @@ only with the stretch of the list it covers, so records no window reached never 
 
 Why that still finds the faults paging has: they happen at page boundaries (an OFFSET computed from
 the wrong page, a keyset bound that excludes or repeats the boundary record, an unstable sort) and so
-repeat on every page; ten consecutive boundaries in each of five places find a fault that hits one
-boundary in two with a chance of 1 - 2^-50. A record returned twice within a window, one returned that
-precedes the window (the previous page's record again), one missing inside a window, one the large walk
-never returned, and a window whose order differs from the large walk's are each a finding.
+repeat at every page boundary; the windows cross about 180 boundaries per table at five places, the
+list's start and end among them, so a fault at every boundary is found in the first window and one that
+hits a boundary at random one time in twenty escapes them all with a chance of 0.95^180 ≈ 0.01%. A fault
+confined to a stretch no window crosses is not found. A record returned twice within a window, one
+returned that precedes the window (the previous page's record again), one missing inside a window, one
+the large walk never returned, and a window whose order differs from the large walk's are each a finding.
 """
 
 from __future__ import annotations
