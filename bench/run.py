@@ -1,6 +1,7 @@
 """Side-by-side benchmark on one generated municipality (not part of the test suite).
 
     python bench/run.py --residents 1000000 [--memory-limit 1GB] [--only floor,ours] [--cap N] [--repeat 3]
+    python bench/run.py --residents 100000 --api --only ours [--repeat 3]
 
 Generates the data once (cached under bench/.cache/, git-ignored), then runs, one after the other in
 child processes of this one, on the same files:
@@ -9,6 +10,8 @@ child processes of this one, on the same files:
          the generator's expected.json
   peer   `frictionless validate` of a Data Package of the juki tables with equivalent Table Schemas
   naive  csv.DictReader + a compiled `jsonschema` validator per row
+  api    (with --api) `conformance run URL` against `conformance serve` of the same files (started once,
+         in a child process, before the rounds), its data verdicts compared with ours in every round
 Wall time and peak RSS are measured per child (os.wait4). Floor and ours run `--repeat` rounds, one
 after the other, and the median round is reported (every round's time is kept in the JSON): the machine's
 speed drifts by tens of percent within an hour. `--cap N` runs peer and naive on the first
@@ -51,8 +54,9 @@ def _measure(command: list[str], log: Path) -> dict[str, Any]:
 # `conformance run` exits 1 when it finds something, which a defect rate above 0 makes it do, and 3
 # (incomplete) when some requirement judged no record: the generator leaves a few optional items empty,
 # and a requirement that judged nothing is not-tested, never passed (issue 17).
-ACCEPTED_EXIT = {"floor": (0,), "ours": (0, 1, 3)}
-DESCRIPTIONS = {"floor": "DuckDB read_csv, every column as text", "ours": "conformance run"}
+ACCEPTED_EXIT = {"floor": (0,), "ours": (0, 1, 3), "api": (0, 1, 3)}
+DESCRIPTIONS = {"floor": "DuckDB read_csv, every column as text", "ours": "conformance run",
+                "api": "conformance run URL (API mode) against conformance serve"}
 
 
 def _median_of(measured: list[dict[str, Any]], acceptable: tuple[int, ...]) -> dict[str, Any]:
@@ -196,11 +200,14 @@ def main() -> int:
     parser.add_argument("--memory-limit", default=None, help="passed to ours (and the floor), e.g. 1GB")
     parser.add_argument("--only", default="floor,ours,peer,naive", help="which approaches to run")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of floor and ours; the median is reported")
+    parser.add_argument("--api", action="store_true", help="also run API mode against conformance serve of the data (rounds beside ours)")
     parser.add_argument("--cap", type=int, default=None, help="peer and naive on the first N records only (extrapolated)")
     arguments = parser.parse_args()
     which = arguments.only.split(",")
     if arguments.repeat < 1:
         parser.error("--repeat must be 1 or more")
+    if arguments.api and ("ours" not in which or arguments.operations != "juki"):
+        parser.error("--api compares with ours on juki: keep ours in --only and --operations juki")
     folder = _data(arguments.residents, arguments.seed, arguments.defect_rate, arguments.operations)
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     files = sorted((folder / "data").rglob("*.csv"))
@@ -220,6 +227,14 @@ def main() -> int:
                             str(folder / "declaration.yaml"), "--as-of", "2026-04-01", "--format", "json", "--output", str(out), "--quiet"]
         if arguments.memory_limit:
             commands["ours"] += ["--memory-limit", arguments.memory_limit]
+    server = None
+    api_out = logs / "api"
+    if arguments.api:
+        import api_mode
+
+        server, url = api_mode.serve(folder / "data", ROOT, logs / "serve.log")
+        commands["api"] = api_mode.command(url, folder, api_out)
+        comparisons: list[dict[str, Any]] = []
     # Rounds of floor then ours, so that a drift of the machine (measured: 20% within an hour) weighs on both.
     rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
     matches: list[bool] = []
@@ -231,6 +246,12 @@ def main() -> int:
                 report = json.loads((out / "conformance.json").read_text(encoding="utf-8"))
                 found = {r["id"]: r["findings_total"] for r in report["requirements"] if r["findings_total"]}
                 matches.append(found == expected["expected"])
+            if name == "api":
+                api_report = json.loads((api_out / "conformance.json").read_text(encoding="utf-8"))
+                comparisons.append(api_mode.compare(report, api_report))
+    if server is not None:
+        server.terminate()
+        server.wait()
     for name, measured in rounds.items():
         results[name] = _median_of(measured, ACCEPTED_EXIT[name])
         results[name]["rows"] = rows_total
@@ -238,6 +259,9 @@ def main() -> int:
         results["ours"]["findings_match_expected"] = all(matches)
         results["ours"]["verdicts"] = {v: sum(1 for r in report["requirements"] if r["verdict"] == v)
                                        for v in sorted({r["verdict"] for r in report["requirements"]})}
+    if "api" in results:
+        results["api"]["compared_with_ours"] = comparisons[-1]
+        results["api"]["verdicts_equal_every_round"] = all(c["verdicts_equal"] for c in comparisons)
     tables = {path.stem: path for path in files if path.parent.name == "juki"}
     counts = {name: expected["files"][f"data/juki/{name}.csv"] for name in tables}
     cap = arguments.cap if arguments.cap and any(n > arguments.cap for n in counts.values()) else None
@@ -263,7 +287,8 @@ def main() -> int:
                 results[name]["extrapolated"] = True
                 results[name]["rows"] = juki_rows
     failed = [name for name, result in results.items()
-              if result["exit_status"] not in ACCEPTED_EXIT.get(name, (0,)) or result.get("findings_match_expected") is False]
+              if result["exit_status"] not in ACCEPTED_EXIT.get(name, (0,)) or result.get("findings_match_expected") is False
+              or result.get("verdicts_equal_every_round") is False]
     if failed:
         print(f"FAILED: {', '.join(failed)} (see the logs under {logs})", file=sys.stderr)
     for result in results.values():
@@ -279,17 +304,19 @@ def main() -> int:
                     "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()},
         "approaches": results,
         "ratios": {"ours_over_floor": ratio("ours", "floor"), "peer_over_ours": ratio("peer", "ours"),
-                   "naive_over_ours": ratio("naive", "ours")},
+                   "naive_over_ours": ratio("naive", "ours"), "api_over_ours": ratio("api", "ours")},
     }
     print(f"\n{'approach':<8} {'wall s':>9} {'peak RSS MB':>12} {'rows/s':>12}  note")
     for name, result in results.items():
         note = f"extrapolated from {measured_rows:,} records" if result.get("extrapolated") else ""
         if name == "ours":
             note = "findings = expected.json" if result["findings_match_expected"] else "FINDINGS DIFFER FROM expected.json"
+        if name == "api":
+            note = "data verdicts = ours" if result["verdicts_equal_every_round"] else "DATA VERDICTS DIFFER FROM ours"
         print(f"{name:<8} {result['wall_s']:>9.2f} {result['peak_rss_mb']:>12.1f} {result['rows_per_s'] or 0:>12,}  {note}")
     print("ratios:", json.dumps(summary["ratios"]))
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{stamp}-{arguments.operations.replace(',', '+')}-{arguments.residents}.json"
+    path = RESULTS / f"{stamp}-{arguments.operations.replace(',', '+')}{'-api' if arguments.api else ''}-{arguments.residents}.json"
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
     return 1 if failed else 0

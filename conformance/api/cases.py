@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import Counter
 from typing import Any
 
+from conformance.api import paging
 from conformance.api.client import ApiClient, Exchange
 from conformance.api.contract import ApiRequirement, Contract, Endpoint
+from conformance.api.envelope import RECORD_KEY, violations
 from conformance.api.gather import (
     NOT_JSON,
-    RECORD_KEY,
     UNKNOWN_KEY,
     Gathered,
     Gatherer,
     Outcome,
     json_body,
+    next_cursor,
     text_value,
 )
 from conformance.results import Finding, Location, codes, shown_value
@@ -36,6 +37,7 @@ def _field(table: Table, name: str) -> str:
     """The field an item travels under: its official romaji, else its name."""
     item = table.item(name)
     return item.field_name if item is not None else name
+
 
 class ApiEvaluation(Gatherer):
     """The API cases of one spec against one target."""
@@ -98,10 +100,14 @@ class ApiEvaluation(Gatherer):
             auth = request.get("auth", "token") != "none"
             query = dict(request.get("query", {}))
             exchanges: list[tuple[Exchange, tuple[str, ...], dict[str, str]]] = []
+            bodies: dict[int, Any] = {}  # the walk decoded each page already
             if request["endpoint"] == "list":
                 if request.get("pages") == "all":
                     query.setdefault("limit", str(self.contract.max_limit))
-                    exchanges = [(exchange, (), query) for exchange, _ in self._walk(endpoint, query, auth)]
+                    for exchange, body in self._walk(endpoint, query, auth):
+                        exchanges.append((exchange, (), query))
+                        if body is not None:
+                            bodies[id(exchange)] = body
                 else:
                     exchanges = [(self._get(endpoint.render(), query, auth), (), query)]
             elif request["key"] == "unknown":
@@ -118,10 +124,11 @@ class ApiEvaluation(Gatherer):
                 for entry in gathered.entries[: int(request.get("sample", 1))]:
                     exchanges.append((self._get(endpoint.render(entry.key), query, auth), entry.key, query))
             for exchange, key, used_query in exchanges:
-                self._expect(requirement, table, endpoint, exchange, key, used_query, expect, outcome)
+                self._expect(requirement, table, endpoint, exchange, key, used_query, expect, outcome, bodies.pop(id(exchange), None))
 
     def _expect(self, requirement: ApiRequirement, table: Table, endpoint: Endpoint, exchange: Exchange,
-                key: tuple[str, ...], query: dict[str, str], expect: dict[str, Any], outcome: Outcome) -> None:
+                key: tuple[str, ...], query: dict[str, str], expect: dict[str, Any], outcome: Outcome,
+                decoded: Any = None) -> None:
         where = self._where(endpoint, query, key)
         if exchange.error is not None:
             outcome.errors.append(f"{where.method} {where.url}: {exchange.error}")
@@ -161,7 +168,7 @@ class ApiEvaluation(Gatherer):
         body_kind = expect.get("body")
         if body_kind is None:
             return
-        body = json_body(exchange)
+        body = json_body(exchange) if decoded is None else decoded
         if body is NOT_JSON:
             add(self._finding(requirement, codes.MALFORMED_JSON, f"本文がJSONではありません（Content-Type: {content_type or 'なし'}）。", where))
             return
@@ -179,21 +186,20 @@ class ApiEvaluation(Gatherer):
         count here: the values themselves are judged by the data requirements, record by record, with
         their own IDs. An item's value that is not a string has the code it has in a JSON file."""
         messages = []
-        for error in sorted(self.contract.validator(ref).iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
-            path = list(error.absolute_path)
-            if RECORD_KEY in path and error.validator != "type":
+        for path, keyword, keyword_value, message in violations(self.contract.validator(ref), body):
+            if RECORD_KEY in path and keyword != "type":
                 continue
             pointer = "/" + "/".join(str(part) for part in path)
-            if error.validator == "type":
-                what = f"型が {error.validator_value} ではありません"
-            elif error.validator == "required":
-                what = f"必須のキーがありません（{error.message.split(' ')[0]}）"
-            elif error.validator == "additionalProperties":
+            if keyword == "type":
+                what = f"型が {keyword_value} ではありません"
+            elif keyword == "required":
+                what = f"必須のキーがありません（{message.split(' ')[0]}）"
+            elif keyword == "additionalProperties":
                 what = "契約にないキーがあります"
             else:
-                what = f"{error.validator} を満たしません"
+                what = f"{keyword} を満たしません"
             in_record = RECORD_KEY in path and path.index(RECORD_KEY) < len(path) - 1
-            code = codes.NON_STRING_VALUE if in_record and error.validator == "type" else codes.SCHEMA_VIOLATION
+            code = codes.NON_STRING_VALUE if in_record and keyword == "type" else codes.SCHEMA_VIOLATION
             messages.append((code, f"応答の {pointer} が契約のスキーマに合いません: {what}。"))
         return messages
 
@@ -217,31 +223,45 @@ class ApiEvaluation(Gatherer):
         size = int(requirement.definition.get("params", {}).get("page_size", 7))
         query = {"limit": str(size)}
         where = self._where(endpoint, query)
-        keys = self._listed_keys(requirement, table, endpoint, query, outcome, "ページの取得に失敗しました")
-        if keys is None:
-            return
         expected = [entry.key for entry in gathered.entries]
-        # Counted, not set-compared: an export may hold a key twice (a data finding of its own).
-        want, got = Counter(expected), Counter(keys)
-        for key in got:
-            if got[key] > want.get(key, 0) and key in want:
-                outcome.findings.append(self._finding(requirement, codes.DUPLICATE_RECORD, f"limit={size} のページングで同じレコードが重複して返りました。", where, self._shown_key(table, key)))
-        for key in want:
-            if want[key] > got.get(key, 0):
-                outcome.findings.append(self._finding(requirement, codes.LOST_RECORD, f"limit={size} のページングで返らないレコードがあります（limit={self.contract.max_limit} では返ります）。", where, self._shown_key(table, key)))
-        for key in got:
-            if key not in want:
-                outcome.findings.append(self._finding(requirement, codes.EXTRA_RECORD, f"limit={size} のページングでだけ返るレコードがあります。", where, self._shown_key(table, key)))
-        if not outcome.findings and keys != expected:
-            outcome.findings.append(self._finding(requirement, codes.UNSTABLE_ORDER, f"limit={size} と limit={self.contract.max_limit} でレコードの順序が異なります。", where))
+        positions = paging.key_positions(expected)
+        full = self.contract.max_limit
+        for window in paging.plan(len(expected), gathered.cursors, size, full):
+            walked = self._window_keys(requirement, table, endpoint, query, outcome, "ページの取得に失敗しました",
+                                       window.cursor, window.max_pages)
+            if walked is None:
+                return
+            keys, capped = walked
+            # Counted, not set-compared: an export may hold a key twice (a data finding of its own).
+            found = paging.compare(expected, positions, window.anchor, keys, to_end=not capped)
+            add = outcome.findings.append
+            for key in found.duplicated:
+                add(self._finding(requirement, codes.DUPLICATE_RECORD, f"limit={size} のページングで同じレコードが重複して返りました。", where, self._shown_key(table, key)))
+            for key in found.lost:
+                add(self._finding(requirement, codes.LOST_RECORD, f"limit={size} のページングで返らないレコードがあります（limit={full} では返ります）。", where, self._shown_key(table, key)))
+            for key in found.extra:
+                add(self._finding(requirement, codes.EXTRA_RECORD, f"limit={size} のページングでだけ返るレコードがあります。", where, self._shown_key(table, key)))
+            if not outcome.findings and found.reordered:
+                add(self._finding(requirement, codes.UNSTABLE_ORDER, f"limit={size} と limit={full} でレコードの順序が異なります。", where))
 
     def _listed_keys(self, requirement: ApiRequirement, table: Table, endpoint: Endpoint, query: dict[str, str],
                      outcome: Outcome, failed: str) -> list[tuple[str, ...]] | None:
         """The primary keys a list walk returns, in order; None when it could not be completed
         (an error, or a finding under `requirement` for a page that is not a list)."""
+        walked = self._window_keys(requirement, table, endpoint, query, outcome, failed)
+        return None if walked is None else walked[0]
+
+    def _window_keys(self, requirement: ApiRequirement, table: Table, endpoint: Endpoint, query: dict[str, str],
+                     outcome: Outcome, failed: str, cursor: str | None = None,
+                     max_pages: int = 10_000) -> tuple[list[tuple[str, ...]], bool] | None:
+        """The primary keys of at most `max_pages` pages from `cursor`, in order, and whether the walk
+        stopped at that cap (more pages followed); None as for `_listed_keys`."""
         where = self._where(endpoint, query)
         keys: list[tuple[str, ...]] = []
-        for exchange, body in self._walk(endpoint, query):
+        pages = 0
+        body: Any = None
+        for exchange, body in self._walk(endpoint, query, cursor=cursor, max_pages=max_pages):
+            pages += 1
             if exchange.error is not None:
                 outcome.errors.append(f"{where.method} {where.url}: {exchange.error}")
                 return None
@@ -253,7 +273,7 @@ class ApiEvaluation(Gatherer):
                 record = item.get(RECORD_KEY) if isinstance(item, dict) else None
                 if isinstance(record, dict):
                     keys.append(tuple(text_value(record.get(_field(table, name))) or "" for name in table.primary_key))
-        return keys
+        return keys, pages == max_pages and next_cursor(body) is not None
 
     def _updated_since(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:
         listed = self._complete_list(table, outcome)

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 
 from conformance.api.client import ApiClient, Exchange
 from conformance.api.contract import Contract, Endpoint
+from conformance.api.envelope import RECORD_KEY
 from conformance.results import Finding, Location, shown_value
 from conformance.spec.model import Spec, Table
 
-RECORD_KEY = "record"  # where the contract's envelope holds the record (list items and single answers)
 UNKNOWN_KEY = "conformance-unknown-key-0"
 _MAX_PAGES = 10_000
 
@@ -53,6 +53,8 @@ class Gathered:
     pages: list[Exchange] = field(default_factory=list)
     failure: str | None = None
     complete: bool = False
+    # (position of the next page's first record, 0-based; the next_cursor that points there), per page
+    cursors: list[tuple[int, str]] = field(default_factory=list)
 
 
 def text_value(value: Any) -> str | None:
@@ -90,20 +92,19 @@ class Gatherer:
         shown_query = {k: v for k, v in (query or {}).items() if k != "cursor"}
         return Location(method="GET", url=self.client.url(path) + (f"?{urlencode(shown_query)}" if shown_query else ""))
 
-    def _walk(self, endpoint: Endpoint, query: dict[str, str], auth: bool = True) -> Iterator[tuple[Exchange, Any]]:
-        """Every page of a list, following next_cursor; stops at the first page that is not a 200 JSON list."""
-        cursor: str | None = None
+    def _walk(self, endpoint: Endpoint, query: dict[str, str], auth: bool = True, cursor: str | None = None,
+              max_pages: int = _MAX_PAGES) -> Iterator[tuple[Exchange, Any]]:
+        """The pages of a list from `cursor` (the start when None), following next_cursor, at most
+        `max_pages`; stops at the first page that is not a 200 JSON list."""
         seen: set[str] = set()
-        for _ in range(_MAX_PAGES):
+        for _ in range(max_pages):
             page_query = {**query, **({"cursor": cursor} if cursor else {})}
             exchange = self._get(endpoint.render(), page_query, auth)
-            body = json_body(exchange) if exchange.status == 200 and exchange.error is None else None
+            body: Any = json_body(exchange) if exchange.status == 200 and exchange.error is None else None
             yield exchange, body
-            if not isinstance(body, dict):
-                return
-            nxt = body.get("next_cursor")
+            nxt = next_cursor(body)
             # An empty page that still points further would let a server keep a run walking forever.
-            if not isinstance(nxt, str) or not nxt or nxt in seen or not body.get("items"):
+            if nxt is None or nxt in seen or not body.get("items"):
                 return
             seen.add(nxt)
             cursor = nxt
@@ -135,16 +136,27 @@ class Gatherer:
                         continue
                     if names:
                         record = {names.get(name, name): value for name, value in record.items()}
-                    values = {name: text for name, value in record.items() if (text := text_value(value)) is not None}
+                    # Strings as they are (most values); text_value only for the others.
+                    values: dict[str, str] = {name: value if type(value) is str else json.dumps(value, ensure_ascii=False)
+                                              for name, value in record.items() if value != "" and value is not None}
                     header.update(dict.fromkeys(record))
                     key = tuple(text_value(record.get(name)) or "" for name in table.primary_key)
                     updated = item.get("updated_at") if isinstance(item.get("updated_at"), str) else None
                     gathered.entries.append(Entry(len(gathered.entries) + 1, key, updated, values))
+                nxt = next_cursor(body)
+                if nxt is not None:
+                    gathered.cursors.append((len(gathered.entries), nxt))
             gathered.complete = gathered.failure is None
             gathered.header = list(header)
 
 
 NOT_JSON = object()
+
+
+def next_cursor(body: Any) -> str | None:
+    """The next page's cursor of a list answer; None on the last page (or an answer that is no list)."""
+    nxt = body.get("next_cursor") if isinstance(body, dict) else None
+    return nxt if isinstance(nxt, str) and nxt else None
 
 
 def json_body(exchange: Exchange) -> Any:

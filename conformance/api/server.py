@@ -15,7 +15,7 @@ import hmac
 import json
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,6 +45,38 @@ class ServedTable:
     list_endpoint: Endpoint
     single_endpoint: Endpoint | None
     records: list[Served] = field(default_factory=list)
+    # Built once, never changed: a page is a slice of one of these lists, O(limit) per request.
+    _since: dict[datetime.datetime, list[Served]] = field(default_factory=dict, repr=False)
+    _by_key: dict[tuple[str, ...], Served] | None = field(default=None, repr=False)
+    _encoded: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def since(self, when: datetime.datetime | None) -> list[Served]:
+        """The records updated at or after `when` (all when None), in list order; the same list object
+        on every call (a few distinct times are kept; a client inventing new ones gets a fresh list)."""
+        if when is None:
+            return self.records
+        found = self._since.get(when)
+        if found is None:
+            found = [r for r in self.records if r.updated_at >= when]
+            if len(self._since) < 16:
+                self._since[when] = found
+        return found
+
+    def encoded(self, served: Served, entry: Callable[[Served], dict[str, Any]]) -> str:
+        """`served` in its envelope as JSON text, encoded on first use."""
+        text = self._encoded.get(id(served))
+        if text is None:
+            text = self._encoded[id(served)] = json.dumps(entry(served), ensure_ascii=False)
+        return text
+
+    def find(self, key: tuple[str, ...]) -> Served | None:
+        """The first record with primary key `key`."""
+        if self._by_key is None:
+            by_key: dict[tuple[str, ...], Served] = {}
+            for served in self.records:
+                by_key.setdefault(served.key, served)
+            self._by_key = by_key
+        return self._by_key.get(key)
 
 
 @dataclass
@@ -116,7 +148,7 @@ class ReferenceHandler(BaseHTTPRequestHandler):
 
     def select(self, table: ServedTable, since: datetime.datetime | None) -> list[Served]:
         """The records a list returns, before paging."""
-        return [r for r in table.records if since is None or r.updated_at >= since]
+        return table.since(since)
 
     def page(self, records: list[Served], offset: int, limit: int) -> tuple[list[Served], int | None]:
         """One page and the offset of the next one (None on the last page)."""
@@ -135,7 +167,10 @@ class ReferenceHandler(BaseHTTPRequestHandler):
     def send_json(self, status: int, body: Any, content_type: str = "application/json; charset=utf-8",
                   extra: dict[str, str] | None = None) -> None:
         """Send a JSON body with an exact Content-Length."""
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        self.send_data(status, json.dumps(body, ensure_ascii=False).encode("utf-8"), content_type, extra)
+
+    def send_data(self, status: int, data: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+        """Send an encoded body with an exact Content-Length."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -200,12 +235,19 @@ class ReferenceHandler(BaseHTTPRequestHandler):
                 return
         records = self.select(table, since)
         items, next_offset = self.page(records, offset, int(limit_text))
-        self.send_json(200, {"items": [self.entry(r) for r in items],
-                             "next_cursor": _encode_cursor(next_offset) if next_offset is not None else None})
+        cursor = _encode_cursor(next_offset) if next_offset is not None else None
+        if type(self).entry is ReferenceHandler.entry and type(self).send_json is ReferenceHandler.send_json:
+            # Each entry encoded once per server, not once per page that shows it; the bytes are those
+            # json.dumps gives the whole body (its default separators).
+            entries = ", ".join(table.encoded(served, self.entry) for served in items)
+            data = f'{{"items": [{entries}], "next_cursor": {json.dumps(cursor)}}}'.encode()
+            self.send_data(200, data, "application/json; charset=utf-8")
+            return
+        self.send_json(200, {"items": [self.entry(r) for r in items], "next_cursor": cursor})
 
     def single(self, table: ServedTable, key: tuple[str, ...]) -> None:
         """One record by primary key."""
-        found = next((r for r in table.records if r.key == key), None)
+        found = table.find(key)
         if found is None:
             self.problem(404, "Not Found", "該当するレコードがありません。")
             return

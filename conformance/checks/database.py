@@ -294,7 +294,7 @@ class Database:
             writer.writerow(["_record", "_line", *items])
             for record in parsed.records:
                 records += 1
-                writer.writerow([record.record, record.line, *(record.values.get(name) for name in items)])
+                writer.writerow([record.record, record.line, *map(record.values.get, items)])
         self._expect(records)
         columns = {"_record": "BIGINT", "_line": "BIGINT", **{name: "VARCHAR" for name in items}}
         self._from_staging(table, staging, columns, {name: quote(name) for name in items}, "_record, _line", records)

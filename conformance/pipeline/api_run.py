@@ -39,9 +39,14 @@ def is_url(target: str | Path) -> bool:
 
 
 def _rows(gathered: Gathered) -> ParsedTable:
-    """Gathered records as a reader's table: the record's position in the list is its number."""
+    """Gathered records as a reader's table: the record's position in the list is its number.
+
+    Over an API the contract decides which items exist: JSON leaves an empty item out, so an item of
+    the contract that no record carries is an empty column (as in a file's header), not a missing one.
+    The header the unknown-item check judges stays the keys the records carried."""
+    header = gathered.header + [item.name for item in gathered.table.items if item.name not in gathered.header]
     records = (RawRecord(entry.position, entry.position, entry.values) for entry in gathered.entries)
-    return ParsedTable(header=gathered.header, records=records, encoding="UTF-8")
+    return ParsedTable(header=header, records=records, encoding="UTF-8")
 
 
 def _load_gathered(evaluation: SpecEvaluation, gathered: dict[str, Gathered], database: Database,
