@@ -13,17 +13,13 @@ import jsonschema
 from conformance import spec as spec_store
 from conformance.cli.arguments import api_options
 from conformance.pipeline import (
-    ApiServer,
     DeclarationError,
     InputLimits,
     RunOptions,
     TargetError,
-    export_store,
     is_url,
     load_declaration,
-    read_export,
     run,
-    run_api,
 )
 from conformance.progress import RunProgress
 from conformance.report import REPORT_FORMATS, write_reports
@@ -50,6 +46,8 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
                              memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
                              progress=progress, limits=limits)
         if is_url(arguments.target):
+            from conformance.pipeline import run_api  # API mode only: a file run never imports requests
+
             result = run_api(arguments.target, arguments.spec, options, api_options(arguments))
         else:
             result = run(Path(arguments.target), arguments.spec, options)
@@ -160,6 +158,9 @@ def serve_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO)
         if not token:
             stderr.write(f"conformance: 環境変数 {arguments.token_env} が設定されていないか空です（--token-env）\n")
             return USAGE_ERROR
+    # The reference server and its store: `serve` only, so other commands never import them.
+    from conformance.pipeline import ApiServer, export_store, read_export
+
     try:
         store = export_store(read_export(arguments.folder, arguments.spec))
     except (TargetError, SpecError) as error:

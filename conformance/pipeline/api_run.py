@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections.abc import Sequence
-from pathlib import Path
 
 import duckdb
 
@@ -29,11 +28,6 @@ from conformance.pipeline.verdict import Evidence, Subject, judge
 from conformance.readers import ParsedTable, RawRecord
 from conformance.results import RequirementResult, RunResult
 from conformance.spec import Spec, SpecError
-
-
-def is_url(target: str | Path) -> bool:
-    """True for an http(s) base URL: the target of API mode."""
-    return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
 
 
 def _rows(gathered: Gathered) -> ParsedTable:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.api.client import ClientOptions
+from conformance.api.options import ClientOptions
 from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
 from conformance.pipeline.declaration import Declaration
 from conformance.readers import InputLimits, TargetError
@@ -109,3 +109,8 @@ def workspace(parent: Path | None = None) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
         if watchdog is not None and watchdog.stdin is not None:
             watchdog.stdin.close()  # it wakes, finds the folder gone, and ends; reaped by subprocess later
+
+
+def is_url(target: str | Path) -> bool:
+    """True for an http(s) base URL: the target of API mode."""
+    return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
