@@ -5,10 +5,9 @@ not be read. The large inputs are built at test time by tests/hostile_inputs.py.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,13 @@ import yaml
 from conformance.results.codes import CATALOGUE
 from tests import hostile_inputs
 from tests.conftest import FIXTURES, ROOT, cli
+from tests.forked_cli import Zygote
 
 HOSTILE = FIXTURES / "hostile"
 CASES = sorted(path.parent.name for path in HOSTILE.glob("*/expected.yaml"))
 # A hang guard, not a speed target: the slowest case takes a few seconds on a loaded 2-core machine.
 DEFAULT_SECONDS = 60
 ADDRESS_SPACE = 2 * 1024**3
-_LAUNCHER = (
-    "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit})); "
-    "from conformance.cli import main; sys.exit(main(sys.argv[1:]))"
-)
-
 
 GENERATOR = hostile_inputs
 
@@ -115,17 +110,25 @@ def test_case_in_process(case: str, large_inputs: dict[str, Path], tmp_path: Pat
     _check(case, result.code, result.err, tmp_path / "out")
 
 
+@pytest.fixture(scope="module")
+def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
+    """The CLI imported once; each case's process is forked from it (tests/forked_cli.py)."""
+    scratch = tmp_path_factory.mktemp("hostile-processes")
+    forks = Zygote(ROOT, {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": str(scratch)}, scratch)
+    yield forks
+    forks.close()
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_case_in_a_bounded_subprocess(case: str, large_inputs: dict[str, Path], tmp_path: Path) -> None:
+def test_case_in_a_bounded_subprocess(case: str, large_inputs: dict[str, Path], zygote: Zygote, tmp_path: Path) -> None:
     """A real process: a traceback would reach stderr, a hang the timeout, a runaway allocation the limit."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     bound = _expected(case).get("bound", {}).get("seconds", DEFAULT_SECONDS)
-    command = [sys.executable, "-c", _LAUNCHER.format(limit=ADDRESS_SPACE),
-               *_arguments(case, _target(case, large_inputs), tmp_path / "out")]
     started = time.monotonic()
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=bound, cwd=ROOT,
-                               env={"PATH": "/usr/bin:/bin", "TMPDIR": str(temporary), "LANG": "C.UTF-8"})
+    completed = zygote.run(_arguments(case, _target(case, large_inputs), tmp_path / "out"), limit=ADDRESS_SPACE,
+                           env={"PATH": "/usr/bin:/bin", "TMPDIR": str(temporary), "LANG": "C.UTF-8"}, cwd=ROOT,
+                           timeout=bound)
     assert time.monotonic() - started < bound
     _check(case, completed.returncode, completed.stderr, tmp_path / "out")
     assert list(temporary.iterdir()) == []  # the run's private folder is gone

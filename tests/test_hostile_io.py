@@ -21,6 +21,7 @@ import openpyxl
 import pytest
 
 from conformance.pipeline.files import NFC_NOTE
+from conformance.report import locked_folder
 from conformance.results.masking import INVISIBLE, name_invisible, terminal_safe
 from tests.conftest import FIXTURES, cli
 
@@ -95,16 +96,36 @@ def _verdicts(folder: Path) -> dict[str, str]:
     }
 
 
+def _waiting_for_lock(folder: Path) -> int:
+    """How many processes wait for `folder`'s flock: Linux lists each waiter in /proc/locks, marked `->`,
+    with the locked file as major:minor:inode."""
+    status = folder.stat()
+    node = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    return sum(1 for line in Path("/proc/locks").read_text(encoding="ascii").splitlines()
+               if "->" in line.split() and node in line.split())
+
+
 def test_two_runs_into_one_output_folder_never_mix_their_sets(tmp_path: Path) -> None:
-    """A passing and a failing run write into the same folder at the same time, 20 times: every set left
-    behind tells one verdict in all seven formats, and no temporary file is left."""
+    """A passing and a failing run write into the same folder at the same time: the test holds the folder's
+    lock until both runs wait for it (nothing written meanwhile), then lets them go, so they always meet at
+    the lock (20 free-running trials met only when their timing happened to overlap). Twice: into an empty
+    folder and over a set. Every set left behind tells one verdict in all seven formats; no temporary file."""
     output = tmp_path / "reports"
+    output.mkdir()
     formats = [argument for name in FORMATS for argument in ("--format", name)]
     targets = [VALID, FIXTURES / "hostile" / "json-duplicate-keys" / "住民.json"]
-    for _trial in range(20):
-        processes = [subprocess.Popen([str(COMMAND), "run", "--spec", "juki", "--quiet", *formats, "--output", str(output),
-                                       str(target)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                     for target in targets]
+    for _trial in range(2):
+        before = sorted(output.iterdir())
+        with locked_folder(output):
+            processes = [subprocess.Popen([str(COMMAND), "run", "--spec", "juki", "--quiet", *formats, "--output",
+                                           str(output), str(target)], cwd=tmp_path, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE) for target in targets]
+            deadline = time.monotonic() + 120
+            while _waiting_for_lock(output) < len(processes):
+                assert [process.poll() for process in processes] == [None, None], "a run wrote without the lock"
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert sorted(output.iterdir()) == before  # nothing written while the lock is held
         codes = [process.wait(timeout=120) for process in processes]
         assert codes == [0, 1]
         verdicts = _verdicts(output)

@@ -15,18 +15,14 @@ from conformance.attest import AttestError, load_private_key
 from conformance.cli.arguments import api_options
 from conformance.cli.attestation import run_attestation
 from conformance.pipeline import (
-    ApiServer,
     DeclarationError,
     InputLimits,
     RunOptions,
     TargetError,
-    export_store,
     is_url,
     load_declaration,
     load_mapping,
-    read_export,
     run,
-    run_api,
 )
 from conformance.progress import RunProgress
 from conformance.report import REPORT_FORMATS, write_reports
@@ -64,6 +60,8 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
         if is_url(arguments.target) and mapping is not None:
             raise ValueError("--mapping はファイルの出力にだけ使えます（APIモードでは使えません）")
         if is_url(arguments.target):
+            from conformance.pipeline import run_api  # API mode only: a file run never imports requests
+
             result = run_api(arguments.target, arguments.spec, options, api_options(arguments))
         else:
             result = run(Path(arguments.target), arguments.spec, options)
@@ -184,6 +182,9 @@ def serve_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO)
         if not token:
             stderr.write(f"conformance: 環境変数 {arguments.token_env} が設定されていないか空です（--token-env）\n")
             return USAGE_ERROR
+    # The reference server and its store: `serve` only, so other commands never import them.
+    from conformance.pipeline import ApiServer, export_store, read_export
+
     try:
         store = export_store(read_export(arguments.folder, arguments.spec))
     except (TargetError, SpecError) as error:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.pipeline import MappingError, TargetError, load_mapping
-from conformance.pipeline.compare import CompareOptions, compare
 from conformance.report.compare import COMPARE_FORMATS, render_console, write_compare
 from conformance.results import terminal_safe
 from conformance.spec import SpecError
@@ -49,6 +48,8 @@ def _keys(entries: list[str]) -> dict[str, tuple[str, ...]]:
 
 def compare_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Compare, print the console summary, write the asked formats; exit 0 pass, 1 fail, 3 incomplete, 2 usage."""
+    from conformance.pipeline.compare import CompareOptions, compare  # the engine only when comparing
+
     if arguments.max_examples < 0:
         stderr.write("conformance: --max-examples must be 0 or more\n")
         return USAGE_ERROR

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections.abc import Sequence
-from pathlib import Path
 
 import duckdb
 
@@ -31,11 +30,6 @@ from conformance.pipeline.waivers import apply_waivers
 from conformance.readers import ParsedTable, RawRecord
 from conformance.results import RequirementResult, RunResult
 from conformance.spec import Spec, SpecError
-
-
-def is_url(target: str | Path) -> bool:
-    """True for an http(s) base URL: the target of API mode."""
-    return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
 
 
 def _rows(gathered: Gathered) -> ParsedTable:
