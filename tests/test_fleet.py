@@ -27,7 +27,7 @@ from conformance.fleet import load_manifest
 from conformance.fleet.manifest import ManifestError
 from conformance.generate import generate
 from tests.conftest import FIXTURE_AS_OF, FIXTURES, cli
-from tests.test_report_html import CHROMIUM, CHROMIUM_ARGS, _personal_values, _require_chromium
+from tests.test_report_html import _personal_values, _require_chromium, offline_page
 
 # One xdist worker for the module: its batches (module-scoped fixtures) run once, not once per worker.
 pytestmark = pytest.mark.xdist_group("fleet")
@@ -334,46 +334,30 @@ def test_a_bad_manifest_is_named_and_exits_2(tmp_path: Path, text: str, where: s
 
 def test_grid_in_chromium(local: tuple[Path, Any, list[int]]) -> None:
     _require_chromium()
-    from playwright.sync_api import Request, sync_playwright
 
     page_path = local[0] / "grid.html"
-    requests: list[str] = []
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-
-            def on_request(request: Request) -> None:
-                requests.append(request.url)
-
-            page.on("request", on_request)
-            page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.goto(page_path.as_uri(), wait_until="load")
-            assert not problems  # no CSP violation: the style and the script both ran
-            assert not [url for url in requests if url.split(":", 1)[0] not in ("file", "data", "about")]
-            rows = page.locator("#grid tr.run:visible")
-            assert rows.count() == 26
-            assert page.locator("#shown").inner_text() == "26 / 26 件を表示"
-            total = page.locator('#grid tfoot td.total[data-column="0"]')
-            page.select_option("#filter-label-0", "B")  # vendor
-            assert rows.count() == 7
-            page.select_option("#filter-label-0", "")
-            page.select_option("#filter-status", "error")
-            assert rows.count() == 3
-            page.select_option("#filter-status", "")
-            page.locator('button.sort', has_text="JUKI-D-0001").click()
-            assert rows.first.locator("th").inner_text() == "juki-d-0001"
-            page.locator("#sort-status").click()
-            assert rows.first.get_attribute("data-status") == "fail"
-            page.locator("#sort-reset").click()
-            assert rows.first.locator("th").inner_text() == "juki-valid"
-            assert total.inner_text().isdigit()
-            content = page.content()
-            assert not [value for value in _personal_values() if value in content]
-        finally:
-            browser.close()
+    with offline_page(page_path) as (page, requests, problems):
+        assert not problems  # no CSP violation: the style and the script both ran
+        assert not [url for url in requests if url.split(":", 1)[0] not in ("file", "data", "about")]
+        rows = page.locator("#grid tr.run:visible")
+        assert rows.count() == 26
+        assert page.locator("#shown").inner_text() == "26 / 26 件を表示"
+        total = page.locator('#grid tfoot td.total[data-column="0"]')
+        page.select_option("#filter-label-0", "B")  # vendor
+        assert rows.count() == 7
+        page.select_option("#filter-label-0", "")
+        page.select_option("#filter-status", "error")
+        assert rows.count() == 3
+        page.select_option("#filter-status", "")
+        page.locator('button.sort', has_text="JUKI-D-0001").click()
+        assert rows.first.locator("th").inner_text() == "juki-d-0001"
+        page.locator("#sort-status").click()
+        assert rows.first.get_attribute("data-status") == "fail"
+        page.locator("#sort-reset").click()
+        assert rows.first.locator("th").inner_text() == "juki-valid"
+        assert total.inner_text().isdigit()
+        content = page.content()
+        assert not [value for value in _personal_values() if value in content]
 
 
 def test_pool_stops_a_run_over_its_timeout_and_retries_a_worker_that_exits_once() -> None:

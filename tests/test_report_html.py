@@ -8,8 +8,11 @@ import dataclasses
 import hashlib
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -250,16 +253,11 @@ def _require_chromium() -> None:
     pytest.skip(message)
 
 
-def test_report_in_chromium(failing: RunResult, tmp_path: Path) -> None:
-    _require_chromium()
+@contextmanager
+def offline_page(path: Path) -> Iterator[tuple[Any, list[str], list[str]]]:
+    """`path` opened in Chromium (1280×900, ja-JP): the page, every URL it requested and every console error
+    or page error, for the tests that a self-contained page fetches nothing and runs under its CSP."""
     from playwright.sync_api import Request, sync_playwright
-
-    report = tmp_path / "conformance.html"
-    report.write_text(render(failing), encoding="utf-8")
-    failing_count = sum(r.verdict == "fail" for r in failing.requirements)
-    assert failing_count == 1
-    personal = _personal_values()
-    assert len(personal) >= 40
 
     requests: list[str] = []
     problems: list[str] = []
@@ -274,46 +272,59 @@ def test_report_in_chromium(failing: RunResult, tmp_path: Path) -> None:
             page.on("request", on_request)
             page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
             page.on("pageerror", lambda error: problems.append(str(error)))
-            page.goto(report.as_uri(), wait_until="load")
-
-            assert requests, "the page itself was not recorded"
-            assert not [url for url in requests if url.split(":", 1)[0] not in ("file", "data", "about")]
-            assert not problems  # no CSP violation: the style and the script both ran
-            assert "不適合" in page.locator("#verdict").inner_text()
-            assert page.locator("#verdict").evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
-
-            rows = page.locator("tr.requirement")
-            visible = page.locator("tr.requirement:visible")
-            assert page.locator("#filters").is_visible()
-            assert visible.count() == rows.count() == len(failing.requirements)
-            page.select_option("#filter-verdict", "fail")
-            assert visible.count() == failing_count
-            assert visible.first.get_attribute("data-verdict") == "fail"
-            page.select_option("#filter-operation", "juki")
-            assert visible.count() == failing_count
-
-            # Printing shows every row and hides the controls, whatever the screen filter says.
-            page.emulate_media(media="print")
-            assert visible.count() == len(failing.requirements)
-            assert not page.locator("#filters").is_visible()
-            page.emulate_media(media="screen")
-
-            page.select_option("#filter-verdict", "not-tested")
-            assert visible.count() == 0 and page.locator("#filter-empty").is_visible()
-            page.select_option("#filter-verdict", "all")
-            page.select_option("#filter-operation", "all")
-            assert visible.count() == len(failing.requirements)
-
-            page.locator(f'a[href="#req-{failing.failed_ids()[0]}"]').click()
-            assert page.evaluate("location.hash") == f"#req-{failing.failed_ids()[0]}"
-
-            content = page.content()
-            assert not [value for value in personal if value in content]
-            assert not [url for url in requests if url.split(":", 1)[0] not in ("file", "data", "about")]
-
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            page.goto(path.as_uri(), wait_until="load")
+            yield page, requests, problems
         finally:
             browser.close()
+
+
+def test_report_in_chromium(failing: RunResult, tmp_path: Path) -> None:
+    _require_chromium()
+
+    report = tmp_path / "conformance.html"
+    report.write_text(render(failing), encoding="utf-8")
+    failing_count = sum(r.verdict == "fail" for r in failing.requirements)
+    assert failing_count == 1
+    personal = _personal_values()
+    assert len(personal) >= 40
+
+    with offline_page(report) as (page, requests, problems):
+        assert requests, "the page itself was not recorded"
+        assert not [url for url in requests if url.split(":", 1)[0] not in ("file", "data", "about")]
+        assert not problems  # no CSP violation: the style and the script both ran
+        assert "不適合" in page.locator("#verdict").inner_text()
+        assert page.locator("#verdict").evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+
+        rows = page.locator("tr.requirement")
+        visible = page.locator("tr.requirement:visible")
+        assert page.locator("#filters").is_visible()
+        assert visible.count() == rows.count() == len(failing.requirements)
+        page.select_option("#filter-verdict", "fail")
+        assert visible.count() == failing_count
+        assert visible.first.get_attribute("data-verdict") == "fail"
+        page.select_option("#filter-operation", "juki")
+        assert visible.count() == failing_count
+
+        # Printing shows every row and hides the controls, whatever the screen filter says.
+        page.emulate_media(media="print")
+        assert visible.count() == len(failing.requirements)
+        assert not page.locator("#filters").is_visible()
+        page.emulate_media(media="screen")
+
+        page.select_option("#filter-verdict", "not-tested")
+        assert visible.count() == 0 and page.locator("#filter-empty").is_visible()
+        page.select_option("#filter-verdict", "all")
+        page.select_option("#filter-operation", "all")
+        assert visible.count() == len(failing.requirements)
+
+        page.locator(f'a[href="#req-{failing.failed_ids()[0]}"]').click()
+        assert page.evaluate("location.hash") == f"#req-{failing.failed_ids()[0]}"
+
+        content = page.content()
+        assert not [value for value in personal if value in content]
+        assert not [url for url in requests if url.split(":", 1)[0] not in ("file", "data", "about")]
+
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
