@@ -24,7 +24,7 @@ from conformance.catalogue.facts import spec_items
 from conformance.catalogue.model import catalogue, operation_page
 from conformance.cli import main
 from tests.conftest import ROOT
-from tests.test_report_html import CHROMIUM, CHROMIUM_ARGS, _require_chromium
+from tests.test_report_html import _require_chromium, offline_page
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)"> | *x* `y`'
 OFFICIAL_COLUMNS = ("x-item-id", "x-romaji", "x-data-type", "x-width", "x-output-condition")
@@ -169,41 +169,28 @@ def _expected_hits(written: Path, query: str) -> dict[str, Any]:
 
 def test_catalogue_in_chromium(written: Path) -> None:
     _require_chromium()
-    from playwright.sync_api import sync_playwright
-
     expected = _expected_hits(written, "JUKI-D-0002")
     assert expected["requirements"] == ["juki.html#JUKI-D-0002"]
-    requests: list[str] = []
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-            page.on("request", lambda request: requests.append(request.url))
-            page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.goto((written / "index.html").as_uri(), wait_until="load")
-            assert page.locator("tr.operation").count() == 20
-            assert page.locator("#search-box").is_visible()  # the script ran: the CSP admitted it
+    with offline_page(written / "index.html") as (page, requests, problems):
+        assert page.locator("tr.operation").count() == 20
+        assert page.locator("#search-box").is_visible()  # the script ran: the CSP admitted it
 
-            page.fill("#search", "JUKI-D-0002")
-            assert page.locator("#results li").count() == expected["total"]
-            assert page.locator("#search-status").inner_text() == f"{expected['total']}件"
-            link = page.locator("#results li.requirement a")
-            assert link.count() == 1 and link.inner_text() == "JUKI-D-0002"
-            page.fill("#search", "該当しない語 zzz")
-            assert page.locator("#results li").count() == 0
-            assert page.locator("#search-status").inner_text() == "該当なし"
+        page.fill("#search", "JUKI-D-0002")
+        assert page.locator("#results li").count() == expected["total"]
+        assert page.locator("#search-status").inner_text() == f"{expected['total']}件"
+        link = page.locator("#results li.requirement a")
+        assert link.count() == 1 and link.inner_text() == "JUKI-D-0002"
+        page.fill("#search", "該当しない語 zzz")
+        assert page.locator("#results li").count() == 0
+        assert page.locator("#search-status").inner_text() == "該当なし"
 
-            page.fill("#search", "juki-d-0002")  # case-insensitive
-            page.locator("#results li.requirement a").click()
-            page.wait_for_url("**/juki.html#JUKI-D-0002")
-            assert page.locator("#JUKI-D-0002").is_visible()
-            assert "宛名番号" in page.locator("#JUKI-D-0002").inner_text()
-            page.locator("#back").click()
-            page.wait_for_url("**/index.html")
-            assert page.locator("tr.operation").count() == 20
-        finally:
-            browser.close()
+        page.fill("#search", "juki-d-0002")  # case-insensitive
+        page.locator("#results li.requirement a").click()
+        page.wait_for_url("**/juki.html#JUKI-D-0002")
+        assert page.locator("#JUKI-D-0002").is_visible()
+        assert "宛名番号" in page.locator("#JUKI-D-0002").inner_text()
+        page.locator("#back").click()
+        page.wait_for_url("**/index.html")
+        assert page.locator("tr.operation").count() == 20
     assert not problems
     assert requests and all(url.startswith("file:") for url in requests)

@@ -3,42 +3,17 @@ nothing fetched), with filters by label, sorting by verdict and totals per requi
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
-
 from conformance.report.grid import STATUS_LABELS, UNKNOWN_RANK, VERDICT_RANK, Grid, heat_level
 from conformance.report.labels import VERDICT_LABELS
-from conformance.results import name_invisible
-
-_environment = Environment(
-    loader=PackageLoader("conformance.report", "templates"),
-    autoescape=True,  # labels and names come from a manifest: text, never markup
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    finalize=lambda value: name_invisible(value) if isinstance(value, str) else value,
-)
-
-
-def _inline(name: str) -> tuple[Markup, str]:
-    """A static asset's text and its CSP hash."""
-    assert _environment.loader is not None
-    source, _, _ = _environment.loader.get_source(_environment, name)
-    digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
-    return Markup(source), f"'sha256-{digest}'"
-
-
+from conformance.report.pages import ENVIRONMENT, inline_asset
 
 
 def render(grid: Grid) -> str:
     """The page."""
-    css, css_hash = _inline("grid.css")
-    script, script_hash = _inline("grid.js")
+    css, css_hash = inline_asset("grid.css")
+    script, script_hash = inline_asset("grid.js")
     label_values = {key: sorted({grid.label(run, key) for run in grid.runs}) for key in grid.label_keys}
-    return _environment.get_template("grid.html.j2").render(
+    return ENVIRONMENT.get_template("grid.html.j2").render(
         grid=grid,
         label_values=label_values,
         fails=grid.totals("fail"),

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 
 from conformance.report.labels import (
     BASIS_LABELS,
@@ -26,22 +21,12 @@ from conformance.report.labels import (
     waiver_counts,
     waiver_label,
 )
-from conformance.results import VERDICTS, RequirementResult, RunResult, name_invisible
+from conformance.report.pages import ENVIRONMENT, inline_asset
+from conformance.results import VERDICTS, RequirementResult, RunResult
 from conformance.results.waivers import WAIVER_STATUS_LABELS
 
 _CHART_BAR_WIDTH = 300  # px of the longest bar in the verdict chart's viewBox
 _UNSAFE_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]")
-
-_environment = Environment(
-    loader=PackageLoader("conformance.report", "templates"),
-    autoescape=True,  # vendor data (file names, items, values, messages) must never become markup
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    # A BOM or zero-width space in an item name or a file name is shown by its code point (<U+FEFF>).
-    finalize=lambda value: name_invisible(value) if isinstance(value, str) else value,
-)
-
 
 @dataclass(frozen=True, slots=True)
 class _Bar:
@@ -52,15 +37,6 @@ class _Bar:
     count: int
     width: float
     y: int
-
-
-def _inline(name: str) -> tuple[Markup, str]:
-    """A static asset's text for an inline element, and its CSP hash (the page allows only these bytes)."""
-    assert _environment.loader is not None
-    source, _, _ = _environment.loader.get_source(_environment, name)
-    digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
-    # The asset is ours, not vendor data, and CSS/JS must not be HTML-escaped.
-    return Markup(source), f"'sha256-{digest}'"
 
 
 def _time(value: str) -> str:
@@ -126,9 +102,9 @@ def _operations(result: RunResult) -> list[dict[str, Any]]:
 def render(result: RunResult) -> str:
     """The report as one HTML document (inline CSS and script, nothing fetched)."""
     summary = result.summary
-    css, css_hash = _inline("report.css")
-    script, script_hash = _inline("report.js")
-    return _environment.get_template("report.html.j2").render(
+    css, css_hash = inline_asset("report.css")
+    script, script_hash = inline_asset("report.js")
+    return ENVIRONMENT.get_template("report.html.j2").render(
         result=result,
         suite=suite_label(result.suite_version, result.suite_digest, len(result.spec_files)),
         summary=summary,

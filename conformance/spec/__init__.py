@@ -28,6 +28,7 @@ from conformance.spec.model import (
 __all__ = [
     "Spec",
     "SpecError",
+    "annotation",
     "available",
     "load",
     "load_path",
@@ -135,7 +136,8 @@ def resolve(schema: dict[str, Any], base_uri: str, root: Path | None = None) -> 
 _MAX_REF_CHAIN = 32
 
 
-def _annotation(chain: list[dict[str, Any]], key: str) -> Any:
+def annotation(chain: list[dict[str, Any]], key: str) -> Any:
+    """The first value of `key` along a `resolve` chain: the item's own keyword wins over its `$ref` targets'."""
     return next((schema[key] for schema in chain if key in schema), None)
 
 
@@ -146,9 +148,9 @@ _DIGITS_PATTERN = re.compile(r"\^?(?:\[0-9\](?:\{[0-9]+(?:,[0-9]+)?\}|[+*?])?|[0
 def _is_digit_string(chain: list[dict[str, Any]]) -> bool:
     """The item is typed as a string of digits (a code or identifier): by its type and its pattern or enum,
     and kept as text by the rules (an amount, `x-sql-type: BIGINT`, is a number written in digits)."""
-    if _annotation(chain, "type") != "string" or (_annotation(chain, "x-sql-type") or "VARCHAR") != "VARCHAR":
+    if annotation(chain, "type") != "string" or (annotation(chain, "x-sql-type") or "VARCHAR") != "VARCHAR":
         return False
-    pattern, values = _annotation(chain, "pattern"), _annotation(chain, "enum")
+    pattern, values = annotation(chain, "pattern"), annotation(chain, "enum")
     if isinstance(pattern, str) and _DIGITS_PATTERN.fullmatch(pattern):
         return True
     return isinstance(values, list) and bool(values) and all(isinstance(v, str) and v.isascii() and v.isdigit() for v in values)
@@ -169,9 +171,9 @@ def _load_table(operation: str, raw: dict[str, Any], spec_dir: Path, root: Path)
                 name=name,
                 requirement=str(item_schema.get("x-requirement", "")),
                 required=name in required,
-                personal=_annotation(chain, "x-personal"),
-                sql_type=_annotation(chain, "x-sql-type") or "VARCHAR",
-                format=_annotation(chain, "format"),
+                personal=annotation(chain, "x-personal"),
+                sql_type=annotation(chain, "x-sql-type") or "VARCHAR",
+                format=annotation(chain, "format"),
                 digits=_is_digit_string(chain),
                 item_id=item_schema.get("x-item-id"),
                 romaji=item_schema.get("x-romaji"),

@@ -9,7 +9,7 @@ from typing import Any
 import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from conformance.spec import Spec, resolve
+from conformance.spec import Spec, annotation, resolve
 from conformance.spec.model import Table
 from conformance.spec.official.build import SUITE_FORMAT, SUITE_PATTERN
 
@@ -22,41 +22,37 @@ _KEY_FILL = PatternFill("solid", fgColor="CCEEFF")  # 水色: the group's key it
 _WIDTH = re.compile(r"\{(?:[0-9]+,)?([0-9]+)\}")
 
 
-def _merged(chain: list[dict[str, Any]], key: str) -> Any:
-    return next((schema[key] for schema in chain if key in schema), None)
-
-
 def _derived_type(chain: list[dict[str, Any]]) -> str:
     """Our item's official-style データ型, from its keywords (x-data-type where the spec states one)."""
-    stated = _merged(chain, "x-data-type")
+    stated = annotation(chain, "x-data-type")
     if stated:
         return str(stated)
-    sql_type = _merged(chain, "x-sql-type") or ""
-    pattern = _merged(chain, "pattern") or ""
-    if sql_type == "DATE" or str(_merged(chain, "format") or "").startswith("date"):
+    sql_type = annotation(chain, "x-sql-type") or ""
+    pattern = annotation(chain, "pattern") or ""
+    if sql_type == "DATE" or str(annotation(chain, "format") or "").startswith("date"):
         return "DATE"
     if sql_type == "BIGINT":
         return "S9" if "-" in pattern else "9"
     if sql_type.startswith("DECIMAL"):
         return "9V"
-    if _merged(chain, "enum") is not None or (pattern and pattern.isascii()):
+    if annotation(chain, "enum") is not None or (pattern and pattern.isascii()):
         return "X"
     return "N"
 
 
 def _derived_width(chain: list[dict[str, Any]], data_type: str) -> int | str | None:
-    stated = _merged(chain, "x-width")
+    stated = annotation(chain, "x-width")
     if stated is not None:
         return stated  # type: ignore[no-any-return]
     if data_type in ("DATE", "TIME", "YEAR", "BLOB"):
         return None
-    length = _merged(chain, "maxLength")
+    length = annotation(chain, "maxLength")
     if isinstance(length, int):
         return length
-    enum = _merged(chain, "enum")
+    enum = annotation(chain, "enum")
     if isinstance(enum, list) and enum:
         return max(len(str(value)) for value in enum)
-    widths = [int(found) for found in _WIDTH.findall(str(_merged(chain, "pattern") or ""))]
+    widths = [int(found) for found in _WIDTH.findall(str(annotation(chain, "pattern") or ""))]
     if data_type == "9V":  # n,m only where the pattern states both; else no width is claimed
         return f"{widths[0]},{widths[1]}" if len(widths) >= 2 else None
     return max(widths) if widths else None
@@ -74,9 +70,9 @@ def item_summary(spec: Spec, table: Table) -> list[tuple[Any, ...]]:
             level = spec.requirement(item.requirement).level
         except KeyError:
             level = None
-        enum = _merged(chain, "enum")
-        rows.append((item.name, data_type, _derived_width(chain, data_type), _merged(chain, "pattern"),
-                     _merged(chain, "format"), tuple(enum) if isinstance(enum, list) else None, item.required,
+        enum = annotation(chain, "enum")
+        rows.append((item.name, data_type, _derived_width(chain, data_type), annotation(chain, "pattern"),
+                     annotation(chain, "format"), tuple(enum) if isinstance(enum, list) else None, item.required,
                      item.name in table.primary_key, level))
     return rows
 
@@ -114,14 +110,14 @@ def export_workbook(spec: Spec, output: Path) -> Path:
             except KeyError:
                 level, section = "標準オプション", ""
             code = ""
-            enum = _merged(chain, "enum")
+            enum = annotation(chain, "enum")
             if isinstance(enum, list):
-                code = str(_merged(chain, "x-code-list") or f"{OURS}{len(codes) + 1:03d}")
-                labels = {str(entry.get("code")): str(entry.get("label", "")) for entry in _merged(chain, "x-codes") or []}
-                codes.setdefault(code, (str(_merged(chain, "title") or item.name), [(str(v), labels.get(str(v), "")) for v in enum]))
+                code = str(annotation(chain, "x-code-list") or f"{OURS}{len(codes) + 1:03d}")
+                labels = {str(entry.get("code")): str(entry.get("label", "")) for entry in annotation(chain, "x-codes") or []}
+                codes.setdefault(code, (str(annotation(chain, "title") or item.name), [(str(v), labels.get(str(v), "")) for v in enum]))
             explanation = [str(item_schema.get("description") or "")] if item_schema.get("description") else []
-            explanation.append(f"{SUITE_PATTERN} {_merged(chain, 'pattern') or '（なし）'}")
-            explanation.append(f"{SUITE_FORMAT} {_merged(chain, 'format') or '（なし）'}")
+            explanation.append(f"{SUITE_PATTERN} {annotation(chain, 'pattern') or '（なし）'}")
+            explanation.append(f"{SUITE_FORMAT} {annotation(chain, 'format') or '（なし）'}")
             official_id = item.item_id or ""
             width = _derived_width(chain, data_type)
             row = [official_id[:3] if official_id else OURS, int(official_id[3:]) if official_id else number, item.name,
