@@ -12,7 +12,6 @@ from conformance.cli.arguments import parser
 from conformance.cli.attestation import attest_command, keygen_command, verify_command
 from conformance.cli.catalogue import docs_command, spec_diff_command
 from conformance.cli.commands import (
-    USAGE_ERROR,
     diff_command,
     fixtures_command,
     generate_command,
@@ -23,6 +22,7 @@ from conformance.cli.commands import (
     spec_list_command,
 )
 from conformance.cli.compare import compare_command
+from conformance.cli.usage import USAGE_ERROR
 from conformance.results.masking import mask_my_numbers
 from conformance.spec import SpecError, use_folders
 

@@ -20,12 +20,12 @@ from conformance.attest import (
     load_public_key,
     verify,
 )
+from conformance.cli.usage import USAGE_ERROR, unwritable
 from conformance.pipeline import TargetError, target_digests
 from conformance.results import terminal_safe
 from conformance.spec import specs_root
 from conformance.spec.files import file_digests
 
-USAGE_ERROR = 2
 ATTESTATION_NAME = "conformance.intoto.jsonl"
 """What `run --attest-key` names the attestation of `conformance.json`, beside it."""
 _MARKS = {"ok": "OK", "mismatch": "NG", "not-checked": "--"}
@@ -75,8 +75,7 @@ def attest_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO
     try:
         arguments.output.write_bytes(signed)
     except OSError as error:
-        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, arguments.output, error)
     stdout.write(f"wrote {arguments.output}\n")
     return 0
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.cli.usage import USAGE_ERROR, unwritable
 from conformance.fleet import (
     BatchProgress,
     ClusterError,
@@ -35,7 +36,6 @@ from conformance.report.labels import RUN_VERDICT_LABELS
 from conformance.results import RunResult
 from conformance.results.masking import renew_masking_key
 
-USAGE_ERROR = 2
 RESULT_FILE, RECORD_FILE, INDEX_FILE = "conformance.json", "run.json", "batch.json"
 _STATUS_OF_EXIT = {0: "pass", 1: "fail", 3: "incomplete"}
 
@@ -156,8 +156,7 @@ def batch_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        stderr.write(f"conformance: {output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, output, error)
     progress = BatchProgress(len(runs), stderr if not arguments.quiet and stderr.isatty() else None)
     writer = _Writer(runs, output, progress)
     jobs = []
@@ -188,8 +187,7 @@ def batch_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO)
         write_atomically(output / INDEX_FILE, _json_bytes(index))
         written = write_grid(grid_runs, output)
     except OSError as error:
-        stderr.write(f"conformance: {output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, output, error)
     if not arguments.quiet:
         _print_summary(stdout, runs, writer.records, [output / INDEX_FILE, *written], progress.per_minute())
     return _exit_code(entry.status for entry in grid_runs)
@@ -263,8 +261,7 @@ def grid_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) 
         arguments.output.mkdir(parents=True, exist_ok=True)
         written = write_grid(grid_runs, arguments.output)
     except OSError as error:
-        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, arguments.output, error)
     for path in written:
         stdout.write(f"wrote {path}\n")
     return 0

@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.cli.usage import USAGE_ERROR, unwritable
 from conformance.spec import SpecError
 
-USAGE_ERROR = 2
 _SPEC_ARGUMENT = "a spec id (juki, juki@0.1.0), a spec folder (spec.yaml and schemas/) or an official workbook (.xlsx)"
 
 
@@ -66,7 +66,6 @@ def docs_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) 
         stderr.write(f"conformance: {error}\n")
         return USAGE_ERROR
     except OSError as error:
-        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, arguments.output, error)
     stdout.write(f"wrote {len(written)} files to {arguments.output} (open {arguments.output / 'index.html'})\n")
     return 0

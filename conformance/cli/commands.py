@@ -14,6 +14,7 @@ from conformance import spec as spec_store
 from conformance.attest import AttestError, load_private_key
 from conformance.cli.arguments import api_options
 from conformance.cli.attestation import run_attestation
+from conformance.cli.usage import USAGE_ERROR, unwritable
 from conformance.pipeline import (
     DeclarationError,
     InputLimits,
@@ -29,8 +30,6 @@ from conformance.report import REPORT_FORMATS, write_reports
 from conformance.results import RunResult, terminal_safe
 from conformance.results.diff import diff, render_text
 from conformance.spec import SpecError
-
-USAGE_ERROR = 2
 
 
 def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -81,8 +80,7 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
         written = write_reports(result, [REPORT_FORMATS[name] for name in dict.fromkeys(formats) if name != "console"],
                                 arguments.output, attach)
     except OSError as error:
-        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, arguments.output, error)
     if not arguments.quiet:
         for path in written:
             stdout.write(f"wrote {path}\n")
@@ -112,8 +110,7 @@ def generate_command(arguments: argparse.Namespace, stdout: TextIO, stderr: Text
         stderr.write(f"conformance: {error}\n")
         return USAGE_ERROR
     except OSError as error:
-        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, arguments.output, error)
     for path, records in summary["files"].items():
         stdout.write(f"wrote {arguments.output / path} ({records} records)\n")
     stdout.write(f"expected findings: {summary['total']} ({arguments.output / 'expected.json'})\n")
@@ -157,8 +154,7 @@ def report_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO
     try:
         report_format.write(result, arguments.output)
     except OSError as error:
-        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, arguments.output, error)
     return 0
 
 

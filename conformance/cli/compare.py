@@ -6,12 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.cli.usage import USAGE_ERROR, unwritable
 from conformance.pipeline import MappingError, TargetError, load_mapping
 from conformance.report.compare import COMPARE_FORMATS, render_console, write_compare
 from conformance.results import terminal_safe
 from conformance.spec import SpecError
-
-USAGE_ERROR = 2
 
 
 def add_compare_parser(commands: Any) -> None:
@@ -69,8 +68,7 @@ def compare_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextI
     try:
         written = write_compare(result, formats, arguments.output) if formats else []
     except OSError as error:
-        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, arguments.output, error)
     if not arguments.quiet:
         for path in written:
             stdout.write(f"wrote {path}\n")

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance import spec as spec_store
+from conformance.cli.usage import USAGE_ERROR, unwritable
 from conformance.results import terminal_safe
-
-USAGE_ERROR = 2
 
 
 def add_arguments(spec_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,8 +37,7 @@ def import_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO
         stderr.write(f"conformance: 取り込めません: {terminal_safe(str(error))}\n")
         return USAGE_ERROR
     except OSError as error:
-        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, arguments.output, error)
     items = sum(len(table.items) for table in spec.tables)
     pending = sum(1 for r in spec.requirements if r.check.kind == "pending")
     stdout.write(f"wrote {spec.path}: 表 {len(spec.tables)}、データ項目 {items}、要件 {len(spec.requirements)}"
@@ -54,7 +52,6 @@ def export_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO
     try:
         written = export_workbook(spec, arguments.output)
     except OSError as error:
-        stderr.write(f"conformance: {arguments.output}: 書き込めません ({error.strerror})\n")
-        return USAGE_ERROR
+        return unwritable(stderr, arguments.output, error)
     stdout.write(f"wrote {written}\n")
     return 0
