@@ -321,3 +321,31 @@ def test_tables_missing_from_both_exports_make_the_compare_incomplete() -> None:
     assert (residents.lost, residents.appeared, residents.in_both, residents.differing_values) == (0, 0, 43, 0)
     assert [t.note for t in result.tables[1:]] == ["OLD・NEWに世帯のファイルがないため比較できません",
                                                   "OLD・NEWに異動履歴のファイルがないため比較できません"]
+
+
+def test_what_a_compare_could_not_read_or_did_not_hold_is_never_a_pass(municipalities: dict[str, object],
+                                                                        tmp_path: Path) -> None:
+    """Nothing judged is nothing passed: two exports of headers only prove nothing, and a record OLD's reader
+    rejected stays unproven even when --allow-added forgives the NEW record it would have matched."""
+    a = municipalities["A"]
+    assert isinstance(a, Path)
+    empty = tmp_path / "empty"
+    for name in ("住民.csv", "世帯.csv", "異動履歴.csv"):
+        header, _ = _read(a / name)
+        _write(empty / name, header, [])
+    result = compare(empty, empty, "juki")
+    assert (result.verdict, [(t.old_records, t.new_records, t.note) for t in result.tables]) == (
+        "incomplete", [(0, 0, None)] * 3)
+
+    broken = tmp_path / "broken"
+    for name in ("世帯.csv", "異動履歴.csv"):
+        (broken / name).parent.mkdir(parents=True, exist_ok=True)
+        (broken / name).write_bytes((a / name).read_bytes())
+    lines = (a / "住民.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (broken / "住民.csv").write_text("".join([lines[0], lines[1].rstrip("\n") + ',"extra\n', *lines[2:]]), encoding="utf-8")
+    result = compare(broken, a, "juki", CompareOptions(allow_added=True))
+    residents = result.table("住民")
+    assert residents.note is not None and "読めないレコード" in residents.note
+    # Nothing lost, nothing differs, the rejected records' NEW twins forgiven as added: only the note stands.
+    assert (residents.lost, residents.differing_values, residents.appeared > 0) == (0, 0, True)
+    assert result.verdict == "incomplete"

@@ -116,10 +116,12 @@ class CompareResult:
     @property
     def verdict(self) -> CompareVerdict:
         """pass: nothing lost, nothing differs beyond the declared tolerances (--ignore, --allow-added);
-        incomplete: nothing failed but some table was not in both exports; else fail."""
+        incomplete: nothing failed but something was not proven — a table not in both exports, a table with
+        records or files a reader could not read (its note), or no record at all in either export; else fail."""
         if any(t.lost or t.differing_values or (t.appeared and not self.options.get("allow_added")) for t in self.tables):
             return "fail"
-        if any(not t.compared for t in self.tables) or not self.tables:
+        if (not self.tables or any(not t.compared or t.note for t in self.tables)
+                or not any(t.old_records or t.new_records for t in self.tables)):
             return "incomplete"
         return "pass"
 
