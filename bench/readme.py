@@ -135,7 +135,7 @@ def evaluate(expression: str, results: Mapping[str, Result], where: str) -> Any:
         raise ReadmeError(f"{where}: not an expression: {expression!r} ({error.msg})") from None
 
     def value(node: ast.AST) -> Any:
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool | None):
             return node.value
         if isinstance(node, ast.Name):
             if node.id not in results:
@@ -196,7 +196,7 @@ def judge(target: Mapping[str, Any], results: Mapping[str, Result]) -> Outcome:
     where = f"targets.yaml, target {target['id']}"
     unit, digits = target["unit"], target.get("digits")
     names = _names(target["measured"])
-    for condition in target.get("conditions", ()):
+    for condition in (*target.get("applies", ()), *target.get("conditions", ())):
         names += [name for name in _names(condition["holds"]) if name not in names]
     for name in names:
         if name not in results:
@@ -206,6 +206,10 @@ def judge(target: Mapping[str, Any], results: Mapping[str, Result]) -> Outcome:
     limit = f"{sign} {target['limit']:,g}{'' if unit == '×' else ' '}{unit}"
     common = {"id": target["id"], "issue": target["issue"], "text": target["text"], "limit": limit, "files": files}
     try:
+        # A file of another size or other options does not measure this target: not measured, with the reason.
+        other = [c["means"] for c in target.get("applies", ()) if evaluate(c["holds"], results, where) is not True]
+        if other:
+            return Outcome(**common, measured="—", status=NOT_MEASURED, why="; ".join(f"needs {t}" for t in other))
         measured = evaluate(target["measured"], results, where)
         failed = [c["means"] for c in target.get("conditions", ()) if evaluate(c["holds"], results, where) is not True]
     except NotMeasured:

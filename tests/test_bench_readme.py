@@ -11,7 +11,7 @@ import pytest
 from bench import readme
 from tests.conftest import ROOT
 
-TEMPLATE = "{% for t in targets %}{{ t.id }}|{{ t.limit }}|{{ t.measured }}|{{ t.status }}|{{ t.files_text }}\n{% endfor %}"
+TEMPLATE = "{% for t in targets %}{{ t.id }}|{{ t.limit }}|{{ t.measured }}|{{ t.status }}|{{ t.files_text }}|{{ t.why }}\n{% endfor %}"
 
 
 def test_the_committed_readme_is_what_the_result_files_say(capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,7 +51,7 @@ def _target(identifier: str, measured: str, limit: float, comparison: str = "<="
 
 
 def test_met_not_met_and_not_measured(tmp_path: Path) -> None:
-    run = {"approaches": {"api": {"wall_s": 33.4, "same": True}, "ours": {"wall_s": 5.6}, "floor": {"wall_s": 1.0}},
+    run = {"residents": 2000, "approaches": {"api": {"wall_s": 33.4, "same": True}, "ours": {"wall_s": 5.6}, "floor": {"wall_s": 1.0}},
            "exact": False}
     rows = _render(tmp_path, {"run": run, "gone": None}, [
         _target("over", "run.approaches.api.wall_s / run.approaches.ours.wall_s", 5),
@@ -61,6 +61,8 @@ def test_met_not_met_and_not_measured(tmp_path: Path) -> None:
         _target("condition", "run.approaches.ours.wall_s / run.approaches.floor.wall_s", 6,
                 conditions=[{"holds": "run.exact", "means": "exact"}]),
         _target("mixed", "gone.x / run.approaches.floor.wall_s", 6),
+        _target("size", "run.approaches.ours.wall_s / run.approaches.floor.wall_s", 6,
+                applies=[{"holds": "run.residents == 1000000", "means": "a run of 1,000,000 residents"}]),
     ])
     assert [row[:4] for row in rows] == [
         ["over", "≤ 5×", "5.96×", "not met"],
@@ -69,9 +71,12 @@ def test_met_not_met_and_not_measured(tmp_path: Path) -> None:
         ["missing", "≤ 10×", "—", "not measured"],
         ["condition", "≤ 6×", "5.60×", "not met"],
         ["mixed", "≤ 6×", "—", "not measured"],
+        ["size", "≤ 6×", "—", "not measured"],
     ]
     assert rows[0][4] == "[run.json](bench/results/run.json)"
     assert rows[3][4] == "gone.json (missing)"
+    assert rows[4][5] == "not: exact"
+    assert rows[6][5] == "needs a run of 1,000,000 residents"
 
 
 def test_a_figure_missing_from_a_present_file_is_an_error(tmp_path: Path) -> None:
