@@ -92,17 +92,14 @@ class Result:
         return "undated"
 
     @property
-    def load(self) -> float | None:
+    def load(self) -> str:
         """The 1-minute load average the file recorded (run.py's `uptime`, xlsx_vs_csv's `load_average_at_end`)."""
-        if not isinstance(self.data, dict):
-            return None
-        machine = self.data.get("machine")
-        uptime = machine.get("uptime", "") if isinstance(machine, dict) else ""
-        found = _LOAD.search(uptime)
+        machine = self.data.get("machine") if isinstance(self.data, dict) else None
+        found = _LOAD.search(machine.get("uptime", "")) if isinstance(machine, dict) else None
         if found:
-            return float(found.group(1))
-        at_end = self.data.get("load_average_at_end")
-        return float(at_end[0]) if isinstance(at_end, list) and at_end else None
+            return found.group(1)
+        at_end = self.data.get("load_average_at_end") if isinstance(self.data, dict) else None
+        return f"{float(at_end[0]):.2f}" if isinstance(at_end, list) and at_end else "not recorded"
 
 
 @dataclasses.dataclass(frozen=True)
