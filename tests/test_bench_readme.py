@@ -109,3 +109,11 @@ def test_a_readme_without_markers_is_a_clear_error(tmp_path: Path, capsys: pytes
     bare.write_text("# x\n", encoding="utf-8")
     assert readme.main(["--check", "--readme", str(bare)]) == 2
     assert "needs one <!-- performance:begin --> line" in capsys.readouterr().err
+
+
+def test_a_file_of_another_kind_of_benchmark_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "bench" / "results").mkdir(parents=True)
+    (tmp_path / "bench" / "results" / "x.json").write_text('{"benchmark": "compare"}', encoding="utf-8")
+    entries = {"x": {"file": "bench/results/x.json", "benchmark": "run"}}
+    with pytest.raises(readme.ReadmeError, match=r"x\.json is a 'compare' result, not 'run'"):
+        readme.load_results(entries, tmp_path)
