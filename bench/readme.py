@@ -23,6 +23,7 @@ import json
 import re
 import statistics
 import sys
+import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -168,10 +169,14 @@ def evaluate(expression: str, results: Mapping[str, Result], where: str) -> Any:
         raise ReadmeError(f"{where}: {expression!r} cannot be computed: {error}") from None
 
 
-def _names(expression: str) -> list[str]:
+def _names(expression: str, where: str) -> list[str]:
     """The result names an expression reads, in order of appearance."""
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as error:
+        raise ReadmeError(f"{where}: not an expression: {expression!r} ({error.msg})") from None
     found: list[str] = []
-    for node in ast.walk(ast.parse(expression.strip(), mode="eval")):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id not in FUNCTIONS and node.id not in found:
             found.append(node.id)
     return found
@@ -192,9 +197,9 @@ def judge(target: Mapping[str, Any], results: Mapping[str, Result]) -> Outcome:
     """Evaluate one target: measured against its limit, and its conditions (all must hold for met)."""
     where = f"targets.yaml, target {target['id']}"
     unit, digits = target["unit"], target.get("digits")
-    names = _names(target["measured"])
+    names = _names(target["measured"], where)
     for condition in (*target.get("applies", ()), *target.get("conditions", ())):
-        names += [name for name in _names(condition["holds"]) if name not in names]
+        names += [name for name in _names(condition["holds"], where) if name not in names]
     for name in names:
         if name not in results:
             raise ReadmeError(f"{where}: {name!r} is no result named under results: in targets.yaml")
@@ -273,11 +278,11 @@ def render(targets: Path = TARGETS, template: Path = TEMPLATE, root: Path = ROOT
             targets=outcomes, r={name: result.data for name, result in results.items()}, meta=results,
             met=sum(o.status == MET for o in outcomes), not_met=sum(o.status == NOT_MET for o in outcomes),
             not_measured=sum(o.status == NOT_MEASURED for o in outcomes))
-    except jinja2.TemplateError as error:
-        line = getattr(error, "lineno", None)
-        raise ReadmeError(f"{template.name}{f', line {line}' if line else ''}: {error}") from None
-    except (TypeError, KeyError, ZeroDivisionError) as error:
-        raise ReadmeError(f"{template.name}: {type(error).__name__}: {error}") from None
+    except (jinja2.TemplateError, TypeError, KeyError, ValueError, ZeroDivisionError) as error:
+        # Jinja rewrites the traceback so that the template's own line shows as a frame of its file.
+        lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == str(template)]
+        line = getattr(error, "lineno", None) or (lines[-1] if lines else None)
+        raise ReadmeError(f"{template.name}{f', line {line}' if line else ''}: {type(error).__name__}: {error}") from None
 
 
 def replaced(readme: str, section: str) -> str:
