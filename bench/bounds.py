@@ -97,7 +97,7 @@ def main() -> int:
           f"({len(constraints)} constraints on 住民)")
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     summary: dict[str, Any] = {
-        "when": stamp, "residents": arguments.residents, "seed": arguments.seed, "defect_rate": arguments.defect_rate,
+        "benchmark": "bounds", "data": folder.name, "when": stamp, "residents": arguments.residents, "seed": arguments.seed, "defect_rate": arguments.defect_rate,
         "repeat": repeat, "constraints": len(constraints),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
                     "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()},

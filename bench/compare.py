@@ -83,6 +83,7 @@ def main() -> int:
     found = {"lost": residents["lost"], "differing_values": residents["differing_values"]}
     ratio = round(measured["ours"]["wall_s"] / measured["floor"]["wall_s"], 2)
     report = {
+        "benchmark": "compare", "old": generated.name, "new": new.name,
         "when": stamp, "residents": arguments.residents, "seed": arguments.seed, "repeat": arguments.repeat,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
                     "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()},

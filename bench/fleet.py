@@ -99,7 +99,9 @@ def main() -> None:
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{stamp}-fleet-{arguments.exports}x{arguments.residents}.json"
-    path.write_text(json.dumps({"exports": arguments.exports, "residents": arguments.residents,
+    path.write_text(json.dumps({"benchmark": "fleet", "when": stamp,
+                                "load_average_at_end": [round(value, 2) for value in os.getloadavg()],
+                                "exports": arguments.exports, "residents": arguments.residents,
                                 "distinct": arguments.distinct, "cores": cores, "modes": measured},
                                ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path}")

@@ -281,6 +281,7 @@ def main() -> int:
     for name in ("peer", "naive"):
         if name in results:
             results[name]["rows"] = measured_rows
+            results[name]["measured_rows"] = measured_rows
             if scale != 1:
                 results[name]["measured_wall_s"] = results[name]["wall_s"]
                 results[name]["wall_s"] = round(results[name]["wall_s"] * scale, 3)
@@ -298,6 +299,10 @@ def main() -> int:
         return round(results[a]["wall_s"] / results[b]["wall_s"], 2) if a in results and b in results else None
 
     summary = {
+        # Self-describing (bench/readme.py renders the README from these files): the kind and the inputs.
+        "benchmark": "run", "api": arguments.api, "data": folder.name,
+        "records_per_table": {name.removeprefix("data/").removesuffix(".csv"): count for name, count in expected["files"].items()},
+        "expected_findings": expected.get("total", sum(expected["expected"].values())),
         "when": stamp, "residents": arguments.residents, "seed": arguments.seed, "defect_rate": arguments.defect_rate,
         "operations": arguments.operations, "memory_limit": arguments.memory_limit, "cap": arguments.cap, "repeat": arguments.repeat,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),

@@ -108,7 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     # Each requirement's verdict and findings (item, line, code, masked value) alike, not only the counts.
     verdicts = {kind: [(r["id"], r["verdict"], r["findings_total"], r["findings"]) for r in report["requirements"]]
                 for kind, report in reports.items()}
-    result = {"residents": arguments.residents, "records": records, "rounds": rounds, "ratio_xlsx_over_csv": ratio,
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    result = {"benchmark": "xlsx-vs-csv", "when": stamp, "repeat": arguments.repeat, "data": base.name,
+              "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                          "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()},
+              "residents": arguments.residents, "records": records, "rounds": rounds, "ratio_xlsx_over_csv": ratio,
               "median_wall_s": median, "median_ratio_xlsx_over_csv": median_ratio,
               "load_average_at_end": [round(value, 2) for value in load],
               "same_findings": summaries["csv"] == summaries["xlsx"] and verdicts["csv"] == verdicts["xlsx"],
@@ -116,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
               "workbook_bytes": {t: (workbooks / f"{t}.xlsx").stat().st_size for t in TABLES},
               "csv_bytes": {t: (data / f"{t}.csv").stat().st_size for t in TABLES}}
     RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"{stamp}-xlsx-vs-csv-{arguments.residents}.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print("| target | best wall s | median wall s | peak RSS MB |\n| --- | ---: | ---: | ---: |")
