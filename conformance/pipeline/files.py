@@ -80,7 +80,7 @@ def _load_spec(evaluation: SpecEvaluation, discovery: Discovery, database: Datab
     files = []
     tables_read = 0
     for load in load_tables(chosen, database, options.limits, lambda table: evaluation.step(f"{spec.id} {table.name} 読込"),
-                            discovery.target.workbooks, options.mapping):
+                            discovery.target.workbooks, options.mapping, options.threads):
         stored = evaluation.file_checks(load)
         note = None if stored else ("読めませんでした" if not load.readable else "読み込みに失敗しました")
         files.append(_target_file(load, spec.id, note))
@@ -129,7 +129,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         chosen, discovery = resolve_specs(specs, opened)
         check_declaration(options.declaration, chosen)
         as_of = options.as_of or datetime.date.today()
-        database = Database(options.memory_limit, as_of, folder / "db")
+        database = Database(options.memory_limit, as_of, folder / "db", options.threads)
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             step = _progress_steps(chosen, options.progress) if options.progress is not None else None
