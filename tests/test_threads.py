@@ -90,3 +90,28 @@ def test_findings_are_the_same_whatever_the_thread_count(municipality: Path) -> 
                          result.flatten("requirement", "file", "record", "line", "item", "code", "message", "value")))
     assert outcomes[0] == outcomes[1]
     assert len(outcomes[0][1]) == sum(min(count, 100) for count in expected.values())
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_file_changed_while_read_is_reported_on_one_thread_and_on_two(
+        threads: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inputs are hashed again once the last table is read: beside the checks on two threads, after
+    them on one; either way a file that changed while it was read is named."""
+    import shutil
+
+    from conformance.pipeline import load
+
+    export = tmp_path / "export"
+    shutil.copytree(FIXTURES / "juki" / "valid", export)
+    original = getattr(load, "read_table")  # noqa: B009 (the name the load stage calls)
+
+    def read_then_modify(*arguments: object, **keywords: object) -> object:
+        parsed = original(*arguments, **keywords)
+        with (export / "住民.csv").open("ab") as stream:
+            stream.write(b"\n")
+        return parsed
+
+    monkeypatch.setattr(load, "read_table", read_then_modify)
+    result = run(export, ["juki"], RunOptions(as_of=AS_OF, threads=threads))
+    assert result.changed == ("住民.csv",)
+    assert result.exit_code == 3
