@@ -2,6 +2,7 @@
 
     python bench/run.py --residents 1000000 [--memory-limit 1GB] [--only floor,ours] [--cap N] [--repeat 3]
     python bench/run.py --residents 100000 --api --only ours [--repeat 3]
+    python bench/run.py --residents 200000 --threads 1,2 [--repeat 3]   (floor and ours per thread count: bench/threads.py)
 
 Generates the data once (cached under bench/.cache/, git-ignored), then runs, one after the other in
 child processes of this one, on the same files:
@@ -201,6 +202,7 @@ def main() -> int:
     parser.add_argument("--only", default="floor,ours,peer,naive", help="which approaches to run")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of floor and ours; the median is reported")
     parser.add_argument("--api", action="store_true", help="also run API mode against conformance serve of the data (rounds beside ours)")
+    parser.add_argument("--threads", default=None, metavar="N,N", help="floor and ours at each thread count (e.g. 1,2), alternating; bench/threads.py")
     parser.add_argument("--cap", type=int, default=None, help="peer and naive on the first N records only (extrapolated)")
     arguments = parser.parse_args()
     which = arguments.only.split(",")
@@ -208,6 +210,8 @@ def main() -> int:
         parser.error("--repeat must be 1 or more")
     if arguments.api and ("ours" not in which or arguments.operations != "juki"):
         parser.error("--api compares with ours on juki: keep ours in --only and --operations juki")
+    if arguments.threads and (arguments.api or "ours" not in which or "floor" not in which):
+        parser.error("--threads runs floor and ours at each thread count: keep both in --only, without --api")
     folder = _data(arguments.residents, arguments.seed, arguments.defect_rate, arguments.operations)
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     files = sorted((folder / "data").rglob("*.csv"))
@@ -227,6 +231,8 @@ def main() -> int:
                             str(folder / "declaration.yaml"), "--as-of", "2026-04-01", "--format", "json", "--output", str(out), "--quiet"]
         if arguments.memory_limit:
             commands["ours"] += ["--memory-limit", arguments.memory_limit]
+    if arguments.threads:
+        return _threads(arguments, folder, files, commands["ours"], logs, stamp)
     server = None
     api_out = logs / "api"
     if arguments.api:
@@ -325,6 +331,25 @@ def main() -> int:
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
     return 1 if failed else 0
+
+
+def _threads(arguments: argparse.Namespace, folder: Path, files: list[Path], ours: list[str], logs: Path, stamp: str) -> int:
+    """`--threads 1,2`: bench/threads.py's rounds; one result file, "benchmark": "threads"."""
+    import threads
+
+    figures = threads.run_threads(threads.parse_counts(arguments.threads), arguments.repeat, folder, files, ours,
+                                  arguments.memory_limit, logs, ROOT)
+    summary = {"benchmark": "threads", "when": stamp, "residents": arguments.residents, "seed": arguments.seed,
+               "defect_rate": arguments.defect_rate, "operations": arguments.operations, "memory_limit": arguments.memory_limit,
+               "repeat": arguments.repeat, "rows": sum(json.loads((folder / "expected.json").read_text(encoding="utf-8"))["files"].values()),
+               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+               **figures}
+    threads.print_table(summary)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{stamp}-threads-{arguments.operations.replace(',', '+')}-{arguments.residents}.json"
+    path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)}")
+    return 0 if figures["ok"] else 1
 
 
 if __name__ == "__main__":

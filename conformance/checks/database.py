@@ -148,8 +148,11 @@ def register_functions(connection: duckdb.DuckDBPyConnection, as_of: datetime.da
 class Database:
     """One in-memory DuckDB connection with the format functions registered."""
 
-    def __init__(self, memory_limit: str | None = None, as_of: datetime.date | None = None, scratch: Path | None = None) -> None:
+    def __init__(self, memory_limit: str | None = None, as_of: datetime.date | None = None, scratch: Path | None = None,
+                 threads: int | None = None) -> None:
         self.connection = duckdb.connect(":memory:")
+        # --threads: DuckDB's threads once a large table is loaded (None: DuckDB's default, one per core).
+        self.threads = threads
         # The run's private folder when given (one folder for every temporary file of a run).
         self._scratch = scratch or Path(tempfile.mkdtemp(prefix="conformance-db-"))
         self._scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -176,7 +179,8 @@ class Database:
     def _expect(self, records: int) -> None:
         """A table of `records` records is about to be stored: a large one ends the small mode."""
         if self._small and records >= SMALL_TABLE:
-            self.connection.execute("RESET threads; PRAGMA enable_optimizer")
+            threads = f"SET threads = {int(self.threads)}" if self.threads else "RESET threads"
+            self.connection.execute(f"{threads}; PRAGMA enable_optimizer")
             self._small = False
 
     def close(self) -> None:

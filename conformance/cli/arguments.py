@@ -93,6 +93,22 @@ def memory_limit(text: str) -> str:
     return text.strip()
 
 
+# More threads than this is a typo, not a machine: DuckDB spends seconds creating 100,000 threads and
+# then dies, so the bound is checked here and said clearly (exit 2).
+MAX_THREADS = 1024
+
+
+def threads(text: str) -> int:
+    """A thread count for --threads: a whole number from 1 to MAX_THREADS."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of threads: {text!r} (e.g. 1, 2, 8)") from None
+    if not 1 <= value <= MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_THREADS}: {text!r}")
+    return value
+
+
 def temp_folder(text: str) -> Path:
     """An existing folder to put the run's private folder in (it is created there; the folder itself must exist)."""
     path = Path(text)
@@ -134,6 +150,9 @@ def parser() -> argparse.ArgumentParser:
                             help='the date rules judge "today" by and waivers expire by (default: today; recorded in the result)')
     run_parser.add_argument("--memory-limit", type=memory_limit, metavar="SIZE",
                             help="DuckDB memory limit, e.g. 1GB; beyond it DuckDB spills to --temp-dir (default: DuckDB's, 80%% of RAM)")
+    run_parser.add_argument("--threads", type=threads, metavar="N",
+                            help="threads for DuckDB and the most of our own at work at once; 1 runs on one core "
+                                 "(default: DuckDB's, one per core)")
     run_parser.add_argument("--temp-dir", type=temp_folder, metavar="DIR",
                             help="where the run's private temporary folder goes (extracted ZIP, staging, DuckDB spill; default: the system temp dir)")
     limits = InputLimits()

@@ -54,7 +54,7 @@ def run_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
         mapping = load_mapping(arguments.mapping, _operation(arguments.spec)) if arguments.mapping else None
         options = RunOptions(mapping=mapping, declaration=declaration, show_values=arguments.show_values,
                              max_findings=arguments.max_findings, as_of=arguments.as_of,
-                             memory_limit=arguments.memory_limit, temp_dir=arguments.temp_dir,
+                             memory_limit=arguments.memory_limit, threads=arguments.threads, temp_dir=arguments.temp_dir,
                              progress=progress, limits=limits)
         if is_url(arguments.target) and mapping is not None:
             raise ValueError("--mapping はファイルの出力にだけ使えます（APIモードでは使えません）")

@@ -125,7 +125,7 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
                                       api.fuzz, api.fuzz_examples)
             cases.append((api_requirements, api_cases.evaluate(), api_cases.gathered))
         folder = stack.enter_context(workspace(options.temp_dir))
-        database = Database(options.memory_limit, as_of, folder / "db")
+        database = Database(options.memory_limit, as_of, folder / "db", options.threads)
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             evaluations = [SpecEvaluation(spec, options.max_findings, options.show_values, character_profile=options.character_profile,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -80,7 +82,7 @@ def _load_spec(evaluation: SpecEvaluation, discovery: Discovery, database: Datab
     files = []
     tables_read = 0
     for load in load_tables(chosen, database, options.limits, lambda table: evaluation.step(f"{spec.id} {table.name} 読込"),
-                            discovery.target.workbooks, options.mapping):
+                            discovery.target.workbooks, options.mapping, options.threads):
         stored = evaluation.file_checks(load)
         note = None if stored else ("読めませんでした" if not load.readable else "読み込みに失敗しました")
         files.append(_target_file(load, spec.id, note))
@@ -114,6 +116,20 @@ def _load_references(chosen: list[Spec], discovery: Discovery, database: Databas
     return files
 
 
+def _beside(work: Callable[[], list[str]]) -> concurrent.futures.Future[list[str]]:
+    """`work` in a daemon thread (an interrupted run does not wait for it): hashing releases the GIL."""
+    future: concurrent.futures.Future[list[str]] = concurrent.futures.Future()
+
+    def target() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as error:  # handed to whoever asks for the result
+            future.set_exception(error)
+
+    threading.Thread(target=target, name="rehash", daemon=True).start()
+    return future
+
+
 def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: RunOptions | None = None) -> RunResult:
     """Evaluate a target against specs (inferred from its files when not given).
 
@@ -129,7 +145,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         chosen, discovery = resolve_specs(specs, opened)
         check_declaration(options.declaration, chosen)
         as_of = options.as_of or datetime.date.today()
-        database = Database(options.memory_limit, as_of, folder / "db")
+        database = Database(options.memory_limit, as_of, folder / "db", options.threads)
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             step = _progress_steps(chosen, options.progress) if options.progress is not None else None
@@ -138,6 +154,8 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
                            for spec in chosen]
             files = [file for evaluation in evaluations for file in _load_spec(evaluation, discovery, database, loaded, options)]
             files += _load_references(chosen, discovery, database, loaded, options)
+            # No input is read after this: each is hashed again now, beside the checks, unless on one thread.
+            rehashed = _beside(opened.changed_inputs) if options.threads != 1 else None
             requirements: list[RequirementResult] = []
             for evaluation in evaluations:
                 evaluation.check(loaded, database)
@@ -159,7 +177,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
             if mask_my_numbers(source.display) not in used:  # TargetFile paths are masked (results/masking.py)
                 files.append(TargetFile(source.display, source.sha256, source.size, source.format, note=unused))
         ignored = tuple(opened.ignored)
-        changed = tuple(opened.changed_inputs())
+        changed = tuple(rehashed.result() if rehashed is not None else opened.changed_inputs())
     return RunResult(
         suite_version=__version__,
         specs=spec_refs(chosen),

@@ -79,19 +79,27 @@ def store(table: Table, source: TableSource, parsed: ParsedTable, database: Data
 
 def load_tables(chosen: Sequence[tuple[Table, TableSource]], database: Database, limits: InputLimits,
                 step: Callable[[Table], None], workbooks: Workbooks | None = None,
-                mapping: ExportMapping | None = None) -> Iterator[TableLoad]:
+                mapping: ExportMapping | None = None, threads: int | None = None) -> Iterator[TableLoad]:
     """Read and store each table, reading the next two ahead in two threads.
 
     Two, not one: a workbook's sheet is built by calamine outside the GIL, so while the largest table
     is being parsed the next ones are read on the other core instead of waiting for its storage
-    (measured on a 100,000-record export as workbooks: seconds less). At most three tables are held."""
-    reader = concurrent.futures.ThreadPoolExecutor(max_workers=_AHEAD, thread_name_prefix="read-ahead")
+    (measured on a 100,000-record export as workbooks: seconds less). At most three tables are held.
+    `threads` (--threads) bounds the readers: with 1 each table is read in turn on the run's own thread."""
+    ahead_count = _AHEAD if threads is None else min(_AHEAD, threads if threads > 1 else 0)
+    if not ahead_count:
+        for table, source in chosen:
+            parsed = read(source, limits, workbooks, mapping)
+            step(table)
+            yield store(table, source, parsed, database)
+        return
+    reader = concurrent.futures.ThreadPoolExecutor(max_workers=ahead_count, thread_name_prefix="read-ahead")
     try:
-        ahead = [reader.submit(read, source, limits, workbooks, mapping) for _table, source in chosen[:_AHEAD]]
+        ahead = [reader.submit(read, source, limits, workbooks, mapping) for _table, source in chosen[:ahead_count]]
         for index, (table, source) in enumerate(chosen):
             parsed = ahead.pop(0).result()
-            if index + _AHEAD < len(chosen):
-                ahead.append(reader.submit(read, chosen[index + _AHEAD][1], limits, workbooks, mapping))
+            if index + ahead_count < len(chosen):
+                ahead.append(reader.submit(read, chosen[index + ahead_count][1], limits, workbooks, mapping))
             step(table)
             yield store(table, source, parsed, database)
     finally:

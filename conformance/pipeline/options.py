@@ -31,6 +31,8 @@ class RunOptions:
     show_values: bool = False
     max_findings: int = 100
     memory_limit: str | None = None
+    # --threads: DuckDB's threads and the most threads of our own that work at once (None: one per core).
+    threads: int | None = None
     as_of: datetime.date | None = None
     temp_dir: Path | None = None
     # Called with (what is being done, steps done, steps in all); the CLI draws a bar with it.
