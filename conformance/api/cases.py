@@ -48,6 +48,22 @@ class ApiEvaluation(Gatherer):
         self.requirements = requirements
         self.fuzz = fuzz
         self.fuzz_examples = fuzz_examples
+        # Requests that walk every page of a list as the gathering walk does (same query, with the
+        # token): their expectations are judged on the gathering walk's pages as it decodes them, so
+        # each large page is fetched and decoded once. (requirement ID, request index, table) -> outcome.
+        self._alongside: list[tuple[ApiRequirement, int, dict[str, Any]]] = []
+        self._judged: dict[tuple[str, int, str], Outcome] = {}
+        for requirement in requirements:
+            for index, request in enumerate(requirement.definition.get("requests", ()) if requirement.procedure == "request" else ()):
+                if (request["endpoint"] == "list" and request.get("pages") == "all" and request.get("auth", "token") != "none"
+                        and {"limit": str(contract.max_limit), **request.get("query", {})} == {"limit": str(contract.max_limit)}):
+                    self._alongside.append((requirement, index, requirement.definition["expect"]))
+
+    def walked(self, table: Table, endpoint: Endpoint, query: dict[str, str], exchange: Exchange, body: Any) -> None:
+        """Judge the whole-list requests' expectations on a page of the gathering walk."""
+        for requirement, index, expect in self._alongside:
+            outcome = self._judged.setdefault((requirement.id, index, table.name), Outcome())
+            self._expect(requirement, table, endpoint, exchange, (), query, expect, outcome, body)
 
     # -- evaluation ----------------------------------------------------------------------------------
     def evaluate(self) -> dict[str, Outcome]:
@@ -92,10 +108,16 @@ class ApiEvaluation(Gatherer):
     def _requests(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:
         expect: dict[str, Any] = requirement.definition["expect"]
         gathered = self.gathered[table.name]
-        for request in requirement.definition["requests"]:
+        for index, request in enumerate(requirement.definition["requests"]):
             endpoint = self.contract.endpoint(table.name, request["endpoint"])
             if endpoint is None:
                 outcome.not_tested = outcome.not_tested or f"{table.name}: 契約にこのエンドポイントがありません"
+                continue
+            judged = self._judged.pop((requirement.id, index, table.name), None)
+            if judged is not None:  # judged on the gathering walk's pages, in the same order
+                outcome.findings += judged.findings
+                outcome.errors += judged.errors
+                outcome.tested = outcome.tested or judged.tested
                 continue
             auth = request.get("auth", "token") != "none"
             query = dict(request.get("query", {}))

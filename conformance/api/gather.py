@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
+
 from conformance.api.client import ApiClient, Exchange
 from conformance.api.contract import Contract, Endpoint
 from conformance.api.envelope import RECORD_KEY
@@ -109,6 +111,10 @@ class Gatherer:
             seen.add(nxt)
             cursor = nxt
 
+    def walked(self, table: Table, endpoint: Endpoint, query: dict[str, str], exchange: Exchange, body: Any) -> None:
+        """Called with every page the gathering walk decodes (`body` as `_walk` yields it), so that a
+        check of the same pages needs neither the request nor the decoding again."""
+
     def gather(self, only: set[str] | None = None) -> None:
         """Walk every table's list endpoint (or those named) with the largest page the contract allows."""
         for table in self.spec.tables:
@@ -122,8 +128,10 @@ class Gatherer:
             header: dict[str, None] = {}
             # A field named by an official romaji is its item (the contract's field name); others keep their name.
             names = {item.romaji: item.name for item in table.items if item.romaji}
-            for exchange, body in self._walk(endpoint, {"limit": str(self.contract.max_limit)}):
+            query = {"limit": str(self.contract.max_limit)}
+            for exchange, body in self._walk(endpoint, query):
                 gathered.pages.append(exchange)
+                self.walked(table, endpoint, query, exchange, body)
                 if exchange.error is not None:
                     gathered.failure = exchange.error
                     break
@@ -151,6 +159,7 @@ class Gatherer:
 
 
 NOT_JSON = object()
+_BOM = b"\xef\xbb\xbf"
 
 
 def next_cursor(body: Any) -> str | None:
@@ -160,6 +169,14 @@ def next_cursor(body: Any) -> str | None:
 
 
 def json_body(exchange: Exchange) -> Any:
+    """The decoded body (a BOM allowed), or NOT_JSON. orjson decodes a large page in half the time
+    (measured); what it refuses and the standard library accepts (NaN, integers beyond 64 bits, lone
+    surrogates, deep nesting) is decoded as before, so the answer is the standard library's."""
+    body = exchange.body[3:] if exchange.body.startswith(_BOM) else exchange.body
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
     try:
         return json.loads(exchange.body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
