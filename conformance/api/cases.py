@@ -313,13 +313,18 @@ class ApiEvaluation(Gatherer):
             stamp = since.isoformat()
             query = {"limit": str(self.contract.max_limit), "updated_since": stamp}
             where = self._where(endpoint, query)
-            expected = {entry.key for entry, when in stamped if when is not None and when >= since}
-            keys = self._listed_keys(requirement, table, endpoint, query, outcome, "updated_since を付けた要求が失敗しました")
-            if keys is None:
+            order = [entry.key for entry, when in stamped if when is not None and when >= since]
+            expected = set(order)
+            walked = self._window_keys(requirement, table, endpoint, query, outcome, "updated_since を付けた要求が失敗しました",
+                                       max_pages=paging.UPDATED_SINCE_PAGES)
+            if walked is None:
                 return
+            keys, capped = walked
             returned = set(keys)
             older = len(returned - expected)
-            missing = len(expected - returned)
+            # A walk cut at the page cap is judged up to the furthest record it returned (in list order).
+            reached = expected if not capped else set(order[: paging.reached(order, returned)])
+            missing = len(reached - returned)
             if older:
                 outcome.findings.append(self._finding(requirement, codes.NOT_FILTERED, f"updated_since より前に更新されたレコードが{older}件返りました。", where))
             if missing:
