@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from typing import Any
 
 from conformance.api import paging
@@ -22,6 +23,7 @@ from conformance.api.gather import (
     Gathered,
     Gatherer,
     Outcome,
+    RecordSink,
     json_body,
     next_cursor,
     text_value,
@@ -43,8 +45,9 @@ class ApiEvaluation(Gatherer):
     """The API cases of one spec against one target."""
 
     def __init__(self, spec: Spec, contract: Contract, client: ApiClient, requirements: list[ApiRequirement],
-                 show_values: bool, fuzz: bool, fuzz_examples: int = 20) -> None:
-        super().__init__(spec, contract, client, show_values)
+                 show_values: bool, fuzz: bool, fuzz_examples: int = 20,
+                 sink: Callable[[Table], RecordSink] | None = None) -> None:
+        super().__init__(spec, contract, client, show_values, sink)
         self.requirements = requirements
         self.fuzz = fuzz
         self.fuzz_examples = fuzz_examples

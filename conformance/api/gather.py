@@ -7,9 +7,9 @@ Generic over operations and tables: what to request comes from the contract
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import orjson
@@ -36,12 +36,19 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One record as listed: its position in the list (1-based), key, updated_at and values as text."""
+    """One record as listed: its position in the list (1-based), key and updated_at (its values go to
+    the table's sink as they arrive, never held here: a million records' values would not fit)."""
 
     position: int
     key: tuple[str, ...]
     updated_at: str | None
-    values: dict[str, str]
+
+
+class RecordSink(Protocol):
+    """Where a table's gathered records go, each as item name -> text (the pipeline's staging file)."""
+
+    def add(self, record: int, line: int, values: Mapping[str, str]) -> None:
+        """One record; its position in the list is its record and line number."""
 
 
 @dataclass
@@ -57,6 +64,7 @@ class Gathered:
     complete: bool = False
     # (position of the next page's first record, 0-based; the next_cursor that points there), per page
     cursors: list[tuple[int, str]] = field(default_factory=list)
+    sink: RecordSink | None = None
 
 
 def text_value(value: Any) -> str | None:
@@ -69,8 +77,10 @@ def text_value(value: Any) -> str | None:
 class Gatherer:
     """Requests to one spec's endpoints (each answer kept once) and the records its lists return."""
 
-    def __init__(self, spec: Spec, contract: Contract, client: ApiClient, show_values: bool) -> None:
+    def __init__(self, spec: Spec, contract: Contract, client: ApiClient, show_values: bool,
+                 sink: Callable[[Table], RecordSink] | None = None) -> None:
         self.spec = spec
+        self.sink = sink
         self.contract = contract
         self.client = client
         self.show_values = show_values
@@ -123,7 +133,9 @@ class Gatherer:
             endpoint = self.contract.endpoint(table.name, "list")
             if endpoint is None:
                 continue
-            gathered = Gathered(table, str(self._where(endpoint, {"limit": str(self.contract.max_limit)}).url))
+            gathered = Gathered(table, str(self._where(endpoint, {"limit": str(self.contract.max_limit)}).url),
+                                sink=self.sink(table) if self.sink is not None else None)
+            sink = gathered.sink
             self.gathered[table.name] = gathered
             header: dict[str, None] = {}
             # A field named by an official romaji is its item (the contract's field name); others keep their name.
@@ -144,13 +156,15 @@ class Gatherer:
                         continue
                     if names:
                         record = {names.get(name, name): value for name, value in record.items()}
-                    # Strings as they are (most values); text_value only for the others.
-                    values: dict[str, str] = {name: value if type(value) is str else json.dumps(value, ensure_ascii=False)
-                                              for name, value in record.items() if value != "" and value is not None}
                     header.update(dict.fromkeys(record))
                     key = tuple(text_value(record.get(name)) or "" for name in table.primary_key)
                     updated = item.get("updated_at") if isinstance(item.get("updated_at"), str) else None
-                    gathered.entries.append(Entry(len(gathered.entries) + 1, key, updated, values))
+                    position = len(gathered.entries) + 1
+                    gathered.entries.append(Entry(position, key, updated))
+                    if sink is not None:
+                        # Strings as they are (most values); text_value only for the others.
+                        sink.add(position, position, {name: value if type(value) is str else json.dumps(value, ensure_ascii=False)
+                                                      for name, value in record.items() if value != "" and value is not None})
                 nxt = next_cursor(body)
                 if nxt is not None:
                     gathered.cursors.append((len(gathered.entries), nxt))
