@@ -113,7 +113,7 @@ def test_a_body_that_is_not_json_mid_walk_is_one_finding_and_stops_the_gathering
         outcome, evaluation, requests = _evaluate(url, _requirement("list-contract"))
     assert [(f.code, f.location.url) for f in outcome.findings] == [(codes.MALFORMED_JSON, f"{url}/juki/jumin?limit=1000")]
     gathered = evaluation.gathered["住民"]
-    assert (gathered.complete, len(gathered.pages), len(gathered.entries)) == (False, 2, 1000)
+    assert (gathered.complete, gathered.pages, len(gathered.entries)) == (False, 2, 1000)
     assert gathered.failure == "一覧の応答がJSONの一覧ではありません（HTTP 200）"
     # Each page requested once: the contract check judged the gathering walk's pages.
     assert requests == 2 + sum(n for name, n in _pages(store).items() if name != "住民")

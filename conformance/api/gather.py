@@ -59,7 +59,7 @@ class Gathered:
     display: str
     entries: list[Entry] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
-    pages: list[Exchange] = field(default_factory=list)
+    pages: int = 0
     failure: str | None = None
     complete: bool = False
     # (position of the next page's first record, 0-based; the next_cursor that points there), per page
@@ -105,13 +105,14 @@ class Gatherer:
         return Location(method="GET", url=self.client.url(path) + (f"?{urlencode(shown_query)}" if shown_query else ""))
 
     def _walk(self, endpoint: Endpoint, query: dict[str, str], auth: bool = True, cursor: str | None = None,
-              max_pages: int = _MAX_PAGES) -> Iterator[tuple[Exchange, Any]]:
+              max_pages: int = _MAX_PAGES, keep: bool = True) -> Iterator[tuple[Exchange, Any]]:
         """The pages of a list from `cursor` (the start when None), following next_cursor, at most
-        `max_pages`; stops at the first page that is not a 200 JSON list."""
+        `max_pages`; stops at the first page that is not a 200 JSON list. `keep=False`: the answers
+        are not kept for a later identical request (the gathering walk's megabytes per page)."""
         seen: set[str] = set()
         for _ in range(max_pages):
             page_query = {**query, **({"cursor": cursor} if cursor else {})}
-            exchange = self._get(endpoint.render(), page_query, auth)
+            exchange = self._get(endpoint.render(), page_query, auth) if keep else self.client.get(endpoint.render(), page_query, auth=auth)
             body: Any = json_body(exchange) if exchange.status == 200 and exchange.error is None else None
             yield exchange, body
             nxt = next_cursor(body)
@@ -141,8 +142,9 @@ class Gatherer:
             # A field named by an official romaji is its item (the contract's field name); others keep their name.
             names = {item.romaji: item.name for item in table.items if item.romaji}
             query = {"limit": str(self.contract.max_limit)}
-            for exchange, body in self._walk(endpoint, query):
-                gathered.pages.append(exchange)
+            # Not kept: each page is judged as it arrives (the records staged, the contract checked).
+            for exchange, body in self._walk(endpoint, query, keep=False):
+                gathered.pages += 1
                 self.walked(table, endpoint, query, exchange, body)
                 if exchange.error is not None:
                     gathered.failure = exchange.error
