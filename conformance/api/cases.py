@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from typing import Any
 
 from conformance.api import paging
@@ -22,6 +23,7 @@ from conformance.api.gather import (
     Gathered,
     Gatherer,
     Outcome,
+    RecordSink,
     json_body,
     next_cursor,
     text_value,
@@ -43,11 +45,28 @@ class ApiEvaluation(Gatherer):
     """The API cases of one spec against one target."""
 
     def __init__(self, spec: Spec, contract: Contract, client: ApiClient, requirements: list[ApiRequirement],
-                 show_values: bool, fuzz: bool, fuzz_examples: int = 20) -> None:
-        super().__init__(spec, contract, client, show_values)
+                 show_values: bool, fuzz: bool, fuzz_examples: int = 20,
+                 sink: Callable[[Table], RecordSink] | None = None) -> None:
+        super().__init__(spec, contract, client, show_values, sink)
         self.requirements = requirements
         self.fuzz = fuzz
         self.fuzz_examples = fuzz_examples
+        # Requests that walk every page of a list as the gathering walk does (same query, with the
+        # token): their expectations are judged on the gathering walk's pages as it decodes them, so
+        # each large page is fetched and decoded once. (requirement ID, request index, table) -> outcome.
+        self._alongside: list[tuple[ApiRequirement, int, dict[str, Any]]] = []
+        self._judged: dict[tuple[str, int, str], Outcome] = {}
+        for requirement in requirements:
+            for index, request in enumerate(requirement.definition.get("requests", ()) if requirement.procedure == "request" else ()):
+                if (request["endpoint"] == "list" and request.get("pages") == "all" and request.get("auth", "token") != "none"
+                        and {"limit": str(contract.max_limit), **request.get("query", {})} == {"limit": str(contract.max_limit)}):
+                    self._alongside.append((requirement, index, requirement.definition["expect"]))
+
+    def walked(self, table: Table, endpoint: Endpoint, query: dict[str, str], exchange: Exchange, body: Any) -> None:
+        """Judge the whole-list requests' expectations on a page of the gathering walk."""
+        for requirement, index, expect in self._alongside:
+            outcome = self._judged.setdefault((requirement.id, index, table.name), Outcome())
+            self._expect(requirement, table, endpoint, exchange, (), query, expect, outcome, body)
 
     # -- evaluation ----------------------------------------------------------------------------------
     def evaluate(self) -> dict[str, Outcome]:
@@ -92,10 +111,16 @@ class ApiEvaluation(Gatherer):
     def _requests(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:
         expect: dict[str, Any] = requirement.definition["expect"]
         gathered = self.gathered[table.name]
-        for request in requirement.definition["requests"]:
+        for index, request in enumerate(requirement.definition["requests"]):
             endpoint = self.contract.endpoint(table.name, request["endpoint"])
             if endpoint is None:
                 outcome.not_tested = outcome.not_tested or f"{table.name}: 契約にこのエンドポイントがありません"
+                continue
+            judged = self._judged.pop((requirement.id, index, table.name), None)
+            if judged is not None:  # judged on the gathering walk's pages, in the same order
+                outcome.findings += judged.findings
+                outcome.errors += judged.errors
+                outcome.tested = outcome.tested or judged.tested
                 continue
             auth = request.get("auth", "token") != "none"
             query = dict(request.get("query", {}))
@@ -291,13 +316,18 @@ class ApiEvaluation(Gatherer):
             stamp = since.isoformat()
             query = {"limit": str(self.contract.max_limit), "updated_since": stamp}
             where = self._where(endpoint, query)
-            expected = {entry.key for entry, when in stamped if when is not None and when >= since}
-            keys = self._listed_keys(requirement, table, endpoint, query, outcome, "updated_since を付けた要求が失敗しました")
-            if keys is None:
+            order = [entry.key for entry, when in stamped if when is not None and when >= since]
+            expected = set(order)
+            walked = self._window_keys(requirement, table, endpoint, query, outcome, "updated_since を付けた要求が失敗しました",
+                                       max_pages=paging.UPDATED_SINCE_PAGES)
+            if walked is None:
                 return
+            keys, capped = walked
             returned = set(keys)
             older = len(returned - expected)
-            missing = len(expected - returned)
+            # A walk cut at the page cap is judged up to the furthest record it returned (in list order).
+            reached = expected if not capped else set(order[: paging.reached(order, returned)])
+            missing = len(reached - returned)
             if older:
                 outcome.findings.append(self._finding(requirement, codes.NOT_FILTERED, f"updated_since より前に更新されたレコードが{older}件返りました。", where))
             if missing:

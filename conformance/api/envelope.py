@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import jsonschema
@@ -59,7 +60,7 @@ def _by_shape(validator: jsonschema.protocols.Validator, body: dict[str, Any], e
     """The violations of a list body with each distinct envelope validated once and each record value
     once per item and JSON type; None when the list itself is judged by a keyword that sees all its
     entries at once (minItems, uniqueItems …)."""
-    shapes: dict[str, int] = {}
+    shapes: dict[object, int] = {}
     members: list[list[int]] = []
     representatives: list[Any] = []
     # Probe 0 holds a string for every item some record gives a string (which entries those are is
@@ -67,17 +68,29 @@ def _by_shape(validator: jsonschema.protocols.Validator, body: dict[str, Any], e
     strings: set[str] = set()
     kinds: dict[str, dict[str, int]] = {}
     holders: dict[tuple[str, int], list[int]] = {}
+    records = [entry[RECORD_KEY] for entry in entries if isinstance(entry, dict) and isinstance(entry.get(RECORD_KEY), dict)]
+    # Usually every value of the page is a string: then the names are the probe's, with no loop per value.
+    only_strings = set(map(type, chain.from_iterable(record.values() for record in records))) <= {str}
+    if only_strings:
+        strings.update(*records)
     for index, entry in enumerate(entries):
+        shape: object
         if isinstance(entry, dict) and isinstance(entry.get(RECORD_KEY), dict):
-            for name, value in entry[RECORD_KEY].items():
+            for name, value in () if only_strings else entry[RECORD_KEY].items():
                 if type(value) is str:
                     strings.add(name)
                     continue
                 known = kinds.setdefault(name, {})
                 probe = known.setdefault(json.dumps(_kind(value)), len(known) + 1)
                 holders.setdefault((name, probe), []).append(index)
+            outside = [(name, value) for name, value in entry.items() if name != RECORD_KEY]
             entry = {**entry, RECORD_KEY: {}}
-        shape = json.dumps(entry, ensure_ascii=False, sort_keys=True)
+            # An envelope of strings is grouped by its pairs (the same groups as its JSON text, cheaper).
+            shape = tuple(sorted(outside)) if all(type(value) is str for _, value in outside) else None
+            if shape is None:
+                shape = json.dumps(entry, ensure_ascii=False, sort_keys=True)
+        else:
+            shape = json.dumps(entry, ensure_ascii=False, sort_keys=True)
         group = shapes.get(shape)
         if group is None:
             group = shapes[shape] = len(representatives)

@@ -29,6 +29,9 @@ INTERIOR_WINDOWS = 3
 FULL_WALK_PAGES = (2 + INTERIOR_WINDOWS) * PAGES_PER_WINDOW
 """A list needing no more small pages than the windows would walk is walked whole."""
 
+UPDATED_SINCE_PAGES = 5
+"""The updated_since check walks at most this many pages of the largest size per time it asks for."""
+
 Key = tuple[str, ...]
 
 
@@ -103,3 +106,8 @@ def key_positions(expected: Sequence[Key]) -> dict[Key, list[int]]:
     for index, key in enumerate(expected):
         positions.setdefault(key, []).append(index)
     return positions
+
+
+def reached(order: Sequence[Key], returned: set[Key]) -> int:
+    """How far into `order` a walk got: one past the last position whose key it returned (0: none)."""
+    return max((index + 1 for index, key in enumerate(order) if key in returned), default=0)

@@ -11,14 +11,13 @@ and a run of small tables only plans its queries without DuckDB's optimizer, on 
 
 from __future__ import annotations
 
-import csv
 import datetime
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Protocol
 
 import duckdb
 
@@ -27,6 +26,7 @@ import duckdb
 import numpy  # noqa: F401
 
 from conformance.checks.formats import VALUE_FORMATS, sql_macros
+from conformance.checks.staging import Staging, staging_writer
 from conformance.results.masking import sanitised
 from conformance.spec.model import Item, Table
 
@@ -175,6 +175,7 @@ class Database:
         self._stored: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
         # What each text and typed form was created as (VIEW or TABLE), to replace it on a reload.
         self._forms: dict[str, str] = {}
+        self._staged = 0
 
     def _expect(self, records: int) -> None:
         """A table of `records` records is about to be stored: a large one ends the small mode."""
@@ -219,11 +220,11 @@ class Database:
         if direct is not None:
             records = self._load_direct(table, parsed, direct, expressions)
             if records is not None:
-                return self._loaded(table, parsed, records)
+                return self._loaded(table, parsed.header, records)
         if cells is not None and len(parsed.header) <= _DIRECT_MAX_COLUMNS:
-            return self._loaded(table, parsed, self._load_cells(table, parsed, cells))
+            return self._loaded(table, parsed.header, self._load_cells(table, parsed, cells))
         records = self._load_staged(table, parsed)
-        return self._loaded(table, parsed, records)
+        return self._loaded(table, parsed.header, records)
 
     def _load_direct(self, table: Table, parsed: Rows, direct: PlainFile, expressions: Mapping[str, str] | None = None) -> int | None:
         """DuckDB reads a plain file itself; None (nothing created) when it cannot prove the same result.
@@ -290,19 +291,29 @@ class Database:
 
     def _load_staged(self, table: Table, parsed: Rows) -> int:
         """The records written to a CSV file in the private temp folder, which DuckDB then reads."""
-        items = [item.name for item in table.items]
-        staging = self._staging(table)
-        records = 0
-        with staging.open("w", encoding="utf-8", newline="") as stream:
-            writer = _staging_writer(stream)
-            writer.writerow(["_record", "_line", *items])
-            for record in parsed.records:
-                records += 1
-                writer.writerow([record.record, record.line, *map(record.values.get, items)])
-        self._expect(records)
-        columns = {"_record": "BIGINT", "_line": "BIGINT", **{name: "VARCHAR" for name in items}}
-        self._from_staging(table, staging, columns, {name: quote(name) for name in items}, "_record, _line", records)
-        return records
+        staging = self.staging(table)
+        for record in parsed.records:
+            staging.add(record.record, record.line, record.values)
+        return self._read_staging(table, staging)
+
+    def staging(self, table: Table) -> Staging:
+        """A staging file for the records of `table`, written as they arrive (API mode's pages)."""
+        return Staging(self._staging(table), [item.name for item in table.items])
+
+    def load_staging(self, table: Table, staging: Staging, header: Sequence[str]) -> LoadedTable:
+        """Load the records written to `staging`, as `load` loads a reader's records with `header`."""
+        self._stored.pop((table.operation, table.name), None)
+        self.connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}; "
+                                f"CREATE SCHEMA IF NOT EXISTS {quote(table.operation)}")
+        return self._loaded(table, header, self._read_staging(table, staging))
+
+    def _read_staging(self, table: Table, staging: Staging) -> int:
+        staging.close()
+        self._expect(staging.records)
+        columns = {"_record": "BIGINT", "_line": "BIGINT", **{name: "VARCHAR" for name in staging.items}}
+        self._from_staging(table, staging.path, columns, {name: quote(name) for name in staging.items}, "_record, _line",
+                           staging.records)
+        return staging.records
 
     def _load_cells(self, table: Table, parsed: Rows, cells: Iterator[tuple[int, int, list[str]]]) -> int:
         """Rows of cell text in header order (a workbook reader's) written whole, each with its line, to a
@@ -315,7 +326,7 @@ class Database:
         staging = self._staging(table)
         records = 0
         with staging.open("w", encoding="utf-8", newline="") as stream:
-            writer = _staging_writer(stream)
+            writer = staging_writer(stream)
             for _record, line, row in cells:
                 records += 1
                 writer.writerow([*row, line])
@@ -326,7 +337,9 @@ class Database:
         return records
 
     def _staging(self, table: Table) -> Path:
-        return self._scratch / f"{table.operation}-{len(list(self._scratch.iterdir()))}.csv"
+        # Numbered, not named by the folder's count: several may be open at once (API mode) while others are gone.
+        self._staged += 1
+        return self._scratch / f"{table.operation}-{self._staged}.csv"
 
     def _from_staging(self, table: Table, staging: Path, columns: dict[str, str], present: dict[str, str], numbered: str,
                       records: int, *, header: bool = True) -> None:
@@ -343,16 +356,9 @@ class Database:
         staging.unlink()
         self._views(table, _data_name(table), "_record, _line", frozenset(present), records)
 
-    def _loaded(self, table: Table, parsed: Rows, records: int) -> LoadedTable:
+    def _loaded(self, table: Table, header: Sequence[str], records: int) -> LoadedTable:
         self.connection.execute(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
-        return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(parsed.header)))
-
-
-def _staging_writer(stream: TextIO) -> Any:
-    """CRLF: csv.writer quotes a value holding any character of the terminator, and a bare CR left
-    unquoted would split the record for DuckDB. An empty value and an absent one are both an empty
-    field, which DuckDB reads as NULL."""
-    return csv.writer(stream, lineterminator="\r\n")
+        return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(header)))
 
 
 def _data_name(table: Table) -> str:

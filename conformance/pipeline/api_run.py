@@ -19,6 +19,7 @@ from conformance.api.gather import Gathered, Gatherer, Outcome
 from conformance.checks.database import Database, LoadedTable, error_summary
 from conformance.checks.files import unknown_item_findings
 from conformance.checks.places import RequestPlace
+from conformance.checks.staging import Staging
 from conformance.pipeline.declaration import check_declaration
 from conformance.pipeline.discover import load_specs, referenced_specs
 from conformance.pipeline.evaluate import SpecEvaluation
@@ -27,20 +28,24 @@ from conformance.pipeline.identity import spec_identity
 from conformance.pipeline.options import ApiOptions, RunOptions, now, spec_refs, workspace
 from conformance.pipeline.verdict import Evidence, Subject, judge
 from conformance.pipeline.waivers import apply_waivers
-from conformance.readers import ParsedTable, RawRecord
 from conformance.results import RequirementResult, RunResult
 from conformance.spec import Spec, SpecError
 
 
-def _rows(gathered: Gathered) -> ParsedTable:
-    """Gathered records as a reader's table: the record's position in the list is its number.
+def _header(gathered: Gathered) -> list[str]:
+    """The header a gathered table is loaded with.
 
     Over an API the contract decides which items exist: JSON leaves an empty item out, so an item of
     the contract that no record carries is an empty column (as in a file's header), not a missing one.
     The header the unknown-item check judges stays the keys the records carried."""
-    header = gathered.header + [item.name for item in gathered.table.items if item.name not in gathered.header]
-    records = (RawRecord(entry.position, entry.position, entry.values) for entry in gathered.entries)
-    return ParsedTable(header=header, records=records, encoding="UTF-8")
+    return gathered.header + [item.name for item in gathered.table.items if item.name not in gathered.header]
+
+
+def _load(database: Database, gathered: Gathered) -> LoadedTable:
+    """The gathered records (staged as the pages arrived) as a DuckDB table: a record's number is its
+    position in the list."""
+    assert isinstance(gathered.sink, Staging), "gathered without the database's staging"
+    return database.load_staging(gathered.table, gathered.sink, _header(gathered))
 
 
 def _load_gathered(evaluation: SpecEvaluation, gathered: dict[str, Gathered], database: Database,
@@ -56,7 +61,7 @@ def _load_gathered(evaluation: SpecEvaluation, gathered: dict[str, Gathered], da
             evaluation.error_table(table, f"{listed.display}: {listed.failure}", shared=True)
             continue
         try:
-            table_loaded = database.load(table, _rows(listed))
+            table_loaded = _load(database, listed)
         except duckdb.Error as error:
             evaluation.error_table(table, f"{listed.display} の応答をデータベースに読み込めません: {error_summary(error)}")
             continue
@@ -76,12 +81,12 @@ def _gather_references(chosen: list[Spec], client: ApiClient, database: Database
         table = spec.table(table_name)
         if table is None:
             continue
-        gatherer = Gatherer(spec, load_contract(spec), client, options.show_values)
+        gatherer = Gatherer(spec, load_contract(spec), client, options.show_values, database.staging)
         gatherer.gather({table_name})
         gathered = gatherer.gathered.get(table_name)
         if gathered is not None and gathered.complete:
             try:
-                loaded[(spec.id, table_name)] = database.load(table, _rows(gathered))
+                loaded[(spec.id, table_name)] = _load(database, gathered)
             except duckdb.Error:
                 continue  # the rules that need it are then not-tested, never passed
 
@@ -118,15 +123,16 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
     requirements: list[RequirementResult] = []
     with contextlib.ExitStack() as stack:
         stack.callback(client.close)
-        cases = []
-        for spec in chosen:
-            api_requirements = load_api_requirements(spec)
-            api_cases = ApiEvaluation(spec, load_contract(spec), client, api_requirements, options.show_values,
-                                      api.fuzz, api.fuzz_examples)
-            cases.append((api_requirements, api_cases.evaluate(), api_cases.gathered))
         folder = stack.enter_context(workspace(options.temp_dir))
         database = Database(options.memory_limit, as_of, folder / "db", options.threads)
         try:
+            cases = []
+            for spec in chosen:
+                api_requirements = load_api_requirements(spec)
+                # Each page's records are staged for DuckDB as the page arrives, never all held in memory.
+                api_cases = ApiEvaluation(spec, load_contract(spec), client, api_requirements, options.show_values,
+                                          api.fuzz, api.fuzz_examples, database.staging)
+                cases.append((api_requirements, api_cases.evaluate(), api_cases.gathered))
             loaded: dict[tuple[str, str], LoadedTable] = {}
             evaluations = [SpecEvaluation(spec, options.max_findings, options.show_values, character_profile=options.character_profile,
                                           check_digits=options.check_digits)
