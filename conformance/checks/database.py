@@ -16,7 +16,7 @@ import datetime
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
@@ -199,21 +199,48 @@ class Database:
             query = f"SELECT _record, {columns} FROM {raw_name(table)} WHERE _record IN (SELECT unnest(?))"
         return {row[0]: tuple(row[1:]) for row in self.connection.execute(query, [records]).fetchall()}
 
+    def read_ahead(self, table: Table, header: Sequence[str], file: PlainFile,
+                   expressions: Mapping[str, str] | None = None) -> AheadRead:
+        """DuckDB reads a delimited file as `load` would read it once proven plain, before the proof ends.
+
+        `header`: the names of its columns as the proof will give them (`readers.plain.plain_header`, then
+        a --mapping's), `file`: the file with its width (its count of records is not known yet). `load`
+        keeps what was read only when the proof then agrees (the same file, header and transforms, the
+        proof's count of records); otherwise it is dropped and the file loaded as the proof decides. The
+        file is taken as large (a speculation is only worth it on a large file)."""
+        self._expect(SMALL_TABLE)
+        self._schemas(table)
+        ahead = AheadRead(table.operation, table.name, file.path, file.delimiter, file.width, tuple(header), _frozen(expressions), None)
+        if file.width > _DIRECT_MAX_COLUMNS:
+            return ahead
+        return replace(ahead, records=self._read_direct(table, header, file, expressions))
+
+    def discard(self, ahead: AheadRead | None) -> None:
+        """Drop what a read ahead stored that no load took."""
+        if ahead is not None and ahead.records is not None:
+            self.connection.execute(f"DROP TABLE IF EXISTS {_data_name_of(ahead.operation, ahead.table)}")
+
+    def _schemas(self, table: Table) -> None:
+        self.connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}; "
+                                f"CREATE SCHEMA IF NOT EXISTS {quote(table.operation)}")
+
     def load(self, table: Table, parsed: Rows, direct: PlainFile | None = None,
              cells: Iterator[tuple[int, int, list[str]]] | None = None,
-             expressions: Mapping[str, str] | None = None) -> LoadedTable:
+             expressions: Mapping[str, str] | None = None, ahead: AheadRead | None = None) -> LoadedTable:
         """Load the parsed records of `table`: every standard item becomes a column (NULL if absent).
 
         `direct`: the file when its reader proved it plain; DuckDB then reads it itself, unless it
         cannot prove the same result, and the records are staged from `parsed` instead. `cells`: the
         records as rows of cell text in header order, staged in their place when a reader has them. `expressions`: with `direct`,
-        each header name's SQL over the file's columns `c0`, `c1` … (a --mapping's transforms, run by DuckDB)."""
-        con = self.connection
+        each header name's SQL over the file's columns `c0`, `c1` … (a --mapping's transforms, run by DuckDB).
+        `ahead`: what `read_ahead` read of this table's file, kept only if it is what `direct` would read."""
         self._stored.pop((table.operation, table.name), None)
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}")
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(table.operation)}")
+        self._schemas(table)
+        if ahead is not None and (direct is None or not ahead.matches(table, parsed.header, direct, expressions)):
+            self.discard(ahead)
+            ahead = None
         if direct is not None:
-            records = self._load_direct(table, parsed, direct, expressions)
+            records = self._load_direct(table, parsed, direct, expressions, ahead)
             if records is not None:
                 return self._loaded(table, parsed, records)
         if cells is not None and len(parsed.header) <= _DIRECT_MAX_COLUMNS:
@@ -221,22 +248,48 @@ class Database:
         records = self._load_staged(table, parsed)
         return self._loaded(table, parsed, records)
 
-    def _load_direct(self, table: Table, parsed: Rows, direct: PlainFile, expressions: Mapping[str, str] | None = None) -> int | None:
+    def _load_direct(self, table: Table, parsed: Rows, direct: PlainFile, expressions: Mapping[str, str] | None = None,
+                     ahead: AheadRead | None = None) -> int | None:
         """DuckDB reads a plain file itself; None (nothing created) when it cannot prove the same result.
 
         One table holds the text of every item and, beside it, the typed value of each typed item
         (`<item>#typed`): the raw and typed views are projections of it, so a million-record file is
-        stored once, not twice (measured: the copy cost as much as reading the file)."""
+        stored once, not twice (measured: the copy cost as much as reading the file). `ahead`: the same
+        read, done already (`read_ahead`, matched by `load`)."""
         if direct.width > _DIRECT_MAX_COLUMNS:
             return None
-        self._expect(direct.records)
+        if ahead is None:
+            self._expect(direct.records)
+            records = self._read_direct(table, parsed.header, direct, expressions)
+        else:
+            records = ahead.records
+        if records is None:
+            return None
+        data = _data_name(table)
+        if records != direct.records:
+            # DuckDB skips blank lines the strict parser reports: let the strict parser decide.
+            self.connection.execute(f"DROP TABLE {data}")
+            return None
+        # Insertion order is the file's order, so rowid numbers the records as the strict parser does.
+        stored = frozenset(item.name for item in self._present(table, parsed.header))
+        self._views(table, data, "rowid + 1 AS _record, rowid + 2 AS _line", stored, records)
+        self._stored[(table.operation, table.name)] = (data, stored)
+        return records
+
+    @staticmethod
+    def _present(table: Table, header: Sequence[str]) -> list[Item]:
+        names = set(header)
+        return [item for item in table.items if item.name in names]
+
+    def _read_direct(self, table: Table, header: Sequence[str], file: PlainFile, expressions: Mapping[str, str] | None) -> int | None:
+        """The stored table of a plain file as DuckDB reads it, and its count of records (None: refused)."""
         con = self.connection
         data = _data_name(table)
         positions: dict[str, int] = {}
-        for index, name in enumerate(parsed.header):
+        for index, name in enumerate(header):
             positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
-        present = [item for item in table.items if item.name in positions]
-        columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(direct.width)) + "}"
+        present = self._present(table, header)
+        columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(file.width)) + "}"
         mapped = expressions or {}  # a --mapping's SQL per item, else the file's column itself
         column = {item.name: f"({mapped[item.name]})" if item.name in mapped else f"c{positions[item.name]}" for item in present}
         selected = [f"{column[item.name]} AS {quote(item.name)}" for item in present]
@@ -245,24 +298,15 @@ class Database:
         try:
             # Plain files hold no quote character, so quoting cannot change how a line is split.
             con.execute(
-                f"CREATE OR REPLACE TABLE {data} AS SELECT {', '.join(selected) or 'NULL AS _none'} FROM read_csv({literal(str(direct.path))}, "
-                f"header = false, skip = 1, delim = {literal(direct.delimiter)}, quote = '\"', escape = '\"', "
+                f"CREATE OR REPLACE TABLE {data} AS SELECT {', '.join(selected) or 'NULL AS _none'} FROM read_csv({literal(str(file.path))}, "
+                f"header = false, skip = 1, delim = {literal(file.delimiter)}, quote = '\"', escape = '\"', "
                 f"auto_detect = false, strict_mode = true, null_padding = false, columns = {columns})"
             )
             counted = con.execute(f"SELECT count(*) FROM {data}").fetchone()
         except duckdb.Error:
             con.execute(f"DROP TABLE IF EXISTS {data}")
             return None
-        records = int(counted[0]) if counted else -1
-        if records != direct.records:
-            # DuckDB skips blank lines the strict parser reports: let the strict parser decide.
-            con.execute(f"DROP TABLE {data}")
-            return None
-        # Insertion order is the file's order, so rowid numbers the records as the strict parser does.
-        stored = frozenset(item.name for item in present)
-        self._views(table, data, "rowid + 1 AS _record, rowid + 2 AS _line", stored, records)
-        self._stored[(table.operation, table.name)] = (data, stored)
-        return records
+        return int(counted[0]) if counted else -1
 
     def _views(self, table: Table, data: str, numbered: str, stored: frozenset[str], records: int) -> None:
         """The text form and the typed form of `table`: projections of the one stored table `data`."""
@@ -353,7 +397,35 @@ def _staging_writer(stream: TextIO) -> Any:
 
 def _data_name(table: Table) -> str:
     """The one stored table of `table`: every item's text and, beside it, each typed item's value."""
-    return f"{quote('raw.' + table.operation)}.{quote(table.name + '#data')}"
+    return _data_name_of(table.operation, table.name)
+
+
+def _data_name_of(operation: str, table: str) -> str:
+    return f"{quote('raw.' + operation)}.{quote(table + '#data')}"
+
+
+def _frozen(expressions: Mapping[str, str] | None) -> tuple[tuple[str, str], ...] | None:
+    return None if expressions is None else tuple(sorted(expressions.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class AheadRead:
+    """A delimited file DuckDB read before its reader proved it plain (`Database.read_ahead`)."""
+
+    operation: str
+    table: str
+    path: Path
+    delimiter: str
+    width: int
+    header: tuple[str, ...]
+    expressions: tuple[tuple[str, str], ...] | None
+    # DuckDB's count of the records it stored, or None when it refused the file (nothing stored).
+    records: int | None
+
+    def matches(self, table: Table, header: Sequence[str], direct: PlainFile, expressions: Mapping[str, str] | None) -> bool:
+        """What was read is what reading the proven plain file `direct` would store."""
+        return ((self.operation, self.table, self.path, self.delimiter, self.width, self.header, self.expressions)
+                == (table.operation, table.name, direct.path, direct.delimiter, direct.width, tuple(header), _frozen(expressions)))
 
 
 def error_summary(error: BaseException) -> str:
