@@ -26,6 +26,7 @@ import duckdb
 # would surface as a DuckDB error instead of an interrupt, so import it up front.
 import numpy  # noqa: F401
 
+from conformance.checks.ahead import AheadRead, PlainFile, frozen
 from conformance.checks.formats import VALUE_FORMATS, sql_macros
 from conformance.results.masking import sanitised
 from conformance.spec.model import Item, Table
@@ -49,19 +50,6 @@ class Rows(Protocol):
     def header(self) -> Sequence[str]: ...
     @property
     def records(self) -> Iterator[Row]: ...
-
-
-class PlainFile(Protocol):
-    """A delimited file proven plain by its reader: DuckDB may read it itself (one record per line)."""
-
-    @property
-    def path(self) -> Path: ...
-    @property
-    def delimiter(self) -> str: ...
-    @property
-    def width(self) -> int: ...
-    @property
-    def records(self) -> int: ...
 
 
 def quote(identifier: str) -> str:
@@ -173,6 +161,23 @@ class Database:
         # What each text and typed form was created as (VIEW or TABLE), to replace it on a reload.
         self._forms: dict[str, str] = {}
 
+    def branch(self) -> Database:
+        """The same database over a cursor of its own, for loading tables in another thread (a DuckDB
+        connection serves one thread); the format functions are not registered on it, and `join` hands
+        its small or large mode back. Names: each thread loads tables of its own."""
+        branch = object.__new__(Database)
+        branch.connection = self.connection.cursor()
+        branch._scratch, branch._stored, branch._forms, branch._small = self._scratch, self._stored, self._forms, self._small
+        if self._small:  # the optimizer is a cursor's own setting; threads are the database's
+            branch.connection.execute("PRAGMA disable_optimizer")
+        return branch
+
+    def join(self, branch: Database) -> None:
+        """After a branch's thread ended: a large table it loaded ends this connection's small mode too."""
+        branch.connection.close()
+        if not branch._small:
+            self._expect(SMALL_TABLE)
+
     def _expect(self, records: int) -> None:
         """A table of `records` records is about to be stored: a large one ends the small mode."""
         if self._small and records >= SMALL_TABLE:
@@ -210,7 +215,7 @@ class Database:
         file is taken as large (a speculation is only worth it on a large file)."""
         self._expect(SMALL_TABLE)
         self._schemas(table)
-        ahead = AheadRead(table.operation, table.name, file.path, file.delimiter, file.width, tuple(header), _frozen(expressions), None)
+        ahead = AheadRead(table.operation, table.name, file.path, file.delimiter, file.width, tuple(header), frozen(expressions), None)
         if file.width > _DIRECT_MAX_COLUMNS:
             return ahead
         return replace(ahead, records=self._read_direct(table, header, file, expressions))
@@ -366,7 +371,8 @@ class Database:
         return records
 
     def _staging(self, table: Table) -> Path:
-        return self._scratch / f"{table.operation}-{len(list(self._scratch.iterdir()))}.csv"
+        # The folder is shared by the branches, which load tables of their own (operation and name).
+        return self._scratch / f"{table.operation}-{table.name}-{len(list(self._scratch.iterdir()))}.csv"
 
     def _from_staging(self, table: Table, staging: Path, columns: dict[str, str], present: dict[str, str], numbered: str,
                       records: int, *, header: bool = True) -> None:
@@ -402,30 +408,6 @@ def _data_name(table: Table) -> str:
 
 def _data_name_of(operation: str, table: str) -> str:
     return f"{quote('raw.' + operation)}.{quote(table + '#data')}"
-
-
-def _frozen(expressions: Mapping[str, str] | None) -> tuple[tuple[str, str], ...] | None:
-    return None if expressions is None else tuple(sorted(expressions.items()))
-
-
-@dataclass(frozen=True, slots=True)
-class AheadRead:
-    """A delimited file DuckDB read before its reader proved it plain (`Database.read_ahead`)."""
-
-    operation: str
-    table: str
-    path: Path
-    delimiter: str
-    width: int
-    header: tuple[str, ...]
-    expressions: tuple[tuple[str, str], ...] | None
-    # DuckDB's count of the records it stored, or None when it refused the file (nothing stored).
-    records: int | None
-
-    def matches(self, table: Table, header: Sequence[str], direct: PlainFile, expressions: Mapping[str, str] | None) -> bool:
-        """What was read is what reading the proven plain file `direct` would store."""
-        return ((self.operation, self.table, self.path, self.delimiter, self.width, self.header, self.expressions)
-                == (table.operation, table.name, direct.path, direct.delimiter, direct.width, tuple(header), _frozen(expressions)))
 
 
 def error_summary(error: BaseException) -> str:
