@@ -204,6 +204,17 @@ class Database:
             query = f"SELECT _record, {columns} FROM {raw_name(table)} WHERE _record IN (SELECT unnest(?))"
         return {row[0]: tuple(row[1:]) for row in self.connection.execute(query, [records]).fetchall()}
 
+    def text_rows(self, table: Table, records: str) -> str:
+        """The text form of `table` limited to the record numbers the query `records` returns, as a subquery:
+        on a file DuckDB read directly, looked up by rowid (measured on 200 of 200,000 records: a quarter of
+        the CPU of joining the text form's view, which is read whole)."""
+        stored, present = self._stored.get((table.operation, table.name), ("", frozenset()))
+        if not stored:
+            return f"(SELECT * FROM {raw_name(table)} WHERE _record IN ({records}))"
+        values = ", ".join((quote(item.name) if item.name in present else "CAST(NULL AS VARCHAR)") + f" AS {quote(item.name)}"
+                           for item in table.items)
+        return f"(SELECT rowid + 1 AS _record, rowid + 2 AS _line, {values} FROM {stored} WHERE rowid IN (SELECT r - 1 FROM ({records}) q(r)))"
+
     def read_ahead(self, table: Table, header: Sequence[str], file: PlainFile,
                    expressions: Mapping[str, str] | None = None) -> AheadRead:
         """DuckDB reads a delimited file as `load` would read it once proven plain, before the proof ends.

@@ -149,7 +149,7 @@ class _TableCompare:
 
     def __init__(self, database: Database, table: Table, key: tuple[str, ...], old: LoadedTable, new: LoadedTable,
                  options: CompareOptions) -> None:
-        self.con = database.connection
+        self.database, self.con = database, database.connection
         self.table, self.key, self.options = table, key, options
         self.old, self.new = old, new
         self.old_name, self.new_name = raw_name(old.table), raw_name(new.table)
@@ -215,7 +215,10 @@ class _TableCompare:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {candidates} AS SELECT _old, _new FROM {matched} "
                          "WHERE _old IS NOT NULL AND _new IS NOT NULL AND _differs")
         pairs = [(_column("o", item, self.old.present), _column("n", item, self.new.present)) for item in self.items]
-        joined = (f"FROM {candidates} c JOIN {self.old_name} o ON o._record = c._old JOIN {self.new_name} n ON n._record = c._new")
+        # Only the differing records of each side are read (by rowid where DuckDB read the file itself).
+        old_rows = self.database.text_rows(self.old.table, f"SELECT _old FROM {candidates}")
+        new_rows = self.database.text_rows(self.new.table, f"SELECT _new FROM {candidates}")
+        joined = f"FROM {candidates} c JOIN {old_rows} o ON o._record = c._old JOIN {new_rows} n ON n._record = c._new"
         # Each item's state in each differing record, stored once as a small number (0 equal, 1 differ,
         # 2 lost, 3 added): the counts are then plain aggregates over it.
         states = quote(f"compare#states#{self.table.name}")
