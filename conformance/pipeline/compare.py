@@ -10,7 +10,6 @@ differ, were lost (empty in NEW, not in OLD) or added. The categories an officer
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Mapping, Sequence
@@ -118,18 +117,32 @@ def _load_sides(old: Path, new: Path, spec: Spec, database: Database, folder: Pa
     side's load waits on them (measured: see the README's compare paragraph). An error of OLD is raised
     first, as when the sides were loaded in turn; NEW's load is interrupted then, not left running."""
     branch, stop = database.branch(), threading.Event()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="compare-new") as pool:
-        later = pool.submit(_load_side, "new", new, spec, options.mapping_new, branch, folder, options, stop)
+    outcome: dict[str, Any] = {}
+
+    def load_new() -> None:
         try:
-            first = _load_side("old", old, spec, options.mapping_old, database, folder, options)
-            second = later.result()
-        except BaseException:  # an error, or Ctrl-C: NEW stops after the query it is in, which is interrupted
-            stop.set()
-            branch.connection.interrupt()
-            concurrent.futures.wait([later])
+            outcome["side"] = _load_side("new", new, spec, options.mapping_new, branch, folder, options, stop)
+        except BaseException as error:  # handed to the caller's thread
+            outcome["error"] = error
+
+    # A daemon thread: Ctrl-C is answered at once (exit 130), not after NEW's load ended.
+    worker = threading.Thread(target=load_new, name="compare-new", daemon=True)
+    worker.start()
+    try:
+        first = _load_side("old", old, spec, options.mapping_old, database, folder, options)
+        worker.join()
+    except BaseException as error:  # NEW stops after the query it is in, which is interrupted
+        stop.set()
+        branch.connection.interrupt()
+        if isinstance(error, KeyboardInterrupt):
             raise
-        finally:
-            database.join(branch)
+        worker.join()
+        database.join(branch)
+        raise
+    database.join(branch)
+    if "error" in outcome:
+        raise outcome["error"]
+    second: _Side = outcome["side"]
     return {"old": first, "new": second}
 
 
