@@ -20,7 +20,8 @@ from conformance.checks.formats import VALUE_FORMATS
 from conformance.checks.rules import population_is_query
 from conformance.checks.schema_lint import keyword_problems
 from conformance.results.check_digits import CHECK_DIGIT_PROFILES
-from conformance.spec import load_path, meta_schema, specs_root
+from conformance.spec import SpecError, load_path, meta_schema, specs_root
+from conformance.spec.compare import COMPARE_FILE, load_counts
 from conformance.spec.model import Reference, Requirement, Spec, Table
 
 _FILE_ASPECTS = ("encoding", "syntax", "header", "presence")
@@ -337,6 +338,16 @@ def _api_fixture_problems(specs_folder: Path, fixtures: Path) -> list[Problem]:
     return problems
 
 
+def _compare_problems(spec: Spec, operation_dir: Path) -> list[Problem]:
+    """compare.yaml (the categories `conformance compare` counts) against its meta-schema and the spec's items."""
+    try:
+        load_counts(spec, operation_dir)
+    except SpecError as error:
+        where = str(operation_dir / COMPARE_FILE)
+        return [Problem(where, str(error).removeprefix(where + ": "))]
+    return []
+
+
 def lint(path: Path | None = None) -> list[Problem]:
     """Every problem found in the specs under `path` (a specs/ folder or one operation's folder)."""
     root = path or specs_root()
@@ -370,6 +381,7 @@ def lint(path: Path | None = None) -> list[Problem]:
         problems += _requirement_problems(spec)
         problems += _rule_problems(spec, specs_folder)
         problems += _api_problems(spec, specs_folder)
+        problems += _compare_problems(spec, operation_dir)
         if with_fixtures:
             problems += _fixture_problems(spec, fixtures)
     if with_fixtures and (specs_folder / "common" / "api-cases.yaml").is_file():

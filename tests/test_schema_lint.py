@@ -83,3 +83,10 @@ def test_pattern_properties_are_linted_with_their_pointer() -> None:
     ]
     # An open object may require what it does not list (JSON Schema allows it; the engine's roots are closed).
     assert keyword_problems({"type": "object", "required": ["zz"], "properties": {}}) == []
+
+
+def test_a_compare_file_naming_an_unknown_item_is_rejected(juki: Path) -> None:
+    """compare.yaml (the categories `conformance compare` counts) is linted with its spec (issue 22)."""
+    path = juki / "compare.yaml"
+    path.write_text("counts:\n  - title: 住民数\n    table: 住民\n    by: [無い項目]\n", encoding="utf-8")
+    assert [str(p) for p in lint(juki)] == [f"{path}: 住民数: 表または項目がありません（住民 無い項目）"]

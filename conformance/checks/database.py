@@ -12,10 +12,11 @@ and a run of small tables only plans its queries without DuckDB's optimizer, on 
 from __future__ import annotations
 
 import datetime
+import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -25,11 +26,14 @@ import duckdb
 # would surface as a DuckDB error instead of an interrupt, so import it up front.
 import numpy  # noqa: F401
 
+from conformance.checks.ahead import AheadRead, PlainFile, frozen
 from conformance.checks.formats import VALUE_FORMATS, sql_macros
 from conformance.checks.staging import Staging, staging_writer
 from conformance.results.masking import sanitised
 from conformance.spec.model import Item, Table
 
+# Staging files' numbers, shared by every Database and branch of the process (next() is atomic under the GIL).
+_STAGING_NUMBERS = itertools.count(1)
 
 class Row(Protocol):
     """One record as a reader gives it: its number, its first line, its non-empty values by item."""
@@ -49,19 +53,6 @@ class Rows(Protocol):
     def header(self) -> Sequence[str]: ...
     @property
     def records(self) -> Iterator[Row]: ...
-
-
-class PlainFile(Protocol):
-    """A delimited file proven plain by its reader: DuckDB may read it itself (one record per line)."""
-
-    @property
-    def path(self) -> Path: ...
-    @property
-    def delimiter(self) -> str: ...
-    @property
-    def width(self) -> int: ...
-    @property
-    def records(self) -> int: ...
 
 
 def quote(identifier: str) -> str:
@@ -175,7 +166,23 @@ class Database:
         self._stored: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
         # What each text and typed form was created as (VIEW or TABLE), to replace it on a reload.
         self._forms: dict[str, str] = {}
-        self._staged = 0
+
+    def branch(self) -> Database:
+        """The same database over a cursor of its own, for loading tables in another thread (a DuckDB
+        connection serves one thread); the format functions are not registered on it, and `join` hands
+        its small or large mode back. Names: each thread loads tables of its own."""
+        branch = object.__new__(Database)
+        branch.connection = self.connection.cursor()
+        branch._scratch, branch._stored, branch._forms, branch._small = self._scratch, self._stored, self._forms, self._small
+        if self._small:  # the optimizer is a cursor's own setting; threads are the database's
+            branch.connection.execute("PRAGMA disable_optimizer")
+        return branch
+
+    def join(self, branch: Database) -> None:
+        """After a branch's thread ended: a large table it loaded ends this connection's small mode too."""
+        branch.connection.close()
+        if not branch._small:
+            self._expect(SMALL_TABLE)
 
     def _expect(self, records: int) -> None:
         """A table of `records` records is about to be stored: a large one ends the small mode."""
@@ -204,21 +211,59 @@ class Database:
             query = f"SELECT _record, {columns} FROM {raw_name(table)} WHERE _record IN (SELECT unnest(?))"
         return {row[0]: tuple(row[1:]) for row in self.connection.execute(query, [records]).fetchall()}
 
+    def text_rows(self, table: Table, records: str) -> str:
+        """The text form of `table` limited to the record numbers the query `records` returns, as a subquery:
+        on a file DuckDB read directly, looked up by rowid (measured on 200 of 200,000 records: a quarter of
+        the CPU of joining the text form's view, which is read whole)."""
+        stored, present = self._stored.get((table.operation, table.name), ("", frozenset()))
+        if not stored:
+            return f"(SELECT * FROM {raw_name(table)} WHERE _record IN ({records}))"
+        values = ", ".join((quote(item.name) if item.name in present else "CAST(NULL AS VARCHAR)") + f" AS {quote(item.name)}"
+                           for item in table.items)
+        return f"(SELECT rowid + 1 AS _record, rowid + 2 AS _line, {values} FROM {stored} WHERE rowid IN (SELECT r - 1 FROM ({records}) q(r)))"
+
+    def read_ahead(self, table: Table, header: Sequence[str], file: PlainFile,
+                   expressions: Mapping[str, str] | None = None) -> AheadRead:
+        """DuckDB reads a delimited file as `load` would read it once proven plain, before the proof ends.
+
+        `header`: the names of its columns as the proof will give them (`readers.plain.plain_header`, then
+        a --mapping's), `file`: the file with its width (its count of records is not known yet). `load`
+        keeps what was read only when the proof then agrees (the same file, header and transforms, the
+        proof's count of records); otherwise it is dropped and the file loaded as the proof decides. The
+        file is taken as large (a speculation is only worth it on a large file)."""
+        self._expect(SMALL_TABLE)
+        self._schemas(table)
+        ahead = AheadRead(table.operation, table.name, file.path, file.delimiter, file.width, tuple(header), frozen(expressions), None)
+        if file.width > _DIRECT_MAX_COLUMNS:
+            return ahead
+        return replace(ahead, records=self._read_direct(table, header, file, expressions))
+
+    def discard(self, ahead: AheadRead | None) -> None:
+        """Drop what a read ahead stored that no load took."""
+        if ahead is not None and ahead.records is not None:
+            self.connection.execute(f"DROP TABLE IF EXISTS {_data_name_of(ahead.operation, ahead.table)}")
+
+    def _schemas(self, table: Table) -> None:
+        self.connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}; "
+                                f"CREATE SCHEMA IF NOT EXISTS {quote(table.operation)}")
+
     def load(self, table: Table, parsed: Rows, direct: PlainFile | None = None,
              cells: Iterator[tuple[int, int, list[str]]] | None = None,
-             expressions: Mapping[str, str] | None = None) -> LoadedTable:
+             expressions: Mapping[str, str] | None = None, ahead: AheadRead | None = None) -> LoadedTable:
         """Load the parsed records of `table`: every standard item becomes a column (NULL if absent).
 
         `direct`: the file when its reader proved it plain; DuckDB then reads it itself, unless it
         cannot prove the same result, and the records are staged from `parsed` instead. `cells`: the
         records as rows of cell text in header order, staged in their place when a reader has them. `expressions`: with `direct`,
-        each header name's SQL over the file's columns `c0`, `c1` … (a --mapping's transforms, run by DuckDB)."""
-        con = self.connection
+        each header name's SQL over the file's columns `c0`, `c1` … (a --mapping's transforms, run by DuckDB).
+        `ahead`: what `read_ahead` read of this table's file, kept only if it is what `direct` would read."""
         self._stored.pop((table.operation, table.name), None)
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}")
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(table.operation)}")
+        self._schemas(table)
+        if ahead is not None and (direct is None or not ahead.matches(table, parsed.header, direct, expressions)):
+            self.discard(ahead)
+            ahead = None
         if direct is not None:
-            records = self._load_direct(table, parsed, direct, expressions)
+            records = self._load_direct(table, parsed, direct, expressions, ahead)
             if records is not None:
                 return self._loaded(table, parsed.header, records)
         if cells is not None and len(parsed.header) <= _DIRECT_MAX_COLUMNS:
@@ -226,22 +271,48 @@ class Database:
         records = self._load_staged(table, parsed)
         return self._loaded(table, parsed.header, records)
 
-    def _load_direct(self, table: Table, parsed: Rows, direct: PlainFile, expressions: Mapping[str, str] | None = None) -> int | None:
+    def _load_direct(self, table: Table, parsed: Rows, direct: PlainFile, expressions: Mapping[str, str] | None = None,
+                     ahead: AheadRead | None = None) -> int | None:
         """DuckDB reads a plain file itself; None (nothing created) when it cannot prove the same result.
 
         One table holds the text of every item and, beside it, the typed value of each typed item
         (`<item>#typed`): the raw and typed views are projections of it, so a million-record file is
-        stored once, not twice (measured: the copy cost as much as reading the file)."""
+        stored once, not twice (measured: the copy cost as much as reading the file). `ahead`: the same
+        read, done already (`read_ahead`, matched by `load`)."""
         if direct.width > _DIRECT_MAX_COLUMNS:
             return None
-        self._expect(direct.records)
+        if ahead is None:
+            self._expect(direct.records)
+            records = self._read_direct(table, parsed.header, direct, expressions)
+        else:
+            records = ahead.records
+        if records is None:
+            return None
+        data = _data_name(table)
+        if records != direct.records:
+            # DuckDB skips blank lines the strict parser reports: let the strict parser decide.
+            self.connection.execute(f"DROP TABLE {data}")
+            return None
+        # Insertion order is the file's order, so rowid numbers the records as the strict parser does.
+        stored = frozenset(item.name for item in self._present(table, parsed.header))
+        self._views(table, data, "rowid + 1 AS _record, rowid + 2 AS _line", stored, records)
+        self._stored[(table.operation, table.name)] = (data, stored)
+        return records
+
+    @staticmethod
+    def _present(table: Table, header: Sequence[str]) -> list[Item]:
+        names = set(header)
+        return [item for item in table.items if item.name in names]
+
+    def _read_direct(self, table: Table, header: Sequence[str], file: PlainFile, expressions: Mapping[str, str] | None) -> int | None:
+        """The stored table of a plain file as DuckDB reads it, and its count of records (None: refused)."""
         con = self.connection
         data = _data_name(table)
         positions: dict[str, int] = {}
-        for index, name in enumerate(parsed.header):
+        for index, name in enumerate(header):
             positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
-        present = [item for item in table.items if item.name in positions]
-        columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(direct.width)) + "}"
+        present = self._present(table, header)
+        columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(file.width)) + "}"
         mapped = expressions or {}  # a --mapping's SQL per item, else the file's column itself
         column = {item.name: f"({mapped[item.name]})" if item.name in mapped else f"c{positions[item.name]}" for item in present}
         selected = [f"{column[item.name]} AS {quote(item.name)}" for item in present]
@@ -250,24 +321,15 @@ class Database:
         try:
             # Plain files hold no quote character, so quoting cannot change how a line is split.
             con.execute(
-                f"CREATE OR REPLACE TABLE {data} AS SELECT {', '.join(selected) or 'NULL AS _none'} FROM read_csv({literal(str(direct.path))}, "
-                f"header = false, skip = 1, delim = {literal(direct.delimiter)}, quote = '\"', escape = '\"', "
+                f"CREATE OR REPLACE TABLE {data} AS SELECT {', '.join(selected) or 'NULL AS _none'} FROM read_csv({literal(str(file.path))}, "
+                f"header = false, skip = 1, delim = {literal(file.delimiter)}, quote = '\"', escape = '\"', "
                 f"auto_detect = false, strict_mode = true, null_padding = false, columns = {columns})"
             )
             counted = con.execute(f"SELECT count(*) FROM {data}").fetchone()
         except duckdb.Error:
             con.execute(f"DROP TABLE IF EXISTS {data}")
             return None
-        records = int(counted[0]) if counted else -1
-        if records != direct.records:
-            # DuckDB skips blank lines the strict parser reports: let the strict parser decide.
-            con.execute(f"DROP TABLE {data}")
-            return None
-        # Insertion order is the file's order, so rowid numbers the records as the strict parser does.
-        stored = frozenset(item.name for item in present)
-        self._views(table, data, "rowid + 1 AS _record, rowid + 2 AS _line", stored, records)
-        self._stored[(table.operation, table.name)] = (data, stored)
-        return records
+        return int(counted[0]) if counted else -1
 
     def _views(self, table: Table, data: str, numbered: str, stored: frozenset[str], records: int) -> None:
         """The text form and the typed form of `table`: projections of the one stored table `data`."""
@@ -337,9 +399,9 @@ class Database:
         return records
 
     def _staging(self, table: Table) -> Path:
-        # Numbered, not named by the folder's count: several may be open at once (API mode) while others are gone.
-        self._staged += 1
-        return self._scratch / f"{table.operation}-{self._staged}.csv"
+        # Numbered by one counter of the process, not by the folder's count: several may be open at once
+        # (API mode; compare's two branches, which load tables of their own in two threads).
+        return self._scratch / f"{table.operation}-{table.name}-{next(_STAGING_NUMBERS)}.csv"
 
     def _from_staging(self, table: Table, staging: Path, columns: dict[str, str], present: dict[str, str], numbered: str,
                       records: int, *, header: bool = True) -> None:
@@ -363,7 +425,11 @@ class Database:
 
 def _data_name(table: Table) -> str:
     """The one stored table of `table`: every item's text and, beside it, each typed item's value."""
-    return f"{quote('raw.' + table.operation)}.{quote(table.name + '#data')}"
+    return _data_name_of(table.operation, table.name)
+
+
+def _data_name_of(operation: str, table: str) -> str:
+    return f"{quote('raw.' + operation)}.{quote(table + '#data')}"
 
 
 def error_summary(error: BaseException) -> str:

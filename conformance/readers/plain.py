@@ -81,10 +81,9 @@ def _unquoted(name: str) -> str:
     return name[1:-1] if len(name) >= 2 and name[0] == name[-1] == '"' else name
 
 
-def plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | None:
-    """(lines, BOM, header) when the file is plain: valid UTF-8 without NUL, quotes only around whole
-    fields (`_Quotes`), one line-end style, and every line (the header's included) holding the header's
-    number of fields."""
+def plain_header(path: Path, delimiter: str) -> tuple[bool, list[str]] | None:
+    """(BOM, header) as the file's first line gives them if the file is plain (None: not UTF-8). The
+    header `plain_lines` proves, read alone: a load may start on it before the proof ends."""
     with path.open("rb") as stream:
         first_line = stream.readline()
     bom = first_line.startswith(UTF8_BOM)
@@ -92,7 +91,17 @@ def plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | Non
         header_text = first_line[len(UTF8_BOM) if bom else 0 :].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    header = [_unquoted(name) for name in header_text.rstrip("\r\n").split(delimiter)]
+    return bom, [_unquoted(name) for name in header_text.rstrip("\r\n").split(delimiter)]
+
+
+def plain_lines(path: Path, delimiter: str) -> tuple[int, bool, list[str]] | None:
+    """(lines, BOM, header) when the file is plain: valid UTF-8 without NUL, quotes only around whole
+    fields (`_Quotes`), one line-end style, and every line (the header's included) holding the header's
+    number of fields."""
+    first = plain_header(path, delimiter)
+    if first is None:
+        return None
+    bom, header = first
     separators = len(header) - 1
     clean = CleanText()
     mark = ord(delimiter)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import jsonschema
 import yaml
@@ -23,9 +24,10 @@ class CountSpec:
     per: tuple[str, ...] = ()
 
 
-def load_counts(spec: Spec) -> tuple[CountSpec, ...]:
-    """The spec's categories (none when it has no compare.yaml); SpecError for one that names no table or item."""
-    path = specs_root() / spec.id / COMPARE_FILE
+def load_counts(spec: Spec, folder: Path | None = None) -> tuple[CountSpec, ...]:
+    """The spec's categories (none when it has no compare.yaml); SpecError for one that names no table or item.
+    `folder`: the spec's own folder (`spec lint` of a folder), else the bundled specs'."""
+    path = (folder or specs_root() / spec.id) / COMPARE_FILE
     if not path.is_file():
         return ()
     try:
