@@ -174,6 +174,7 @@ class Database:
         branch = object.__new__(Database)
         branch.connection = self.connection.cursor()
         branch._scratch, branch._stored, branch._forms, branch._small = self._scratch, self._stored, self._forms, self._small
+        branch.threads = self.threads
         if self._small:  # the optimizer is a cursor's own setting; threads are the database's
             branch.connection.execute("PRAGMA disable_optimizer")
         return branch
