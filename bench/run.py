@@ -2,9 +2,12 @@
 
     python bench/run.py --residents 1000000 [--memory-limit 1GB] [--only floor,ours] [--cap N] [--repeat 3]
     python bench/run.py --residents 100000 --api --only ours [--repeat 3]
+    python bench/run.py --residents 100000 --only floor,ours --variant quoted-line-break|fully-quoted
 
-Generates the data once (cached under bench/.cache/, git-ignored), then runs, one after the other in
-child processes of this one, on the same files:
+Generates the data once (cached under bench/.cache/, git-ignored, or the folder the environment
+variable BENCH_CACHE names), derives the --variant's files from it once (bench/variants.py: plain, one
+quoted line break in 住民, every field quoted), then runs, one after the other in child processes of
+this one, on the same files:
   floor  DuckDB reading every CSV fully, every column as text
   ours   `conformance run` (every requirement of the generated operations), totals checked against
          the generator's expected.json
@@ -34,9 +37,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-CACHE = HERE / ".cache"
+CACHE = Path(os.environ["BENCH_CACHE"]).resolve() if os.environ.get("BENCH_CACHE") else HERE / ".cache"
 RESULTS = HERE / "results"
 sys.path.insert(0, str(ROOT))
+
+import variants  # noqa: E402  (bench/ is the script's folder)
 
 from conformance import spec as spec_store  # noqa: E402  (after the path set-up above)
 
@@ -47,7 +52,8 @@ def _measure(command: list[str], log: Path) -> dict[str, Any]:
         process = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, cwd=ROOT)
         _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
-    return {"command": command, "wall_s": round(wall, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    return {"command": command, "wall_s": round(wall, 3), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
             "exit_status": os.waitstatus_to_exitcode(status), "log": str(log.relative_to(ROOT))}
 
 
@@ -65,6 +71,7 @@ def _median_of(measured: list[dict[str, Any]], acceptable: tuple[int, ...]) -> d
     ordered = sorted(measured, key=lambda m: m["wall_s"])
     chosen = dict(ordered[(len(ordered) - 1) // 2])
     chosen["walls_s"] = [m["wall_s"] for m in measured]
+    chosen["cpus_s"] = [m["cpu_s"] for m in measured]  # user + sys of the child, less distorted by a shared machine
     chosen["peak_rss_mb"] = max(m["peak_rss_mb"] for m in measured)
     chosen["exit_status"] = next((m["exit_status"] for m in measured if m["exit_status"] not in acceptable), chosen["exit_status"])
     return chosen
@@ -201,6 +208,8 @@ def main() -> int:
     parser.add_argument("--only", default="floor,ours,peer,naive", help="which approaches to run")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of floor and ours; the median is reported")
     parser.add_argument("--api", action="store_true", help="also run API mode against conformance serve of the data (rounds beside ours)")
+    parser.add_argument("--variant", choices=variants.VARIANTS, default="plain",
+                        help="the generated files as they are, with one quoted line break in 住民, or fully quoted")
     parser.add_argument("--cap", type=int, default=None, help="peer and naive on the first N records only (extrapolated)")
     arguments = parser.parse_args()
     which = arguments.only.split(",")
@@ -208,7 +217,8 @@ def main() -> int:
         parser.error("--repeat must be 1 or more")
     if arguments.api and ("ours" not in which or arguments.operations != "juki"):
         parser.error("--api compares with ours on juki: keep ours in --only and --operations juki")
-    folder = _data(arguments.residents, arguments.seed, arguments.defect_rate, arguments.operations)
+    folder = variants.prepare(_data(arguments.residents, arguments.seed, arguments.defect_rate, arguments.operations),
+                              arguments.variant, ROOT)
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     files = sorted((folder / "data").rglob("*.csv"))
     files = [path for path in files if ".head" not in path.name]
@@ -299,7 +309,7 @@ def main() -> int:
 
     summary = {
         "when": stamp, "residents": arguments.residents, "seed": arguments.seed, "defect_rate": arguments.defect_rate,
-        "operations": arguments.operations, "memory_limit": arguments.memory_limit, "cap": arguments.cap, "repeat": arguments.repeat,
+        "operations": arguments.operations, "variant": arguments.variant, "memory_limit": arguments.memory_limit, "cap": arguments.cap, "repeat": arguments.repeat,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()},
         "approaches": results,
@@ -316,7 +326,8 @@ def main() -> int:
         print(f"{name:<8} {result['wall_s']:>9.2f} {result['peak_rss_mb']:>12.1f} {result['rows_per_s'] or 0:>12,}  {note}")
     print("ratios:", json.dumps(summary["ratios"]))
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{stamp}-{arguments.operations.replace(',', '+')}{'-api' if arguments.api else ''}-{arguments.residents}.json"
+    variant = "" if arguments.variant == "plain" else f"-{arguments.variant}"
+    path = RESULTS / f"{stamp}-{arguments.operations.replace(',', '+')}{'-api' if arguments.api else ''}-{arguments.residents}{variant}.json"
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
     return 1 if failed else 0
