@@ -54,7 +54,7 @@ def _measure(command: list[str], log: Path) -> dict[str, Any]:
     wall = time.perf_counter() - started
     return {"command": command, "wall_s": round(wall, 3), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-            "exit_status": os.waitstatus_to_exitcode(status), "log": str(log.relative_to(ROOT))}
+            "exit_status": os.waitstatus_to_exitcode(status), "log": os.path.relpath(log, ROOT)}
 
 
 # `conformance run` exits 1 when it finds something, which a defect rate above 0 makes it do, and 3
@@ -152,7 +152,7 @@ def package(sources: dict[str, Path]) -> dict[str, Any]:
         schema = table_schema(name)
         if name in FOREIGN_KEYS and all(key["reference"]["resource"] in map(RESOURCES.get, sources) for key in FOREIGN_KEYS[name]):
             schema["foreignKeys"] = FOREIGN_KEYS[name]
-        resources.append({"name": RESOURCES[name], "title": name, "path": str(source.relative_to(ROOT)), "schema": schema})
+        resources.append({"name": RESOURCES[name], "title": name, "path": os.path.relpath(source, ROOT), "schema": schema})
     return {"name": "juki", "resources": resources}
 
 
