@@ -7,7 +7,8 @@
 
 A variant is derived once from the generated folder and cached beside it (`<folder>-<variant>`), with the
 declaration and an expected.json: the same counts for fully-quoted; for quoted-line-break the counts plus
-what the line break itself makes the checks find, measured by running that one record with and without it.
+what the line break itself makes the checks find, measured by running the broken record's household
+(its 住民 and 世帯 records) with and without it.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def prepare(folder: Path, variant: str, root: Path) -> Path:
     elif variant == "quoted-line-break":
         residents = next((work / "data").rglob("住民.csv"))
         header, before, after = _break_middle(residents)
-        expected["line_break"] = {"file": str(residents.relative_to(work)), "item": after[1],
-                                  "record": after[0], "caused": _caused(header, before, after[2], folder, root)}
+        expected["line_break"] = {"file": str(residents.relative_to(work)), "item": after[1], "record": after[0],
+                                  "caused": _caused(header, before, after[2], residents.with_name("世帯.csv"), folder, root)}
         for requirement, count in expected["line_break"]["caused"].items():
             expected["expected"][requirement] = expected["expected"].get(requirement, 0) + count
         expected["total"] = sum(expected["expected"].values())
@@ -96,15 +97,30 @@ def _break_middle(path: Path) -> tuple[list[str], list[str], tuple[int, str, lis
     return header, before, changed
 
 
-def _caused(header: list[str], before: list[str], after: list[str], folder: Path, root: Path) -> dict[str, int]:
-    """Findings per requirement that the line break adds: the record run alone, with and without it."""
+def _household(path: Path, key: str, value: str) -> list[list[str]]:
+    """The header and the records of `path` whose `key` is `value`."""
+    with path.open(encoding="utf-8", newline="") as stream:
+        rows = csv.reader(stream)
+        header = next(rows)
+        position = header.index(key)
+        return [header, *(row for row in rows if row[position] == value)]
+
+
+def _caused(header: list[str], before: list[str], after: list[str], households: Path, folder: Path, root: Path) -> dict[str, int]:
+    """Findings per requirement that the line break adds: the broken record's household (its 住民 records
+    and its 世帯 record, so that the rules comparing a household's records judge it too) run with and
+    without the line break."""
+    key = "世帯番号"
+    members = [row for row in _household(households.with_name("住民.csv"), key, before[header.index(key)])[1:] if row != after]
+    household = _household(households, key, before[header.index(key)])
     counts = []
     with tempfile.TemporaryDirectory(prefix="bench-variant-") as scratch:
         for name, record in (("before", before), ("after", after)):
             data = Path(scratch) / name
             data.mkdir()
-            with (data / "住民.csv").open("w", encoding="utf-8", newline="") as stream:
-                csv.writer(stream, lineterminator="\r\n").writerows([header, record])
+            for file, rows in (("住民.csv", [header, record, *members]), ("世帯.csv", household)):
+                with (data / file).open("w", encoding="utf-8", newline="") as stream:
+                    csv.writer(stream, lineterminator="\r\n").writerows(rows)
             out = Path(scratch) / f"{name}-out"
             subprocess.run([sys.executable, "-m", "conformance.cli", "run", str(data), "--declaration",
                             str(folder / "declaration.yaml"), "--as-of", "2026-04-01", "--format", "json",
