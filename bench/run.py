@@ -191,7 +191,7 @@ if sys.argv[1]:
     con.execute(f"SET memory_limit = '{sys.argv[1]}'")
 total = 0
 # A variant's quotes are declared: DuckDB's sniffer, seeing none in its sample, would read a quoted line break as a line end.
-quote = ", quote = '\"'" if sys.argv[2] else ""
+quote = ", quote = " + repr(chr(34)) if sys.argv[2] else ""
 for path in sys.argv[3:]:
     # count(COLUMNS(*)) makes every column be read and materialised, not just the line breaks.
     row = con.execute(f"SELECT count(*), count(COLUMNS(*)) FROM read_csv(?, header = true, all_varchar = true{quote})", [path]).fetchone()
