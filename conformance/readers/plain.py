@@ -21,6 +21,7 @@ _CHUNK = 1 << 22
 MAX_BROKEN_RECORDS = 128
 
 _QUOTE, _LF, _CR = 34, 10, 13
+_NONE = numpy.empty(0, dtype=numpy.intp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,27 +61,41 @@ class _Quotes:
         self.seen = 0
         self.previous = _LF  # the byte before the file: as after a line end
         self.closing_at_end = False  # the last chunk ended on a closing quote: its next byte is pending
-        self.quotes = numpy.empty(0, dtype=numpy.intp)
+        self.quotes = _NONE
+        self.parity: numpy.ndarray | None = None  # the chunk's quotes counted up to each byte (mod 256)
+        # The bytes that may come before an opening quote, and after a closing one.
+        self.opens = numpy.zeros(256, dtype=bool)
+        self.opens[[delimiter, _LF, _QUOTE]] = True
+        self.closes = numpy.zeros(256, dtype=bool)
+        self.closes[[delimiter, _CR, _LF, _QUOTE]] = True
 
     def feed(self, data: numpy.ndarray, any_quote: bool) -> bool:
-        """Take the next chunk (`any_quote`: it holds a quote; a memchr-fast test spares the scan)."""
-        if self.closing_at_end and int(data[0]) not in (self.delimiter, _CR, _LF, _QUOTE):
+        """Take the next chunk (`any_quote`: it holds a quote; a memchr-fast test spares the scan).
+
+        The chunk's opening and closing quotes are every other one (slices, not a parity per quote), and
+        the bytes around them are judged by a table lookup: a fully quoted export has a quote every few bytes."""
+        if self.closing_at_end and not self.closes[int(data[0])]:
             return False
-        quotes = numpy.flatnonzero(data == _QUOTE) if any_quote else numpy.empty(0, dtype=numpy.intp)
+        is_quote = data == _QUOTE if any_quote else None
+        quotes = numpy.flatnonzero(is_quote) if is_quote is not None else _NONE
         self.closing_at_end = False
+        self.parity = None if is_quote is None else numpy.cumsum(is_quote, dtype=numpy.uint8)
         if len(quotes):
-            before = data[quotes - 1]
-            before[quotes == 0] = self.previous
-            if self.start:
-                before[quotes + self.offset == self.start] = _LF
-            last = len(data) - 1
-            after = data[numpy.minimum(quotes + 1, last)]
-            opening = (self.seen + numpy.arange(len(quotes))) % 2 == 0
-            opens = (before == self.delimiter) | (before == _LF) | (before == _QUOTE)
-            closes = (after == self.delimiter) | (after == _CR) | (after == _LF) | (after == _QUOTE) | (quotes == last)
-            if not bool(numpy.where(opening, opens, closes).all()):
-                return False
-            self.closing_at_end = bool(quotes[-1] == last and not opening[-1])
+            first = self.seen % 2  # 0: the chunk's first quote opens a field
+            opening, closing = quotes[first::2], quotes[1 - first :: 2]
+            if len(opening):
+                before = data[opening - 1]
+                if opening[0] == 0:
+                    before[0] = self.previous
+                if self.start and int(opening[0]) + self.offset == self.start:
+                    before[0] = _LF  # the first quote of a file with a BOM starts its first line
+                if not bool(self.opens[before].all()):
+                    return False
+            if len(closing):
+                at_end = int(closing[-1]) == len(data) - 1  # its next byte is the next chunk's first
+                if not bool(self.closes[data[(closing[:-1] if at_end else closing) + 1]].all()):
+                    return False
+                self.closing_at_end = at_end
         self.quotes = quotes
         return True
 
@@ -88,7 +103,10 @@ class _Quotes:
         """Which of the chunk's `positions` (of bytes that are not quotes) lie inside a quoted field."""
         if not (self.seen % 2 or len(self.quotes)):
             return numpy.zeros(len(positions), dtype=bool)
-        return ((self.seen + numpy.searchsorted(self.quotes, positions)) % 2).astype(bool)
+        if self.parity is None:  # no quote in the chunk: inside where the last chunk ended inside
+            return numpy.full(len(positions), bool(self.seen % 2))
+        # The quotes up to each byte, mod 256 (uint8 wraps, parity kept), plus those of earlier chunks.
+        return ((self.parity[positions] + (self.seen % 2)) & 1).astype(bool)
 
     def advance(self, data: numpy.ndarray) -> None:
         """The chunk is done."""
@@ -124,7 +142,7 @@ class _Scan:
         marks = numpy.flatnonzero(data == self.mark)
         ends = numpy.flatnonzero(data == _LF)
         # Most exports hold no CR (a memchr-fast test).
-        crs = numpy.flatnonzero(data == _CR) if b"\r" in chunk else numpy.empty(0, dtype=numpy.intp)
+        crs = numpy.flatnonzero(data == _CR) if b"\r" in chunk else _NONE
         quoted = bool(len(self.quotes.quotes)) or self.quotes.seen % 2 == 1
         if quoted:
             inner_marks, inner_ends, inner_crs = (self.quotes.inside(p) for p in (marks, ends, crs))
