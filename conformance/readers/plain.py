@@ -106,7 +106,8 @@ class _Quotes:
         if self.parity is None:  # no quote in the chunk: inside where the last chunk ended inside
             return numpy.full(len(positions), bool(self.seen % 2))
         # The quotes up to each byte, mod 256 (uint8 wraps, parity kept), plus those of earlier chunks.
-        return ((self.parity[positions] + (self.seen % 2)) & 1).astype(bool)
+        inside: numpy.ndarray = ((self.parity[positions] + (self.seen % 2)) & 1).astype(bool)
+        return inside
 
     def advance(self, data: numpy.ndarray) -> None:
         """The chunk is done."""
