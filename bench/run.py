@@ -3,9 +3,12 @@
     python bench/run.py --residents 1000000 [--memory-limit 1GB] [--only floor,ours] [--cap N] [--repeat 3]
     python bench/run.py --residents 100000 --api --only ours [--repeat 3]
     python bench/run.py --residents 200000 --threads 1,2 [--repeat 3]   (floor and ours per thread count: bench/threads.py)
+    python bench/run.py --residents 100000 --only floor,ours --variant quoted-line-break|fully-quoted
 
-Generates the data once (cached under bench/.cache/, git-ignored), then runs, one after the other in
-child processes of this one, on the same files:
+Generates the data once (cached under bench/.cache/, git-ignored, or the folder the environment
+variable BENCH_CACHE names), derives the --variant's files from it once (bench/variants.py: plain, one
+quoted line break in 住民, every field quoted), then runs, one after the other in child processes of
+this one, on the same files:
   floor  DuckDB reading every CSV fully, every column as text
   ours   `conformance run` (every requirement of the generated operations), totals checked against
          the generator's expected.json
@@ -35,9 +38,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-CACHE = HERE / ".cache"
+CACHE = Path(os.environ["BENCH_CACHE"]).resolve() if os.environ.get("BENCH_CACHE") else HERE / ".cache"
 RESULTS = HERE / "results"
 sys.path.insert(0, str(ROOT))
+
+import variants  # noqa: E402  (bench/ is the script's folder)
 
 from conformance import spec as spec_store  # noqa: E402  (after the path set-up above)
 
@@ -48,8 +53,9 @@ def _measure(command: list[str], log: Path) -> dict[str, Any]:
         process = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, cwd=ROOT)
         _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
-    return {"command": command, "wall_s": round(wall, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-            "exit_status": os.waitstatus_to_exitcode(status), "log": str(log.relative_to(ROOT))}
+    return {"command": command, "wall_s": round(wall, 3), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "exit_status": os.waitstatus_to_exitcode(status), "log": os.path.relpath(log, ROOT)}
 
 
 # `conformance run` exits 1 when it finds something, which a defect rate above 0 makes it do, and 3
@@ -66,6 +72,7 @@ def _median_of(measured: list[dict[str, Any]], acceptable: tuple[int, ...]) -> d
     ordered = sorted(measured, key=lambda m: m["wall_s"])
     chosen = dict(ordered[(len(ordered) - 1) // 2])
     chosen["walls_s"] = [m["wall_s"] for m in measured]
+    chosen["cpus_s"] = [m["cpu_s"] for m in measured]  # user + sys of the child, less distorted by a shared machine
     chosen["peak_rss_mb"] = max(m["peak_rss_mb"] for m in measured)
     chosen["exit_status"] = next((m["exit_status"] for m in measured if m["exit_status"] not in acceptable), chosen["exit_status"])
     return chosen
@@ -146,7 +153,7 @@ def package(sources: dict[str, Path]) -> dict[str, Any]:
         schema = table_schema(name)
         if name in FOREIGN_KEYS and all(key["reference"]["resource"] in map(RESOURCES.get, sources) for key in FOREIGN_KEYS[name]):
             schema["foreignKeys"] = FOREIGN_KEYS[name]
-        resources.append({"name": RESOURCES[name], "title": name, "path": str(source.relative_to(ROOT)), "schema": schema})
+        resources.append({"name": RESOURCES[name], "title": name, "path": os.path.relpath(source, ROOT), "schema": schema})
     return {"name": "juki", "resources": resources}
 
 
@@ -184,9 +191,11 @@ con = duckdb.connect()
 if sys.argv[1]:
     con.execute(f"SET memory_limit = '{sys.argv[1]}'")
 total = 0
-for path in sys.argv[2:]:
+# A variant's quotes are declared: DuckDB's sniffer, seeing none in its sample, would read a quoted line break as a line end.
+quote = ", quote = " + repr(chr(34)) if sys.argv[2] else ""
+for path in sys.argv[3:]:
     # count(COLUMNS(*)) makes every column be read and materialised, not just the line breaks.
-    row = con.execute("SELECT count(*), count(COLUMNS(*)) FROM read_csv(?, header = true, all_varchar = true)", [path]).fetchone()
+    row = con.execute(f"SELECT count(*), count(COLUMNS(*)) FROM read_csv(?, header = true, all_varchar = true{quote})", [path]).fetchone()
     total += row[0]
 print(json.dumps({"rows": total}))
 """
@@ -203,6 +212,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of floor and ours; the median is reported")
     parser.add_argument("--api", action="store_true", help="also run API mode against conformance serve of the data (rounds beside ours)")
     parser.add_argument("--threads", default=None, metavar="N,N", help="floor and ours at each thread count (e.g. 1,2), alternating; bench/threads.py")
+    parser.add_argument("--variant", choices=variants.VARIANTS, default="plain",
+                        help="the generated files as they are, with one quoted line break in 住民, or fully quoted")
     parser.add_argument("--cap", type=int, default=None, help="peer and naive on the first N records only (extrapolated)")
     arguments = parser.parse_args()
     which = arguments.only.split(",")
@@ -212,7 +223,8 @@ def main() -> int:
         parser.error("--api compares with ours on juki: keep ours in --only and --operations juki")
     if arguments.threads and (arguments.api or "ours" not in which or "floor" not in which):
         parser.error("--threads runs floor and ours at each thread count: keep both in --only, without --api")
-    folder = _data(arguments.residents, arguments.seed, arguments.defect_rate, arguments.operations)
+    folder = variants.prepare(_data(arguments.residents, arguments.seed, arguments.defect_rate, arguments.operations),
+                              arguments.variant, ROOT)
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     files = sorted((folder / "data").rglob("*.csv"))
     files = [path for path in files if ".head" not in path.name]
@@ -224,7 +236,8 @@ def main() -> int:
 
     commands: dict[str, list[str]] = {}
     if "floor" in which:
-        commands["floor"] = [sys.executable, "-c", FLOOR, arguments.memory_limit or "", *map(str, files)]
+        commands["floor"] = [sys.executable, "-c", FLOOR, arguments.memory_limit or "",
+                             "" if arguments.variant == "plain" else "quoted", *map(str, files)]
     out = logs / "ours"
     if "ours" in which:
         commands["ours"] = [sys.executable, "-m", "conformance.cli", "run", str(folder / "data"), "--declaration",
@@ -310,7 +323,7 @@ def main() -> int:
         "records_per_table": {name.removeprefix("data/").removesuffix(".csv"): count for name, count in expected["files"].items()},
         "expected_findings": expected.get("total", sum(expected["expected"].values())),
         "when": stamp, "residents": arguments.residents, "seed": arguments.seed, "defect_rate": arguments.defect_rate,
-        "operations": arguments.operations, "memory_limit": arguments.memory_limit, "cap": arguments.cap, "repeat": arguments.repeat,
+        "operations": arguments.operations, "variant": arguments.variant, "memory_limit": arguments.memory_limit, "cap": arguments.cap, "repeat": arguments.repeat,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()},
         "approaches": results,
@@ -327,7 +340,8 @@ def main() -> int:
         print(f"{name:<8} {result['wall_s']:>9.2f} {result['peak_rss_mb']:>12.1f} {result['rows_per_s'] or 0:>12,}  {note}")
     print("ratios:", json.dumps(summary["ratios"]))
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{stamp}-{arguments.operations.replace(',', '+')}{'-api' if arguments.api else ''}-{arguments.residents}.json"
+    variant = "" if arguments.variant == "plain" else f"-{arguments.variant}"
+    path = RESULTS / f"{stamp}-{arguments.operations.replace(',', '+')}{'-api' if arguments.api else ''}-{arguments.residents}{variant}.json"
     path.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
     return 1 if failed else 0

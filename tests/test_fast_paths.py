@@ -111,7 +111,8 @@ VARIANTS = ["lf", "crlf", "bom", "no-final-newline", "trailing-comma", "short-la
             "duplicate-and-unknown-columns", "header-only"]
 # The variants the fast path may read itself; every other one must go to the strict parser.
 PLAIN = {"lf", "crlf", "bom", "no-final-newline", "quoted", "fully-quoted", "quoted-empty-and-header", "quoted-at-chunk-edges",
-         "line-separator-in-field", "duplicate-and-unknown-columns", "header-only"}
+         "doubled-quote", "quoted-separator", "quoted-newline", "line-separator-in-field", "duplicate-and-unknown-columns",
+         "header-only"}
 
 
 def _comparable(folder: Path) -> list[Any]:
@@ -178,9 +179,15 @@ def test_fixture_date_keeps_the_generator_valid() -> None:
         (b'\xef\xbb\xbf"a",b\n1,"2"\n', True),
         (b'a,b\n"1"x,2\n', False),        # text after a closing quote
         (b'a,b\n1,x"2"\n', False),        # a quote inside an unquoted field
-        (b'a,b\n"1""",2\n', False),       # a doubled quote
+        (b'a,b\n"1""",2\n', True),        # a doubled quote
         (b'a,b\n"1,2"\n', False),         # a quoted separator (the field count differs)
-        (b'a,b\n"1\n2",3\n', False),      # a quoted line break
+        (b'a,b\n"1,2",3\n', True),        # a quoted separator
+        (b'a,b\n"1\n2",3\n', True),       # a quoted line break
+        (b'a,b\r\n"1\r\n2",3\r\n', True),  # a quoted CRLF in a CRLF file
+        (b'a,b\r\n"1\r",3\r\n', True),    # a quoted CR just before the closing quote
+        (b'a,b\r\n1,3\r4,5\r\n', False),    # a bare CR outside quotes
+        (b'a,b\n1,"\r"\r\n', False),      # a CRLF outside quotes in an LF file
+        (b'"a\nb",c\n1,2\n', False),       # a quoted line break in the header
         (b'a,b\n1,2"\n', False),          # an odd quote at a line end
         (b'a,b\n1,"2', False),            # unclosed at the end of the file
     ],

@@ -12,7 +12,8 @@ from conformance.spec.model import Table
 
 
 class PlainFile(Protocol):
-    """A delimited file proven plain by its reader: DuckDB may read it itself (one record per line)."""
+    """A delimited file proven plain by its reader: DuckDB may read it itself. `breaks`: (record index, extra
+    lines) of the few records whose quoted fields hold line breaks, in order."""
 
     @property
     def path(self) -> Path: ...
@@ -22,6 +23,8 @@ class PlainFile(Protocol):
     def width(self) -> int: ...
     @property
     def records(self) -> int: ...
+    @property
+    def breaks(self) -> Sequence[tuple[int, int]]: ...
 
 
 def frozen(expressions: Mapping[str, str] | None) -> tuple[tuple[str, str], ...] | None:

@@ -296,7 +296,7 @@ class Database:
             return None
         # Insertion order is the file's order, so rowid numbers the records as the strict parser does.
         stored = frozenset(item.name for item in self._present(table, parsed.header))
-        self._views(table, data, "rowid + 1 AS _record, rowid + 2 AS _line", stored, records)
+        self._views(table, data, f"rowid + 1 AS _record, rowid + 2{line_offset(direct.breaks)} AS _line", stored, records)
         self._stored[(table.operation, table.name)] = (data, stored)
         return records
 
@@ -320,7 +320,7 @@ class Database:
         selected += [_typed(item, column[item.name]) + f" AS {quote(item.name + '#typed')}"
                      for item in present if item.sql_type in _TYPED]
         try:
-            # Plain files hold no quote character, so quoting cannot change how a line is split.
+            # The scan proved every quote wraps a whole field (or is doubled inside one): DuckDB's quoting is csv's.
             con.execute(
                 f"CREATE OR REPLACE TABLE {data} AS SELECT {', '.join(selected) or 'NULL AS _none'} FROM read_csv({literal(str(file.path))}, "
                 f"header = false, skip = 1, delim = {literal(file.delimiter)}, quote = '\"', escape = '\"', "
@@ -422,6 +422,27 @@ class Database:
     def _loaded(self, table: Table, header: Sequence[str], records: int) -> LoadedTable:
         self.connection.execute(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
         return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(header)))
+
+
+def line_offset(breaks: Sequence[tuple[int, int]]) -> str:
+    """`+ <SQL>`: the extra lines before record `rowid` (from 0) of a directly read file whose records
+    `breaks` (index, extra lines, in order) hold quoted line breaks; '' when none does. A balanced CASE
+    over the records' indexes: a few comparisons per record, however many breaks the scan allowed."""
+    if not breaks:
+        return ""
+    indexes = [index for index, _extra in breaks]
+    before = [0]  # extra lines before a record that follows j of the breaking records
+    for _index, extra in breaks:
+        before.append(before[-1] + extra)
+
+    def among(low: int, high: int) -> str:  # j, the number of breaking records before rowid, in [low, high]
+        if low == high:
+            return str(before[low])
+        middle = (low + high + 1) // 2
+        return f"CASE WHEN rowid > {indexes[middle - 1]} THEN {among(middle, high)} ELSE {among(low, middle - 1)} END"
+
+    return f" + {among(0, len(breaks))}"
+
 
 
 def _data_name(table: Table) -> str:

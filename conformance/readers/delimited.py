@@ -5,10 +5,11 @@ Python's csv module is the parser of record rather than DuckDB's reader: measure
 conformance report must never misplace a finding.
 
 The fast path: a file that one streaming pass proves *plain* (valid UTF-8, no NUL, one line-end
-style, no bare CR, double quotes only around whole fields that hold no separator, quote or line break)
-has one record per line and no quoting that matters, so DuckDB's own reader gives exactly what the
-strict parser would, and record n is on line n + 1 (fully quoted exports, common from spreadsheet
-tools, take this path too). Such a file carries a
+style and no bare CR outside quotes, double quotes only around whole fields, which may hold separators,
+doubled quotes and line breaks, every record with the header's field count) reads the same in DuckDB's
+reader as in the strict parser, and record n is on line n + 1 + the line breaks inside quoted fields of
+the records before it, which the scan counts (fully quoted exports, common from spreadsheet tools, and
+an export with a line break in a 備考 take this path too). Such a file carries a
 `DirectRead`, and the database reads it natively. Anything DuckDB then refuses (a wrong field count,
 a blank line that makes the counts differ) sends the file back to the strict parser, which the
 `records` iterator still runs on demand: the findings and line numbers stay those of the strict parser.
@@ -107,11 +108,10 @@ class DelimitedTable(ParsedTable):
 def read_delimited(path: Path, delimiter: str) -> ParsedTable:
     """Open a CSV (`,`) or TSV (tab) file as a table."""
     plain = plain_lines(path, delimiter) if path.stat().st_size else None
-    if plain is not None and len(plain[2]) >= 2:
-        lines, bom, header = plain
-        parsed = DelimitedTable(header=header, records=iter(()), encoding="UTF-8", bom=bom)
+    if plain is not None and len(plain.header) >= 2:
+        parsed = DelimitedTable(header=plain.header, records=iter(()), encoding="UTF-8", bom=plain.bom)
         parsed.issues.extend(header_issues(parsed.header, 1))
-        parsed.direct = DirectRead(path, delimiter, len(parsed.header), lines - 1)
+        parsed.direct = DirectRead(path, delimiter, len(parsed.header), plain.lines - 1, plain.breaks)
         parsed.records = _deferred(parsed, path, delimiter)
         return parsed
     return _read_strict(path, delimiter)
