@@ -1,6 +1,6 @@
 """XLSX against CSV: the same generated export read from workbooks and from CSV (not part of the test suite).
 
-    python bench/xlsx_vs_csv.py --residents 100000 [--repeat 2]
+    python bench/xlsx_vs_csv.py --residents 100000 [--repeat 2] [--cache DIR]
 
 Generates one municipality (juki: 住民, 世帯, 異動履歴; cached under bench/.cache/), writes each table's CSV
 once more as a one-sheet workbook of text cells (SpreadsheetML written directly, inline strings, empty
@@ -73,7 +73,8 @@ def _measure(command: list[str]) -> dict[str, Any]:
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     _pid, status, usage = os.wait4(process.pid, 0)
-    return {"wall_s": round(time.perf_counter() - started, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    return {"wall_s": round(time.perf_counter() - started, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
             "exit_status": os.waitstatus_to_exitcode(status)}
 
 
@@ -81,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the generated data is kept (default bench/.cache)")
     arguments = parser.parse_args(argv)
-    base = CACHE / f"xlsx-vs-csv-{arguments.residents}"
+    base = arguments.cache / f"xlsx-vs-csv-{arguments.residents}"
     data, workbooks = base / "data" / "juki", base / "xlsx"
     conformance = str(Path(sys.executable).with_name("conformance"))
     if not (data / "住民.csv").exists():

@@ -113,6 +113,25 @@ def test_a_sheet_with_prefixed_elements_is_scanned_by_the_xml_parser(tmp_path: P
     assert (scan.last_row, scan.last_column, scan.cells) == (5000, 16384, 2628)
 
 
+def test_a_cell_written_in_another_shape_sends_the_sheet_to_the_xml_parser(tmp_path: Path) -> None:
+    """`<c` followed by a line break before `r=` is an XML cell the byte patterns would not see: the stray
+    cell at XFD5000 must still bound the range (the scan falls back to ElementTree)."""
+    source = HOSTILE / "xlsx-sparse-xfd5000" / "住民.xlsx"
+    target = tmp_path / "住民.xlsx"
+    with zipfile.ZipFile(source) as bundle, zipfile.ZipFile(target, "w") as copy:
+        for info in bundle.infolist():
+            data = bundle.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert data.count(b'<c r="XFD5000"') == 1
+                data = data.replace(b'<c r="XFD5000"', b'<c\nr="XFD5000"')
+            copy.writestr(info.filename, data)
+    scan = scan_sheet(target, "住民")
+    assert (scan.last_row, scan.last_column, scan.cells) == (5000, 16384, 2628)
+    # With a limit the fast scan counts the cells only when the range exceeds it (then in a second pass).
+    assert scan_sheet(source, "住民", limit=81_920_000).cells == 0
+    assert scan_sheet(source, "住民", limit=1_000) == scan_sheet(source, "住民")
+
+
 def test_a_sheet_whose_cells_exceed_the_limit_is_refused_naming_its_range(tmp_path: Path) -> None:
     parsed = read_sheet(HOSTILE / "xlsx-sparse-xfd1048576" / "住民.xlsx", "住民", InputLimits(max_sheet_cells=2_000))
     [issue] = parsed.issues

@@ -64,16 +64,18 @@ def test_a_read_only_export_is_read_and_left_as_it_was(tmp_path: Path) -> None:
 
 
 def _modify_after_reading(monkeypatch: pytest.MonkeyPatch, victim: Path) -> None:
-    """The hook: once the runner has read a table, the file changes (an export job still writing)."""
-    original = conformance.pipeline.load.read_table
+    """The hook: once the runner has read and stored a table, the file changes (an export job still
+    writing). After the store, not after `read_table` returns: a reader streams its records while they
+    are stored, and two tables are read ahead in threads, so a change made then could be read as data."""
+    original = conformance.pipeline.load.store
 
-    def read_then_modify(*arguments: object, **keywords: object) -> object:
-        parsed = original(*arguments, **keywords)  # type: ignore[arg-type]
+    def store_then_modify(*arguments: object, **keywords: object) -> object:
+        stored = original(*arguments, **keywords)  # type: ignore[arg-type]
         with victim.open("ab") as stream:
             stream.write(b"\n")
-        return parsed
+        return stored
 
-    monkeypatch.setattr(conformance.pipeline.load, "read_table", read_then_modify)
+    monkeypatch.setattr(conformance.pipeline.load, "store", store_then_modify)
 
 
 def test_a_file_modified_during_the_run_is_reported_and_the_run_cannot_pass(

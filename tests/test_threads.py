@@ -103,15 +103,16 @@ def test_a_file_changed_while_read_is_reported_on_one_thread_and_on_two(
 
     export = tmp_path / "export"
     shutil.copytree(FIXTURES / "juki" / "valid", export)
-    original = getattr(load, "read_table")  # noqa: B009 (the name the load stage calls)
+    original = getattr(load, "store")  # noqa: B009 (the name the load stage calls)
 
-    def read_then_modify(*arguments: object, **keywords: object) -> object:
-        parsed = original(*arguments, **keywords)
+    def store_then_modify(*arguments: object, **keywords: object) -> object:
+        # After a table is stored, not when its reader returns: its records stream while they are stored.
+        stored = original(*arguments, **keywords)
         with (export / "住民.csv").open("ab") as stream:
             stream.write(b"\n")
-        return parsed
+        return stored
 
-    monkeypatch.setattr(load, "read_table", read_then_modify)
+    monkeypatch.setattr(load, "store", store_then_modify)
     result = run(export, ["juki"], RunOptions(as_of=AS_OF, threads=threads))
     assert result.changed == ("住民.csv",)
     assert result.exit_code == 3

@@ -120,11 +120,16 @@ def store(table: Table, source: TableSource, parsed: ParsedTable, database: Data
 def load_tables(chosen: Sequence[tuple[Table, TableSource]], database: Database, limits: InputLimits,
                 step: Callable[[Table], None], workbooks: Workbooks | None = None,
                 mapping: ExportMapping | None = None, threads: int | None = None) -> Iterator[TableLoad]:
-    """Read and store each table, reading the next two ahead in two threads.
+    """Read and store each table, reading two ahead in two threads; the loads are given in `chosen`'s order.
 
     Two, not one: a workbook's sheet is built by calamine outside the GIL, so while the largest table
     is being parsed the next ones are read on the other core instead of waiting for its storage
-    (measured on a 100,000-record export as workbooks: seconds less). At most three tables are held.
+    (measured on a 100,000-record export as workbooks: seconds less). A table is stored as soon as it
+    is read, not in turn: the smaller tables are stored while the largest one is still being parsed
+    (the order of storing changes no result: each table is stored under its own names, and the checks
+    run once every table is stored). At most three tables are held: two being read, one being stored.
+    While a large CSV/TSV is being proven plain, DuckDB reads it on this thread (`read_ahead`), every
+    such table before it is stored, so the path does not depend on which thread is faster.
     `threads` (--threads) bounds the readers: with 1 each table is read in turn on the run's own thread."""
     ahead_count = _AHEAD if threads is None else min(_AHEAD, threads if threads > 1 else 0)
     if not ahead_count:
@@ -134,19 +139,34 @@ def load_tables(chosen: Sequence[tuple[Table, TableSource]], database: Database,
             yield store(table, source, parsed, database)
         return
     reader = concurrent.futures.ThreadPoolExecutor(max_workers=ahead_count, thread_name_prefix="read-ahead")
+    reading: dict[concurrent.futures.Future[ParsedTable], int] = {}
+    speculated: dict[int, AheadRead | None] = {}
+    stored: dict[int, TableLoad] = {}
+    submitted = following = 0
     try:
-        ahead = [reader.submit(read, source, limits, workbooks, mapping) for _table, source in chosen[:ahead_count]]
-        for index, (table, source) in enumerate(chosen):
-            if index + ahead_count < len(chosen):
-                ahead.append(reader.submit(read, chosen[index + ahead_count][1], limits, workbooks, mapping))
+        while following < len(chosen):
+            while submitted < len(chosen) and len(reading) < ahead_count:
+                reading[reader.submit(read, chosen[submitted][1], limits, workbooks, mapping)] = submitted
+                submitted += 1
+            unspeculated = [index for index in reading.values() if index not in speculated]
+            if unspeculated:
+                index = min(unspeculated)
+                speculated[index] = read_ahead(*chosen[index], database, mapping)
+                continue
+            done, _running = concurrent.futures.wait(reading, return_when=concurrent.futures.FIRST_COMPLETED)
+            first = min(done, key=reading.__getitem__)  # of two read at once, the earlier in `chosen`
+            index = reading.pop(first)
+            parsed = first.result()
+            table, source = chosen[index]
             step(table)
-            speculative = read_ahead(table, source, database, mapping)
-            try:
-                parsed = ahead.pop(0).result()
-            except BaseException:
-                database.discard(speculative)
-                raise
-            yield store(table, source, parsed, database, speculative)
+            stored[index] = store(table, source, parsed, database, speculated.pop(index))
+            while following in stored:
+                yield stored.pop(following)
+                following += 1
+    except BaseException:
+        for ahead in speculated.values():
+            database.discard(ahead)
+        raise
     finally:
         # An interrupt or an error does not wait for the tables being read ahead.
         reader.shutdown(wait=False, cancel_futures=True)

@@ -2,10 +2,13 @@
 
 A workbook reader builds a sheet as a dense grid from A1 to its last row and column holding a value,
 so the range is measured first (issue 23: one cell at XFD1048576 asked for 17 billion cells). The
-pass reads the decompressed XML in chunks cut at row ends, counts values with bytes.count and takes
-each row's last cell (cells are in column order, as ECMA-376 writes them; should a hostile sheet break
-that order, calamine's allocation aborts the process and the run's watchdog still removes its folder); a sheet written in another shape (a namespace prefix, cells without
-`r` first) is scanned by ElementTree instead, slower and equally bounded in memory."""
+pass reads the decompressed XML in chunks cut at row ends, proves with one regular expression per chunk
+that every cell is written `<c r="…` and takes each row's last cell, searched backwards from the row's
+end (cells are in column order, as ECMA-376 writes them; should a hostile sheet break that order,
+calamine's allocation aborts the process and the run's watchdog still removes its folder); the cells
+holding a value are counted with bytes.count only when the range exceeds the limit. A sheet written in
+another shape (a namespace prefix, cells without `r` first) is scanned by ElementTree instead, slower
+and equally bounded in memory."""
 
 from __future__ import annotations
 
@@ -33,6 +36,11 @@ _CHUNK = 1 << 22
 _REFERENCE = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"')
 # Elements with a namespace prefix (`<x:c>`) escape the byte patterns (one search for both marks).
 _PREFIXED = re.compile(rb":(?:c |row)")
+# A cell element not written `<c r="…` (`<c>`, `<c t="s" r=…`, `<c\nr=…`): the byte patterns would not see
+# it, so the sheet is scanned by ElementTree. `<col>`, `<cfRule>`… are not cells (a letter follows `<c`).
+_CELL_IN_OTHER_SHAPE = re.compile(rb'<c(?=[\s>/])(?! r=")')
+_SLASH = ord("/")
+_COLUMNS: dict[bytes, int] = {}  # column letters met → number (at most 16,384 entries)
 
 
 @dataclass
@@ -41,7 +49,7 @@ class SheetScan:
 
     last_row: int = 0
     last_column: int = 0
-    cells: int = 0
+    cells: int = 0  # counted unless scan_sheet's `limit` made the count needless
     part: str | None = None  # the sheet's part in the package (None: not found)
     formulas: dict[int, list[str]] = field(default_factory=dict)
 
@@ -93,28 +101,46 @@ class _OtherShape(Exception):
     """The sheet is not written the way the byte patterns expect: scan it with ElementTree."""
 
 
-def _last_cell(row: bytes) -> tuple[int, int] | None:
-    """(row, column) of the row's last cell holding something; cells are in column order (ECMA-376)."""
-    end = len(row)
-    while (start := row.rfind(b'<c r="', 0, end)) >= 0:
-        close = row.find(b">", start)
-        if close > 0 and row[close - 1] != ord("/"):
-            reference = _REFERENCE.match(row, start + 3)
+def _last_cell(chunk: bytes, start: int, end: int) -> tuple[int, int] | None:
+    """(row, column) of the last cell holding something in chunk[start:end], one row; cells are in column
+    order (ECMA-376), so only the row's last cells are looked at (searched backwards, nothing copied)."""
+    while (found := chunk.rfind(b'<c r="', start, end)) >= 0:
+        close = chunk.find(b">", found, end)
+        if close > 0 and chunk[close - 1] != _SLASH:
+            reference = _REFERENCE.match(chunk, found + 3)
             if reference is None:
                 raise _OtherShape
-            return int(reference.group(2)), _column_number(reference.group(1))
-        end = start
+            letters = reference.group(1)
+            column = _COLUMNS.get(letters) or _COLUMNS.setdefault(letters, _column_number(letters))
+            return int(reference.group(2)), column
+        end = found
     return None
 
 
-def _fast_scan(stream: IO[bytes], scan: SheetScan) -> None:
-    """Row by row at C speed: the cells counted by their values (`<v>`, `<is>`), the range by each row's last
-    cell; Python only touches each row, not each cell."""
+def _row_ends(chunk: bytes, stop: int, scan: SheetScan) -> None:
+    """The range from each row's last cell in chunk[:stop]: rows found by their ends, each touched once."""
+    last_row, last_column = scan.last_row, scan.last_column
+    start = 0
+    while start <= stop:
+        end = chunk.find(b"</row>", start, stop)
+        if end < 0:
+            end = stop  # what follows the last row end (a chunk is cut after one)
+        last = _last_cell(chunk, start, end)
+        if last is not None:
+            last_row, last_column = max(last_row, last[0]), max(last_column, last[1])
+        start = end + len(b"</row>")
+    scan.last_row, scan.last_column = last_row, last_column
+
+
+def _fast_scan(stream: IO[bytes], scan: SheetScan, count: bool = True) -> None:
+    """Row by row at C speed: the range by each row's last cell, the cells counted by their values (`<v>`,
+    `<is>`) when `count`; Python only touches each row, not each cell. Each chunk is searched up to its
+    cut after a row end, not copied."""
     carry = b""
     first = True
     while True:
         data = stream.read(_CHUNK)
-        chunk = carry + data
+        chunk = carry + data if carry else data
         if first:
             first = False
             if b"<worksheet" not in chunk[:4096]:
@@ -123,25 +149,20 @@ def _fast_scan(stream: IO[bytes], scan: SheetScan) -> None:
         if cut < len(b"</row>"):
             carry = chunk
             continue
-        chunk, carry = chunk[:cut], chunk[cut:]
-        cells = chunk.count(b'<c r="')
-        # Every `<c` a `<c r="` (one pass: a chunk of sheetData holds no other tag starting so) implies
-        # every `<c ` and `<c>` is one; only a chunk holding `<col>`, `<cfRule>`… takes the two counts.
-        if (chunk.count(b"<c") != cells and chunk.count(b"<c ") + chunk.count(b"<c>") != cells) or _PREFIXED.search(chunk):
+        carry = chunk[cut:]
+        # Every cell a `<c r="` (the byte patterns see no other), no element with a namespace prefix.
+        if _CELL_IN_OTHER_SHAPE.search(chunk, 0, cut) or _PREFIXED.search(chunk, 0, cut):
             raise _OtherShape
-        if cells:
-            scan.cells += chunk.count(b"<v>") + chunk.count(b"<is>")
-            for row in chunk.split(b"</row>"):
-                last = _last_cell(row)
-                if last is not None:
-                    scan.last_row = max(scan.last_row, last[0])
-                    scan.last_column = max(scan.last_column, last[1])
-        if b"<f" in chunk:
-            for piece in chunk.split(b"<c ")[1:]:
+        _row_ends(chunk, cut, scan)
+        if count:
+            scan.cells += chunk.count(b"<v>", 0, cut) + chunk.count(b"<is>", 0, cut)
+        if chunk.find(b"<f", 0, cut) >= 0:
+            for piece in chunk[:cut].split(b"<c ")[1:]:
                 body = piece.split(b"</c>", 1)[0]
                 reference = _REFERENCE.match(body)
                 if reference and (b"<f>" in body or b"<f " in body or b"<f/" in body):
-                    scan.cells += b"<v>" not in body  # a formula without a cached value holds a cell too
+                    if count:
+                        scan.cells += b"<v>" not in body  # a formula without a cached value holds a cell too
                     row_number = int(reference.group(2))
                     scan.formulas.setdefault(row_number, []).append((reference.group(1) + reference.group(2)).decode())
         if not data:
@@ -170,9 +191,12 @@ def _tree_scan(stream: IO[bytes], scan: SheetScan) -> None:
             element.clear()  # keeps memory flat on a large sheet
 
 
-def scan_sheet(path: Path, sheet: str) -> SheetScan:
+def scan_sheet(path: Path, sheet: str, limit: int | None = None) -> SheetScan:
     """The sheet's used range, its cells holding a value or a formula (a styled empty cell is no part of
-    the grid a reader builds) and its formulas, in one streaming pass; memory stays flat."""
+    the grid a reader builds) and its formulas, in one streaming pass; memory stays flat.
+
+    With `limit`, the cells are counted only when the used range exceeds it (a second pass, then): a
+    sheet within the limit is built whole, and its count would cost two byte passes for nothing."""
     scan = SheetScan()
     try:
         with zipfile.ZipFile(path) as bundle:
@@ -181,7 +205,11 @@ def scan_sheet(path: Path, sheet: str) -> SheetScan:
                 return scan
             try:
                 with bundle.open(part) as stream:
-                    _fast_scan(stream, scan)
+                    _fast_scan(stream, scan, count=limit is None)
+                if limit is not None and scan.area > limit:
+                    scan = SheetScan(part=part)
+                    with bundle.open(part) as stream:
+                        _fast_scan(stream, scan)
             except _OtherShape:
                 scan = SheetScan(part=part)
                 with bundle.open(part) as stream:

@@ -152,7 +152,7 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbo
     workbooks = workbooks or Workbooks(limits)
     try:
         workbook = workbooks.workbook(path)
-        scan = scan_sheet(path, sheet)
+        scan = scan_sheet(path, sheet, limits.max_sheet_cells)
         if scan.area > limits.max_sheet_cells:
             if scan.cells > limits.max_sheet_cells or scan.part is None:
                 return ParsedTable.unreadable(_too_large_issue(sheet, scan, limits))
