@@ -3,6 +3,7 @@ servers that misbehave at the transport level (hang, trickle, reset, huge Conten
 
 from __future__ import annotations
 
+import datetime
 import socket
 import threading
 import time
@@ -12,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+from conformance import spec as spec_store
+from conformance.api.contract import load_contract
 from conformance.api.server import ApiServer, ReferenceHandler, Served, ServedTable, Store, export_store
 from conformance.pipeline import read_export
 
@@ -84,6 +87,19 @@ MODES: dict[str, type[ReferenceHandler]] = {
 
 def store_of(folder: Path, spec: str) -> Store:
     return export_store(read_export(folder, [spec]))
+
+
+def long_residents_store(residents: int, since: datetime.datetime) -> Store:
+    """住民 of `residents` records (the fixture's records under new keys, updated at `since`), 世帯 and
+    異動履歴 as in the juki fixture: a list long enough for the paging and updated_since bounds."""
+    spec = spec_store.load("juki")
+    fixture = store_of(ROOT / "fixtures/juki/valid", "juki")
+    existing = next(t for t in fixture.tables.values() if t.name == "住民")
+    table = spec.table("住民")
+    assert table is not None
+    records = [{**existing.records[n % len(existing.records)].record, "宛名番号": f"{n:015d}"} for n in range(residents)]
+    fixture.add(load_contract(spec), "住民", table.primary_key, records, since)
+    return fixture
 
 
 @contextmanager

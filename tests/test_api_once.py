@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 import pytest
-from api_servers import ROOT, api_server, send_html, store_of
+from api_servers import api_server, long_residents_store, send_html
 
 from conformance import spec as spec_store
 from conformance.api import paging
@@ -24,15 +24,7 @@ SINCE = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 @pytest.fixture(scope="module")
 def store() -> Store:
-    """住民 of 7,000 records (the fixture's records under new keys), 世帯 and 異動履歴 as in the fixture."""
-    spec = spec_store.load("juki")
-    fixture = store_of(ROOT / "fixtures/juki/valid", "juki")
-    residents = next(t for t in fixture.tables.values() if t.name == "住民")
-    table = spec.table("住民")
-    assert table is not None
-    records = [{**residents.records[n % len(residents.records)].record, "宛名番号": f"{n:015d}"} for n in range(RESIDENTS)]
-    fixture.add(load_contract(spec), "住民", table.primary_key, records, SINCE)
-    return fixture
+    return long_residents_store(RESIDENTS, SINCE)
 
 
 def _requirement(procedure: str) -> ApiRequirement:

@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 import pytest
-from api_servers import ROOT, api_server, store_of
+from api_servers import api_server, long_residents_store
 
 from conformance import spec as spec_store
 from conformance.api import paging
@@ -50,15 +50,7 @@ class LosesSmallPageBoundaries(ReferenceHandler):
 
 @pytest.fixture(scope="module")
 def store() -> Store:
-    """住民 of 5,000 records (the fixture's records under new keys), 世帯 and 異動履歴 as in the fixture."""
-    spec = spec_store.load("juki")
-    fixture = store_of(ROOT / "fixtures/juki/valid", "juki")
-    residents = next(t for t in fixture.tables.values() if t.name == "住民")
-    table = spec.table("住民")
-    assert table is not None
-    records = [{**residents.records[n % len(residents.records)].record, "宛名番号": f"{n:015d}"} for n in range(RESIDENTS)]
-    fixture.add(load_contract(spec), "住民", table.primary_key, records, datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
-    return fixture
+    return long_residents_store(RESIDENTS, datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
 
 
 def _paging(url: str) -> tuple[Any, int]:
