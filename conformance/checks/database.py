@@ -28,6 +28,12 @@ import numpy  # noqa: F401
 
 from conformance.checks.ahead import AheadRead, PlainFile, frozen
 from conformance.checks.formats import VALUE_FORMATS, sql_macros
+from conformance.checks.sql import TYPED, data_name, data_name_of, line_offset, typed_value
+from conformance.checks.sql import literal as literal
+from conformance.checks.sql import quote as quote
+from conformance.checks.sql import raw_name as raw_name
+from conformance.checks.sql import typed_name as typed_name
+from conformance.checks.sql import violations_name as violations_name
 from conformance.checks.staging import Staging, staging_writer
 from conformance.results.masking import sanitised
 from conformance.spec.model import Item, Table
@@ -53,59 +59,6 @@ class Rows(Protocol):
     def header(self) -> Sequence[str]: ...
     @property
     def records(self) -> Iterator[Row]: ...
-
-
-def quote(identifier: str) -> str:
-    """A SQL identifier, quoted (item names are Japanese and may hold anything)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def raw_name(table: Table) -> str:
-    """The text table of `table`."""
-    return f"{quote('raw.' + table.operation)}.{quote(table.name)}"
-
-
-def typed_name(table: Table) -> str:
-    """The typed view of `table`, as rules address it (`juki.住民`)."""
-    return f"{quote(table.operation)}.{quote(table.name)}"
-
-
-def violations_name(table: Table) -> str:
-    """(_record, item) of every schema violation of `table`: row rules skip those records' items."""
-    return f"{quote('raw.' + table.operation)}.{quote(table.name + '#schema-violations')}"
-
-
-# A date the standard lets be non-calendar (2月29日 of a common year, 4月31日) is taken as the last day
-# of its month, so that order rules still see it; a value of another shape is NULL (and reported by
-# the schema checks); so is the year 0000, which no date format accepts (0000-01-01 is the unknown start
-# of a period, and `_typed` makes it NULL where a format allows it).
-# A calendar date casts directly (measured ~5 times cheaper); only the others are clamped.
-_DATE = (
-    "CASE WHEN regexp_full_match({column}, '[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])') AND substr({column}, 1, 4) <> '0000' THEN "
-    "coalesce(TRY_CAST({column} AS DATE), make_date(CAST(substr({column}, 1, 4) AS INTEGER), CAST(substr({column}, 6, 2) AS INTEGER), "
-    "least(CAST(substr({column}, 9, 2) AS INTEGER), "
-    "day(last_day(make_date(CAST(substr({column}, 1, 4) AS INTEGER), CAST(substr({column}, 6, 2) AS INTEGER), 1)))))) END"
-)
-_TYPED = {
-    "DATE": _DATE,
-    "BIGINT": "TRY_CAST({column} AS BIGINT)",
-    "DECIMAL(18,3)": "TRY_CAST({column} AS DECIMAL(18,3))",
-}
-
-
-def _typed(item: Item, column: str) -> str:
-    """The typed value of `item` held in `column`: NULL for the open bound of a period its format names
-    (0000-01-01 unknown start, 9999-12-31 open end), so rules read it as they read an empty value."""
-    expression = _TYPED[item.sql_type].format(column=column)
-    fmt = VALUE_FORMATS.get(item.format or "")
-    if fmt is None or fmt.open_bound is None:
-        return expression
-    return f"CASE WHEN {column} = {literal(fmt.open_bound)} THEN NULL ELSE {expression} END"
 
 
 # read_csv plans every declared column even when few are selected: a million-column header made the fast path
@@ -242,7 +195,7 @@ class Database:
     def discard(self, ahead: AheadRead | None) -> None:
         """Drop what a read ahead stored that no load took."""
         if ahead is not None and ahead.records is not None:
-            self.connection.execute(f"DROP TABLE IF EXISTS {_data_name_of(ahead.operation, ahead.table)}")
+            self.connection.execute(f"DROP TABLE IF EXISTS {data_name_of(ahead.operation, ahead.table)}")
 
     def _schemas(self, table: Table) -> None:
         self.connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}; "
@@ -289,7 +242,7 @@ class Database:
             records = ahead.records
         if records is None:
             return None
-        data = _data_name(table)
+        data = data_name(table)
         if records != direct.records:
             # DuckDB skips blank lines the strict parser reports: let the strict parser decide.
             self.connection.execute(f"DROP TABLE {data}")
@@ -308,7 +261,7 @@ class Database:
     def _read_direct(self, table: Table, header: Sequence[str], file: PlainFile, expressions: Mapping[str, str] | None) -> int | None:
         """The stored table of a plain file as DuckDB reads it, and its count of records (None: refused)."""
         con = self.connection
-        data = _data_name(table)
+        data = data_name(table)
         positions: dict[str, int] = {}
         for index, name in enumerate(header):
             positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
@@ -317,8 +270,8 @@ class Database:
         mapped = expressions or {}  # a --mapping's SQL per item, else the file's column itself
         column = {item.name: f"({mapped[item.name]})" if item.name in mapped else f"c{positions[item.name]}" for item in present}
         selected = [f"{column[item.name]} AS {quote(item.name)}" for item in present]
-        selected += [_typed(item, column[item.name]) + f" AS {quote(item.name + '#typed')}"
-                     for item in present if item.sql_type in _TYPED]
+        selected += [typed_value(item, column[item.name]) + f" AS {quote(item.name + '#typed')}"
+                     for item in present if item.sql_type in TYPED]
         try:
             # The scan proved every quote wraps a whole field (or is doubled inside one): DuckDB's quoting is csv's.
             con.execute(
@@ -336,7 +289,7 @@ class Database:
         """The text form and the typed form of `table`: projections of the one stored table `data`."""
 
         def view(item: Item, typed: bool) -> str:
-            kind = item.sql_type if typed and item.sql_type in _TYPED else "VARCHAR"
+            kind = item.sql_type if typed and item.sql_type in TYPED else "VARCHAR"
             column = item.name + "#typed" if kind != "VARCHAR" else item.name
             return (quote(column) if item.name in stored else f"CAST(NULL AS {kind})") + f" AS {quote(item.name)}"
 
@@ -410,48 +363,18 @@ class Database:
         column_spec = "{" + ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in columns.items()) + "}"
         # Text and typed values side by side in one table, as a plain file is stored (not two copies).
         selected = [numbered, *(f"{column} AS {quote(name)}" for name, column in present.items())]
-        selected += [_typed(item, present[item.name]) + f" AS {quote(item.name + '#typed')}"
-                     for item in table.items if item.sql_type in _TYPED and item.name in present]
+        selected += [typed_value(item, present[item.name]) + f" AS {quote(item.name + '#typed')}"
+                     for item in table.items if item.sql_type in TYPED and item.name in present]
         self.connection.execute(
-            f"CREATE OR REPLACE TABLE {_data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({literal(str(staging))}, "
+            f"CREATE OR REPLACE TABLE {data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({literal(str(staging))}, "
             f"header = {str(header).lower()}, delim = ',', quote = '\"', escape = '\"', auto_detect = false, columns = {column_spec})"
         )
         staging.unlink()
-        self._views(table, _data_name(table), "_record, _line", frozenset(present), records)
+        self._views(table, data_name(table), "_record, _line", frozenset(present), records)
 
     def _loaded(self, table: Table, header: Sequence[str], records: int) -> LoadedTable:
         self.connection.execute(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
         return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(header)))
-
-
-def line_offset(breaks: Sequence[tuple[int, int]]) -> str:
-    """`+ <SQL>`: the extra lines before record `rowid` (from 0) of a directly read file whose records
-    `breaks` (index, extra lines, in order) hold quoted line breaks; '' when none does. A balanced CASE
-    over the records' indexes: a few comparisons per record, however many breaks the scan allowed."""
-    if not breaks:
-        return ""
-    indexes = [index for index, _extra in breaks]
-    before = [0]  # extra lines before a record that follows j of the breaking records
-    for _index, extra in breaks:
-        before.append(before[-1] + extra)
-
-    def among(low: int, high: int) -> str:  # j, the number of breaking records before rowid, in [low, high]
-        if low == high:
-            return str(before[low])
-        middle = (low + high + 1) // 2
-        return f"CASE WHEN rowid > {indexes[middle - 1]} THEN {among(middle, high)} ELSE {among(low, middle - 1)} END"
-
-    return f" + {among(0, len(breaks))}"
-
-
-
-def _data_name(table: Table) -> str:
-    """The one stored table of `table`: every item's text and, beside it, each typed item's value."""
-    return _data_name_of(table.operation, table.name)
-
-
-def _data_name_of(operation: str, table: str) -> str:
-    return f"{quote('raw.' + operation)}.{quote(table + '#data')}"
 
 
 def error_summary(error: BaseException) -> str:

@@ -16,7 +16,7 @@ from conformance.readers.encoding import OTHER_BOMS, UTF8_BOM, CleanText
 
 _CHUNK = 1 << 22
 # Records holding quoted line breaks that a direct read numbers by its table of extra lines; a file with
-# more goes to the strict parser: the line numbers' CASE (checks/database.line_offset) is planned in every
+# more goes to the strict parser: the line numbers' CASE (checks/sql.line_offset) is planned in every
 # query naming the table, measured at ~0.06 ms of CPU per record it lists (128: ~7 ms per query).
 MAX_BROKEN_RECORDS = 128
 
