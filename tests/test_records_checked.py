@@ -22,7 +22,7 @@ from conformance.pipeline.evaluate import SpecEvaluation
 from conformance.pipeline.verdict import Evidence, Subject, judge
 from conformance.report import REPORT_FORMATS
 from conformance.results import RunResult
-from tests.conftest import FIXTURE_AS_OF, FIXTURES, ROOT
+from tests.conftest import FIXTURE_AS_OF, FIXTURES, ROOT, fixture_run, same_run
 
 REPORT_SCHEMA = json.loads((ROOT / "conformance" / "report.schema.json").read_text(encoding="utf-8"))
 ZERO = "検査対象のレコードが0件のため判定できません"
@@ -32,6 +32,15 @@ OPERATIONS = sorted(path.parent.name for path in FIXTURES.glob("*/cases.yaml"))
 def _run(folder: Path, operation: str) -> RunResult:
     declaration = load_declaration(FIXTURES / operation / "declaration.yaml")
     return run(folder, [operation], RunOptions(declaration=declaration, as_of=FIXTURE_AS_OF))
+
+
+def _valid(operation: str) -> RunResult:
+    """The valid export's run with every option declared, shared with tests/test_fixtures.py (fixture_run)."""
+    return fixture_run(FIXTURES / operation / "valid", operation, FIXTURES / operation / "declaration.yaml")
+
+
+def _valid_group(operation: str) -> pytest.MarkDecorator:
+    return same_run(FIXTURES / operation / "valid")
 
 
 def _by_id(result: RunResult) -> dict[str, object]:
@@ -59,8 +68,9 @@ def _juki_with_relation(tmp_path: Path, head_code: str, wrong_head_name: bool = 
     return folder
 
 
+@_valid_group("juki")
 def test_valid_juki_household_rules_judge_the_members_of_households_with_a_head() -> None:
-    results = _by_id(_run(FIXTURES / "juki" / "valid", "juki"))
+    results = _by_id(_valid("juki"))
     assert results["JUKI-S-0004"].verdict == "pass"
     assert results["JUKI-S-0004"].records_checked == 38  # current residents of households with one 世帯主
     assert results["JUKI-S-0005"].verdict == "pass"
@@ -70,13 +80,13 @@ def test_valid_juki_household_rules_judge_the_members_of_households_with_a_head(
     assert results["JUKI-D-0002"].records_checked == 96  # 住民 43 + 異動履歴 53 (世帯 has no 宛名番号)
 
 
-@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("operation", [pytest.param(o, marks=_valid_group(o)) for o in OPERATIONS])
 def test_no_requirement_passes_without_saying_what_it_judged(operation: str) -> None:
     """A schema check or rule that passes on the valid export names how many records it judged (or,
     the unknown-item requirement, how many header columns): a pass with no count is a hidden pass."""
     spec = spec_store.load(operation)
     kinds = {r.id: r.check.kind for r in spec.requirements}
-    result = _run(FIXTURES / operation / "valid", operation)
+    result = _valid(operation)
     hidden = [r.id for r in result.requirements if r.verdict == "pass" and kinds[r.id] in ("schema", "row", "dataset")
               and r.records_checked is None and r.columns_checked is None]
     assert hidden == []
@@ -85,8 +95,9 @@ def test_no_requirement_passes_without_saying_what_it_judged(operation: str) -> 
     assert all(r.verdict == "pass" and r.records_checked is None for r in headers)
 
 
+@_valid_group("juki")
 def test_the_unknown_item_requirement_counts_the_header_columns_it_judged() -> None:
-    results = _by_id(_run(FIXTURES / "juki" / "valid", "juki"))
+    results = _by_id(_valid("juki"))
     columns = sum(len((FIXTURES / "juki" / "valid" / f"{name}.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(","))
                   for name in ("住民", "世帯", "異動履歴"))
     assert columns == 133
@@ -103,8 +114,15 @@ def test_a_counted_check_without_a_count_is_an_error_never_a_pass() -> None:
     assert judge(subject, Evidence(), ()).verdict == "pass"  # file and API requirements count nothing
 
 
-def test_no_recognised_head_makes_the_household_rules_not_tested(tmp_path: Path) -> None:
-    result = _run(_juki_with_relation(tmp_path, "2"), "juki")
+@pytest.fixture(scope="module")
+def no_head(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    """The juki valid export with no 世帯主 recognised (続柄コード1 "2"), run once for the module."""
+    return _run(_juki_with_relation(tmp_path_factory.mktemp("no-head"), "2"), "juki")
+
+
+@pytest.mark.xdist_group("records_checked/no-head")
+def test_no_recognised_head_makes_the_household_rules_not_tested(no_head: RunResult) -> None:
+    result = no_head
     results = _by_id(result)
     for requirement_id in ("JUKI-S-0004", "JUKI-S-0005", "JUKI-S-0009"):
         requirement = results[requirement_id]
@@ -126,8 +144,9 @@ def test_a_wrong_head_name_is_not_passed_when_no_head_is_recognised(tmp_path: Pa
     assert found["JUKI-S-0004"].verdict == "fail" and found["JUKI-S-0004"].findings_total == 1
 
 
-def test_records_checked_is_in_every_format(tmp_path: Path) -> None:
-    result = _run(_juki_with_relation(tmp_path, "2"), "juki")
+@pytest.mark.xdist_group("records_checked/no-head")
+def test_records_checked_is_in_every_format(no_head: RunResult) -> None:
+    result = no_head
     console = REPORT_FORMATS["console"].render(result)
     assert "SKIP  JUKI-S-0004" in console and f"理由: {ZERO}" in console
     assert "[検査レコード 0件]" in console and "[検査レコード 43件]" in console
@@ -147,8 +166,9 @@ def test_records_checked_is_in_every_format(tmp_path: Path) -> None:
     assert "検査レコード数" in text
 
 
+@_valid_group("juki")
 def test_older_results_without_records_checked_still_load() -> None:
-    data = json.loads(REPORT_FORMATS["json"].render(_run(FIXTURES / "juki" / "valid", "juki")))
+    data = json.loads(REPORT_FORMATS["json"].render(_valid("juki")))
     for requirement in data["requirements"]:
         requirement.pop("records_checked", None)
     data["report_version"] = "1.0"

@@ -27,7 +27,8 @@ import duckdb
 import numpy  # noqa: F401
 
 from conformance.checks.ahead import AheadRead, PlainFile, frozen
-from conformance.checks.formats import VALUE_FORMATS, sql_macros
+from conformance.checks.instances import give_back, macros, new_instance, take_instance
+from conformance.checks.instances import register_functions as register_functions
 from conformance.checks.sql import TYPED, data_name, data_name_of, line_offset, typed_value
 from conformance.checks.sql import literal as literal
 from conformance.checks.sql import quote as quote
@@ -78,29 +79,32 @@ class LoadedTable:
     present: frozenset[str]
 
 
-def register_functions(connection: duckdb.DuckDBPyConnection, as_of: datetime.date) -> None:
-    """What rules may call besides SQL: every format (`fmt_jp_m11(x)`) and `as_of_date()`, the date the
-    run judges "today" by (the run's date unless given, and recorded in the result)."""
-    # One round trip for every macro: the setup is paid by every run, and fixture runs are many.
-    statements = [f"CREATE OR REPLACE MACRO {VALUE_FORMATS[name].function_name}(v) AS {body}" for name, body in sql_macros().items()]
-    statements.append(f"CREATE OR REPLACE MACRO as_of_date() AS DATE {literal(as_of.isoformat())}")
-    connection.execute(";\n".join(statements))
-    for fmt in (fmt for fmt in VALUE_FORMATS.values() if fmt.sql is None):  # no SQL twin: the Python function
-        connection.create_function(fmt.function_name, fmt.check, ["VARCHAR"], "BOOLEAN", side_effects=False)
+# Each run's catalog has a name of its own within the process.
+_CATALOGS = itertools.count()
 
 
 class Database:
-    """One in-memory DuckDB connection with the format functions registered."""
+    """One in-memory DuckDB catalog and connection of its own, with the format functions registered."""
 
     def __init__(self, memory_limit: str | None = None, as_of: datetime.date | None = None, scratch: Path | None = None,
                  threads: int | None = None) -> None:
-        self.connection = duckdb.connect(":memory:")
+        self._catalog = f"run{next(_CATALOGS)}"
         # --threads: DuckDB's threads once a large table is loaded (None: DuckDB's default, one per core).
         self.threads = threads
         # The run's private folder when given (one folder for every temporary file of a run).
         self._scratch = scratch or Path(tempfile.mkdtemp(prefix="conformance-db-"))
         self._scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.connection.execute(f"SET temp_directory = {literal(str(self._scratch / 'spill'))}")
+        instance, kept = take_instance()
+        try:
+            self._instance = self._attach(instance)
+        except duckdb.InterruptException:
+            raise
+        except duckdb.Error:
+            if not kept:
+                raise
+            # A kept instance that cannot take this run's settings (e.g. its spill folder still in use).
+            self._instance = self._attach(new_instance())
+        self.connection = self.cursor()
         # DuckDB draws its own bar on stdout for long queries; the CLI owns the terminal.
         self.connection.execute("SET enable_progress_bar = false")
         if memory_limit:
@@ -109,7 +113,8 @@ class Database:
             except duckdb.Error:
                 self.close()
                 raise ValueError(f"memory limit {memory_limit!r} is not a size DuckDB takes (e.g. 1GB, 512MB)") from None
-        register_functions(self.connection, as_of or datetime.date.today())
+        # The macros live in the run's catalog (as_of_date() is the run's); the Python functions in the instance.
+        self.connection.execute(macros(as_of or datetime.date.today()))
         # Until a table of SMALL_TABLE records or more is loaded, the run is small: its queries plan
         # in more time than they run, so DuckDB runs them on one thread and unoptimised (measured on the
         # fixtures: ~15% less CPU per run, the same results). A large table restores both for the run.
@@ -125,7 +130,8 @@ class Database:
         connection serves one thread); the format functions are not registered on it, and `join` hands
         its small or large mode back. Names: each thread loads tables of its own."""
         branch = object.__new__(Database)
-        branch.connection = self.connection.cursor()
+        branch.connection = self.cursor()  # on this run's catalog (a new cursor starts on the instance's default)
+        branch._instance, branch._catalog = self._instance, self._catalog
         branch._scratch, branch._stored, branch._forms, branch._small = self._scratch, self._stored, self._forms, self._small
         branch.threads = self.threads
         if self._small:  # the optimizer is a cursor's own setting; threads are the database's
@@ -145,9 +151,27 @@ class Database:
             self.connection.execute(f"{threads}; PRAGMA enable_optimizer")
             self._small = False
 
+    def _attach(self, instance: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """This run's catalog attached to `instance`, whose instance-wide settings a run before may have
+        changed: back to DuckDB's defaults, with this run's spill folder."""
+        try:
+            instance.execute(f"RESET threads; RESET memory_limit; SET temp_directory = {literal(str(self._scratch / 'spill'))}; "
+                             f"ATTACH ':memory:' AS {self._catalog}")
+        except duckdb.Error:
+            instance.close()
+            raise
+        return instance
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """Another connection to this run's catalog (e.g. to stream one query while others run)."""
+        connection = self._instance.cursor()
+        connection.execute(f"USE {self._catalog}")
+        return connection
+
     def close(self) -> None:
-        """Close the connection and remove the scratch folder."""
+        """Close the connection, give the DuckDB instance back for the next run and remove the scratch folder."""
         self.connection.close()
+        give_back(self._instance, self._catalog)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     def records(self, table: Table, items: list[str], records: list[int]) -> dict[int, tuple[str | None, ...]]:

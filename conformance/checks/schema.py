@@ -121,7 +121,7 @@ def _run_rowwise(
     validator = reference_validator(table.schema, registry, formats)
     resolver = registry.resolver(table.schema.get("$id", ""))
     present = [item.name for item in table.items if item.name in loaded.present]
-    cursor = database.connection.cursor().execute(
+    cursor = database.cursor().execute(
         f"SELECT _record, _line, {', '.join(quote(c) for c in present)} FROM {raw_name(table)} ORDER BY _record"
     )
     flagged: list[tuple[int, str]] = []

@@ -1,0 +1,81 @@
+"""The DuckDB instances of a process, kept for the next run: starting one costs more than a small run's queries."""
+
+from __future__ import annotations
+
+import atexit
+import datetime
+import os
+import threading
+
+import duckdb
+
+from conformance.checks.formats import VALUE_FORMATS, sql_macros
+from conformance.checks.sql import literal
+
+# Starting a DuckDB instance costs ~28 ms of CPU (measured; a fixture run costs ~300 ms in all), so a process keeps
+# the instances its finished runs used and the next run takes one: each run gets a fresh in-memory catalog
+# attached to it and a connection of its own (temporary tables and Python functions are per connection), and
+# the instance-wide settings are set anew. One run uses an instance at a time. Keyed by process: a child
+# forked from a process holding idle instances never touches them (DuckDB's threads do not survive a fork).
+_IDLE: dict[int, list[duckdb.DuckDBPyConnection]] = {}
+_IDLE_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_idle() -> None:
+    """The idle instances closed before the interpreter tears down the Python functions they call."""
+    with _IDLE_LOCK:
+        idle = _IDLE.pop(os.getpid(), [])
+    for instance in idle:
+        instance.close()
+
+
+def take_instance() -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """An idle instance of this process (and True), or a new one (and False)."""
+    with _IDLE_LOCK:
+        idle = _IDLE.get(os.getpid())
+        if idle:
+            return idle.pop(), True
+    return new_instance(), False
+
+
+def new_instance() -> duckdb.DuckDBPyConnection:
+    """A new in-memory instance with the Python format functions registered."""
+    instance = duckdb.connect(":memory:")
+    register_python_functions(instance)
+    return instance
+
+
+def give_back(instance: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """The run's catalog detached, `instance` is idle again (closed if the catalog would not detach)."""
+    try:
+        instance.execute(f"DETACH {catalog}")
+    except duckdb.Error as error:
+        instance.close()
+        if isinstance(error, duckdb.InterruptException):  # a Ctrl-C stays an interrupt
+            raise
+        return
+    with _IDLE_LOCK:
+        _IDLE.setdefault(os.getpid(), []).append(instance)
+
+
+def register_python_functions(connection: duckdb.DuckDBPyConnection) -> None:
+    """The formats without a SQL twin, as Python functions. They live as long as `connection` and are seen
+    by every connection of its instance (a function registered through a closed cursor crashes DuckDB)."""
+    for fmt in (fmt for fmt in VALUE_FORMATS.values() if fmt.sql is None):
+        connection.create_function(fmt.function_name, fmt.check, ["VARCHAR"], "BOOLEAN", side_effects=False)
+
+
+def register_functions(connection: duckdb.DuckDBPyConnection, as_of: datetime.date) -> None:
+    """What rules may call besides SQL: every format (`fmt_jp_m11(x)`) and `as_of_date()`, the date the
+    run judges "today" by (the run's date unless given, and recorded in the result)."""
+    connection.execute(macros(as_of))
+    register_python_functions(connection)
+
+
+def macros(as_of: datetime.date) -> str:
+    """Every format with a SQL twin and `as_of_date()`, as one statement: the setup is paid by every run,
+    and fixture runs are many."""
+    statements = [f"CREATE OR REPLACE MACRO {VALUE_FORMATS[name].function_name}(v) AS {body}" for name, body in sql_macros().items()]
+    statements.append(f"CREATE OR REPLACE MACRO as_of_date() AS DATE {literal(as_of.isoformat())}")
+    return ";\n".join(statements)
