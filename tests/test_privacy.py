@@ -134,7 +134,7 @@ def test_an_internal_error_never_quotes_the_data(monkeypatch: pytest.MonkeyPatch
     my_number = sorted(MY_NUMBERS)[0]
 
     def broken_load(self: Database, table: object, parsed: object, direct: object = None, cells: object = None,
-                    expressions: object = None) -> None:
+                    expressions: object = None, ahead: object = None) -> None:
         raise duckdb.InvalidInputException(f"CSV Error on Line: 2\nOriginal Line: 999997,{my_number},山﨑　正雄")
 
     monkeypatch.setattr(Database, "load", broken_load)
