@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-import jsonschema
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from conformance import __version__
@@ -20,6 +19,7 @@ from conformance.attest import (
     load_public_key,
     verify,
 )
+from conformance.cli.saved import ResultFileError, read_result_document
 from conformance.cli.usage import USAGE_ERROR, unwritable
 from conformance.pipeline import TargetError, target_digests
 from conformance.results import terminal_safe
@@ -34,16 +34,9 @@ _MARKS = {"ok": "OK", "mismatch": "NG", "not-checked": "--"}
 def _result_document(path: Path) -> tuple[bytes, dict[str, Any]]:
     """A saved JSON result: its bytes (what is signed) and its contents, valid against report.schema.json."""
     try:
-        document = path.read_bytes()
-        data = json.loads(document)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise AttestError(f"{path}: JSONの結果ファイルとして読めません ({error})") from None
-    schema = json.loads((Path(__file__).parent.parent / "report.schema.json").read_text(encoding="utf-8"))
-    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
-    if problem is not None:
-        where = "/".join(str(part) for part in problem.absolute_path) or "(root)"
-        raise AttestError(f"{path}: report.schema.json に合いません ({where}: {problem.message})")
-    return document, data
+        return read_result_document(path)
+    except ResultFileError as error:
+        raise AttestError(str(error)) from None
 
 
 def run_attestation(key: Ed25519PrivateKey) -> Callable[[dict[str, bytes]], list[tuple[str, bytes]]]:

@@ -8,12 +8,12 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-import jsonschema
-
 from conformance import spec as spec_store
 from conformance.attest import AttestError, load_private_key
 from conformance.cli.arguments import api_options
 from conformance.cli.attestation import run_attestation
+from conformance.cli.saved import ResultFileError as ResultFileError
+from conformance.cli.saved import read_result_document
 from conformance.cli.usage import USAGE_ERROR, unwritable
 from conformance.pipeline import (
     DeclarationError,
@@ -117,21 +117,8 @@ def generate_command(arguments: argparse.Namespace, stdout: TextIO, stderr: Text
     return 0
 
 
-class ResultFileError(Exception):
-    """A saved result that cannot be read or is not a result of this suite."""
-
-
 def _load_result(path: Path) -> RunResult:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ResultFileError(f"{path}: JSONの結果ファイルとして読めません ({error})") from None
-    schema = json.loads((Path(__file__).parent.parent / "report.schema.json").read_text(encoding="utf-8"))
-    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
-    if problem is not None:
-        where = "/".join(str(part) for part in problem.absolute_path) or "(root)"
-        raise ResultFileError(f"{path}: report.schema.json に合いません ({where}: {problem.message})")
-    return RunResult.from_dict(data)
+    return RunResult.from_dict(read_result_document(path)[1])
 
 
 load_result = _load_result  # `conformance grid` reads saved results the same way
