@@ -20,6 +20,7 @@ from typing import Any
 from conformance import __version__
 from conformance import spec as spec_store
 from conformance.checks.database import Database, LoadedTable, quote, raw_name
+from conformance.pipeline.compare_scan import CompactDatabase, Plan, fingerprint
 from conformance.pipeline.discover import discover
 from conformance.pipeline.load import load_tables
 from conformance.pipeline.mapping import ExportMapping, MappingError
@@ -187,6 +188,10 @@ class _TableCompare:
         found = self.table.item(item)
         return shown_value(value, found.personal if found else None, self.options.show_values)
 
+    def compared(self) -> tuple[str, ...]:
+        """The items fingerprinted, present or not (NULL when absent): the same on both sides and in the load's plan."""
+        return _compared(self.table, self.key, self.options)
+
     def _fingerprints(self) -> tuple[str, str]:
         """Each side's keys, record number and one 64-bit fingerprint of its compared items, stored once.
 
@@ -196,12 +201,13 @@ class _TableCompare:
         are compared item by item. Records whose fingerprints are equal are taken as equal: two different
         records collide with a chance of 2⁻⁶⁴ each (ASSUMPTION, stated in the README)."""
         names = []
-        for side, raw, present in (("old", self.old_name, self.old.present), ("new", self.new_name, self.new.present)):
+        for side, raw, loaded in (("old", self.old_name, self.old), ("new", self.new_name, self.new)):
             name = quote(f"compare#{side}#{self.table.name}")
-            values = ", ".join(quote(item) if item in present else "CAST(NULL AS VARCHAR)" for item in self.items)
+            # A compactly stored side (`compare_scan`) computed its fingerprint while reading its file.
+            compact = isinstance(self.database, CompactDatabase) and self.database.compact(loaded.table)
+            values = "_fingerprint" if compact else fingerprint([quote(item) for item in self.compared()])
             keys = ", ".join(quote(item) for item in self.key)
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {keys}, _record, _line, "
-                             f"{f'hash({values})' if values else '0'} AS _fingerprint FROM {raw}")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {keys}, _record, _line, {values} AS _fingerprint FROM {raw}")
             names.append(name)
         return names[0], names[1]
 
@@ -261,6 +267,21 @@ class _TableCompare:
             int(row[-1] or 0), differing_values, items, tuple(examples[: 3 * limit]), duplicates[0], duplicates[1])
 
 
+def _compared(table: Table, key: tuple[str, ...], options: CompareOptions) -> tuple[str, ...]:
+    return tuple(item.name for item in table.items if item.name not in key and item.name not in options.ignore)
+
+
+def _plans(spec: Spec, options: CompareOptions) -> dict[str, Plan]:
+    """What a plain file of each table is stored as: its key and counted items, and its compared items' fingerprint."""
+    counts = load_counts(spec)
+    plans = {}
+    for table in spec.tables:
+        key = _key(table, options)
+        counted = [item for count in counts if count.table == table.name for item in (*count.by, *count.per)]
+        plans[table.name] = Plan(tuple(dict.fromkeys((*key, *counted))), _compared(table, key, options))
+    return plans
+
+
 def _counts(database: Database, spec: Spec, sides: dict[str, _Side]) -> tuple[CountRow, ...]:
     rows: list[CountRow] = []
     for count in load_counts(spec):
@@ -301,7 +322,7 @@ def compare(old: str | Path, new: str | Path, operation: str, options: CompareOp
     spec = spec_store.load(operation)
     _check_options(spec, options)
     with workspace(options.temp_dir) as folder:
-        database = Database(options.memory_limit, None, folder / "db")
+        database = CompactDatabase(_plans(spec, options), options.memory_limit, folder / "db")
         with contextlib.closing(database):
             sides = _load_sides(Path(old), Path(new), spec, database, folder, options)
             tables = []
