@@ -140,8 +140,7 @@ class CompactDatabase(Database):
             f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_csv({literal(str(staging))}, header = false, delim = ',', "
             f"quote = '\"', escape = '\"', auto_detect = false, columns = {spec})")
         staging.unlink()
-        values = ", ".join((source.columns[item.name] if item.name in source.columns else "CAST(NULL AS VARCHAR)")
-                           + f" AS {quote(item.name)}" for item in table.items)
+        values = ", ".join(f"{source.columns.get(item.name, 'CAST(NULL AS VARCHAR)')} AS {quote(item.name)}" for item in table.items)
         return f"(SELECT _record, _line, {values} FROM {name})"
 
 
