@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,53 +148,55 @@ class CompactDatabase(Database):
 def _records_at(path: Path, delimiter: str, lines: Sequence[int]) -> list[list[str]]:
     """The cells of the records starting at the given physical lines (1 = the header; ascending) of a proven
     plain file: UTF-8, quotes only around whole fields or doubled within one, so a record ends at the first
-    line end after an even count of quotes. An empty cell is an empty string (DuckDB's NULL, as a staged one)."""
-    with path.open("rb") as stream:
-        first = stream.readline()
-    end = b"\r" if first.endswith(b"\r") else b"\n"
+    line end after an even count of quotes. An empty cell is an empty string (DuckDB's NULL, as a staged one).
+    The file is mapped, not copied, and its line ends are found a window at a time by numpy (a scan in C:
+    0.26 s of CPU for the million-resident 住民, 582 MB, measured; a find per line cost seconds)."""
     found: list[list[str]] = []
-    targets = iter(lines)
-    target = next(targets, None)
-    line, data, start, eof = 1, b"", 0, False  # `line`: the physical line starting at data[start]
-    with path.open("rb") as stream:
-        while target is not None and not eof:
-            chunk = stream.read(_CHUNK)
-            eof = not chunk
-            data, start = data[start:] + chunk, 0
-            # Every line end of the chunk at once (numpy: a scan in C, not a find per line).
-            ends = numpy.flatnonzero(numpy.frombuffer(data, numpy.uint8) == end[0])
-            while target is not None:
-                if line < target:  # to the target line's start
-                    passed = int(numpy.searchsorted(ends, start))  # the line ends before `start`
-                    index = passed + target - line - 1
-                    if index >= len(ends):
-                        if len(ends) > passed:
-                            line, start = line + len(ends) - passed, int(ends[-1]) + 1
-                        break
-                    line, start = target, int(ends[index]) + 1
-                record = _record(data, start, end, final=eof)
+    if not lines:
+        return found
+    with path.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        newline, carriage = view.find(b"\n"), view.find(b"\r")
+        end = b"\r" if carriage >= 0 and (newline < 0 or carriage < newline - 1) else b"\n"
+        array = numpy.frombuffer(view, numpy.uint8)
+        try:
+            # `line`: the physical line starting at `start`; `ends[index:]`: the window's line ends from `start` on.
+            line, start, high, index = 1, 0, 0, 0
+            ends = numpy.empty(0, numpy.int64)
+            for target in lines:
+                needed = target - line
+                while index + needed > len(ends):
+                    if high >= len(view):
+                        raise ValueError(f"{path}: 比較中にファイルが変わりました（{target}行目がありません）")
+                    needed, line = needed - (len(ends) - index), line + len(ends) - index
+                    ends, index, high = numpy.flatnonzero(array[high : high + _CHUNK] == end[0]) + high, 0, high + _CHUNK
+                if needed:
+                    start, index, line = int(ends[index + needed - 1]) + 1, index + needed, target
+                record = _record(view, start, end)
                 if record is None:
-                    break  # the record goes on in the next chunk
+                    raise ValueError(f"{path}: 比較中にファイルが変わりました（{target}行目がありません）")
                 text, start, spanned = record
                 found.append(next(csv.reader(io.StringIO(text.decode("utf-8"), newline=""), delimiter=delimiter,
                                              quotechar='"', doublequote=True, strict=True), []))
                 line += spanned
-                target = next(targets, None)
-    if target is not None:
-        raise ValueError(f"{path}: 比較中にファイルが変わりました（{target}行目がありません）")
+                if start >= high:  # the record ran past the window: the next one starts a window of its own
+                    ends, index, high = numpy.empty(0, numpy.int64), 0, start
+                else:
+                    index = int(numpy.searchsorted(ends, start))
+        finally:
+            del array  # the map closes only once no array views it
     return found
 
 
-def _record(data: bytes, start: int, end: bytes, *, final: bool) -> tuple[bytes, int, int] | None:
-    """The record at `start` without its line end: (bytes, offset after it, lines spanned); None when `data`
-    ends before the record does (at the end of the file, the rest is the record)."""
+def _record(view: mmap.mmap, start: int, end: bytes) -> tuple[bytes, int, int] | None:
+    """The record at `start` without its line end: (bytes, offset after it, lines spanned); at the end of the
+    file, the rest is the record; None when nothing is left."""
     position, spanned = start, 0
     while True:
-        found = data.find(end, position)
+        found = view.find(end, position)
         if found < 0:
-            return (data[start:], len(data), spanned + 1) if final and len(data) > start else None
+            return (view[start:], len(view), spanned + 1) if len(view) > start else None
         spanned += 1
-        if data.count(b'"', start, found) % 2 == 0:
-            text = data[start:found]
+        text = view[start:found]
+        if text.count(b'"') % 2 == 0:
             return (text[:-1] if end == b"\n" and text.endswith(b"\r") else text), found + 1, spanned
         position = found + 1
