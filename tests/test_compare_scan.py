@@ -17,7 +17,7 @@ from conformance.pipeline.compare_scan import CompactDatabase, _records_at
 from conformance.pipeline.discover import discover
 from conformance.pipeline.load import load_tables
 from conformance.pipeline.mapping import load_mapping
-from conformance.readers import open_target
+from conformance.readers import TargetError, open_target
 from conformance.results.compare import CompareResult
 from conformance.spec import load as load_spec
 
@@ -132,5 +132,5 @@ def test_records_are_read_again_by_line_across_chunks(tmp_path: Path, monkeypatc
         # Physical lines: the header 1, records on 2, 3 (two lines), 5, 6, 7.
         assert _records_at(path, ",", [2, 3, 5, 7]) == [rows[1], rows[2], rows[3], rows[5]]
         assert _records_at(path, ",", [6]) == [rows[4]]
-        with pytest.raises(ValueError, match="8行目"):
+        with pytest.raises(TargetError, match="8行目"):
             _records_at(path, ",", [8])

@@ -28,6 +28,7 @@ from conformance.checks.ahead import PlainFile
 from conformance.checks.database import Database, quote, raw_name
 from conformance.checks.sql import data_name, literal
 from conformance.checks.staging import staging_writer
+from conformance.readers import TargetError
 from conformance.spec.model import Table
 
 _CHUNK = 1 << 24
@@ -133,6 +134,8 @@ class CompactDatabase(Database):
             writer = staging_writer(stream)
             for (record, line), cells in zip(wanted, _records_at(source.path, source.delimiter, [line for _r, line in wanted]),
                                                strict=True):
+                if len(cells) != source.width:
+                    raise TargetError(_changed(source.path, line))
                 writer.writerow([record, line, *cells])
         name = quote(f"compare#reread#{table.operation}#{table.name}")
         spec = "{" + ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in
@@ -141,8 +144,19 @@ class CompactDatabase(Database):
             f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_csv({literal(str(staging))}, header = false, delim = ',', "
             f"quote = '\"', escape = '\"', auto_detect = false, columns = {spec})")
         staging.unlink()
+        # What was read again is what was fingerprinted: a file changed since its load is an error, not a wrong answer.
+        plan = self._plans[table.name]
+        again = fingerprint([source.columns.get(item, "NULL") for item in plan.compared])
+        changed = self.connection.execute(f"SELECT min(r._line) FROM {name} r JOIN {raw_name(table)} t ON t._record = r._record "
+                                          f"WHERE {again} <> t._fingerprint").fetchone()
+        if changed and changed[0] is not None:
+            raise TargetError(_changed(source.path, int(changed[0])))
         values = ", ".join(f"{source.columns.get(item.name, 'CAST(NULL AS VARCHAR)')} AS {quote(item.name)}" for item in table.items)
         return f"(SELECT _record, _line, {values} FROM {name})"
+
+
+def _changed(path: Path, line: int) -> str:
+    return f"{path}: 比較中にファイルが変わりました（{line}行目）。もう一度比較してください"
 
 
 def _records_at(path: Path, delimiter: str, lines: Sequence[int]) -> list[list[str]]:
@@ -166,14 +180,14 @@ def _records_at(path: Path, delimiter: str, lines: Sequence[int]) -> list[list[s
                 needed = target - line
                 while index + needed > len(ends):
                     if high >= len(view):
-                        raise ValueError(f"{path}: 比較中にファイルが変わりました（{target}行目がありません）")
+                        raise TargetError(_changed(path, target))
                     needed, line = needed - (len(ends) - index), line + len(ends) - index
                     ends, index, high = numpy.flatnonzero(array[high : high + _CHUNK] == end[0]) + high, 0, high + _CHUNK
                 if needed:
                     start, index, line = int(ends[index + needed - 1]) + 1, index + needed, target
                 record = _record(view, start, end)
                 if record is None:
-                    raise ValueError(f"{path}: 比較中にファイルが変わりました（{target}行目がありません）")
+                    raise TargetError(_changed(path, target))
                 text, start, spanned = record
                 found.append(next(csv.reader(io.StringIO(text.decode("utf-8"), newline=""), delimiter=delimiter,
                                              quotechar='"', doublequote=True, strict=True), []))
