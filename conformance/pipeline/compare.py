@@ -234,7 +234,11 @@ class _TableCompare:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {candidates} AS SELECT _old, _new FROM {matched} "
                          "WHERE _old IS NOT NULL AND _new IS NOT NULL AND _differs")
         pairs = [(_column("o", item, self.old.present), _column("n", item, self.new.present)) for item in self.items]
-        # Only the differing records of each side are read (by rowid where DuckDB read the file itself).
+        # Only the differing records of each side are read (by rowid where DuckDB read the file itself, from
+        # the file again by line, both sides at once, where it was stored compactly).
+        if isinstance(self.database, CompactDatabase):
+            self.database.prefetch(self.old.table, f"SELECT _old FROM {candidates}")
+            self.database.prefetch(self.new.table, f"SELECT _new FROM {candidates}")
         old_rows = self.database.text_rows(self.old.table, f"SELECT _old FROM {candidates}")
         new_rows = self.database.text_rows(self.new.table, f"SELECT _new FROM {candidates}")
         joined = f"FROM {candidates} c JOIN {old_rows} o ON o._record = c._old JOIN {new_rows} n ON n._record = c._new"

@@ -14,6 +14,7 @@ two kinds of side compare exactly.
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import io
 import mmap
@@ -61,15 +62,34 @@ class CompactDatabase(Database):
     """A Database whose plain files of the planned tables are stored as keys, kept items and a fingerprint."""
 
     def __init__(self, plans: Mapping[str, Plan], memory_limit: str | None = None, scratch: Path | None = None) -> None:
-        super().__init__(memory_limit, None, scratch)
         self._plans = dict(plans)
         self._sources: dict[tuple[str, str], _Source] = {}
+        # Records being read again in a thread (`prefetch`), by table: the two sides' files are read at once.
+        self._reading: dict[tuple[str, str], tuple[list[tuple[int, int]], concurrent.futures.Future[list[list[str]]]]] = {}
+        self._readers = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="compare-reread")
+        super().__init__(memory_limit, None, scratch)  # which closes itself on a memory limit DuckDB refuses
 
     def branch(self) -> CompactDatabase:
         branch = super().branch()
         assert isinstance(branch, CompactDatabase)
-        branch._plans, branch._sources = self._plans, self._sources  # each thread loads tables of its own
+        # Each thread loads tables of its own; only the main connection reads records again.
+        branch._plans, branch._sources, branch._reading, branch._readers = self._plans, self._sources, self._reading, self._readers
         return branch
+
+    def close(self) -> None:
+        self._readers.shutdown(wait=True, cancel_futures=True)
+        super().close()
+
+    def prefetch(self, table: Table, records: str) -> None:
+        """Start reading again the records `text_rows(table, records)` will give, in a thread of its own
+        (mapped file and numpy's scan: the GIL is released), so that both sides' files are read at once."""
+        source = self._sources.get((table.operation, table.name))
+        if source is None:
+            return
+        wanted = self.connection.execute(
+            f"SELECT _record, _line FROM {raw_name(table)} WHERE _record IN ({records}) ORDER BY _line").fetchall()
+        lines = [line for _record, line in wanted]
+        self._reading[(table.operation, table.name)] = (wanted, self._readers.submit(_records_at, source.path, source.delimiter, lines))
 
     def compact(self, table: Table) -> bool:
         """The table's raw form holds only the kept items and `_fingerprint` (its file is read again for values)."""
@@ -127,13 +147,13 @@ class CompactDatabase(Database):
         source = self._sources.get((table.operation, table.name))
         if source is None:
             return super().text_rows(table, records)
-        wanted = self.connection.execute(
-            f"SELECT _record, _line FROM {raw_name(table)} WHERE _record IN ({records}) ORDER BY _line").fetchall()
+        if (table.operation, table.name) not in self._reading:
+            self.prefetch(table, records)
+        wanted, reading = self._reading.pop((table.operation, table.name))
         staging = self._staging(table)
         with staging.open("w", encoding="utf-8", newline="") as stream:
             writer = staging_writer(stream)
-            for (record, line), cells in zip(wanted, _records_at(source.path, source.delimiter, [line for _r, line in wanted]),
-                                               strict=True):
+            for (record, line), cells in zip(wanted, reading.result(), strict=True):
                 if len(cells) != source.width:
                     raise TargetError(_changed(source.path, line))
                 writer.writerow([record, line, *cells])
