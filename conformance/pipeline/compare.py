@@ -204,8 +204,10 @@ class _TableCompare:
         for side, raw, loaded in (("old", self.old_name, self.old), ("new", self.new_name, self.new)):
             name = quote(f"compare#{side}#{self.table.name}")
             # A compactly stored side (`compare_scan`) computed its fingerprint while reading its file.
-            compact = isinstance(self.database, CompactDatabase) and self.database.compact(loaded.table)
-            values = "_fingerprint" if compact else fingerprint([quote(item) for item in self.compared()])
+            if isinstance(self.database, CompactDatabase) and self.database.compact(loaded.table):
+                names.append(raw)  # its stored form is what the join needs: not copied
+                continue
+            values = fingerprint([quote(item) for item in self.compared()])
             keys = ", ".join(quote(item) for item in self.key)
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {keys}, _record, _line, {values} AS _fingerprint FROM {raw}")
             names.append(name)
@@ -265,7 +267,8 @@ class _TableCompare:
                 examples.append(Example(kind, self._key_text(key), line_o, line_n, item, self._value(item, value_o),  # type: ignore[arg-type]
                                         self._value(item, value_n)))
         for name in (old, new, matched, candidates, states):
-            self.con.execute(f"DROP TABLE {name}")
+            if name not in (self.old_name, self.new_name):
+                self.con.execute(f"DROP TABLE {name}")
         return TableComparison(
             self.table.name, self.key, None, None, self.old.records, self.new.records, lost, appeared, in_both,
             int(row[-1] or 0), differing_values, items, tuple(examples[: 3 * limit]), duplicates[0], duplicates[1])
