@@ -69,7 +69,8 @@ def main() -> int:
     output = CACHE / "compare-output"
     files = [str(path) for folder in (old, new) for path in sorted(folder.glob("*.csv"))]
     commands = {
-        "floor": [sys.executable, "-c", FLOOR, "", *files],
+        # FLOOR takes a memory limit, then a quote flag ("" for plain files), then the files.
+        "floor": [sys.executable, "-c", FLOOR, "", "", *files],
         "ours": [sys.executable, "-m", "conformance.cli", "compare", str(old), str(new), "--spec", "juki", "--quiet",
                  "--format", "json", "--output", str(output)],
     }

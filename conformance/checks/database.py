@@ -129,7 +129,7 @@ class Database:
         """The same database over a cursor of its own, for loading tables in another thread (a DuckDB
         connection serves one thread); the format functions are not registered on it, and `join` hands
         its small or large mode back. Names: each thread loads tables of its own."""
-        branch = object.__new__(Database)
+        branch = object.__new__(type(self))  # a subclass's branch is of its class (compare's CompactDatabase)
         branch.connection = self.cursor()  # on this run's catalog (a new cursor starts on the instance's default)
         branch._instance, branch._catalog = self._instance, self._catalog
         branch._scratch, branch._stored, branch._forms, branch._small = self._scratch, self._stored, self._forms, self._small

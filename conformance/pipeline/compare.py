@@ -20,6 +20,7 @@ from typing import Any
 from conformance import __version__
 from conformance import spec as spec_store
 from conformance.checks.database import Database, LoadedTable, quote, raw_name
+from conformance.pipeline.compare_scan import CompactDatabase, Plan, fingerprint
 from conformance.pipeline.discover import discover
 from conformance.pipeline.load import load_tables
 from conformance.pipeline.mapping import ExportMapping, MappingError
@@ -187,6 +188,10 @@ class _TableCompare:
         found = self.table.item(item)
         return shown_value(value, found.personal if found else None, self.options.show_values)
 
+    def compared(self) -> tuple[str, ...]:
+        """The items fingerprinted, present or not (NULL when absent): the same on both sides and in the load's plan."""
+        return _compared(self.table, self.key, self.options)
+
     def _fingerprints(self) -> tuple[str, str]:
         """Each side's keys, record number and one 64-bit fingerprint of its compared items, stored once.
 
@@ -196,12 +201,15 @@ class _TableCompare:
         are compared item by item. Records whose fingerprints are equal are taken as equal: two different
         records collide with a chance of 2⁻⁶⁴ each (ASSUMPTION, stated in the README)."""
         names = []
-        for side, raw, present in (("old", self.old_name, self.old.present), ("new", self.new_name, self.new.present)):
+        for side, raw, loaded in (("old", self.old_name, self.old), ("new", self.new_name, self.new)):
             name = quote(f"compare#{side}#{self.table.name}")
-            values = ", ".join(quote(item) if item in present else "CAST(NULL AS VARCHAR)" for item in self.items)
+            # A compactly stored side (`compare_scan`) computed its fingerprint while reading its file.
+            if isinstance(self.database, CompactDatabase) and self.database.compact(loaded.table):
+                names.append(raw)  # its stored form is what the join needs: not copied
+                continue
+            values = fingerprint([quote(item) for item in self.compared()])
             keys = ", ".join(quote(item) for item in self.key)
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {keys}, _record, _line, "
-                             f"{f'hash({values})' if values else '0'} AS _fingerprint FROM {raw}")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {keys}, _record, _line, {values} AS _fingerprint FROM {raw}")
             names.append(name)
         return names[0], names[1]
 
@@ -228,7 +236,11 @@ class _TableCompare:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {candidates} AS SELECT _old, _new FROM {matched} "
                          "WHERE _old IS NOT NULL AND _new IS NOT NULL AND _differs")
         pairs = [(_column("o", item, self.old.present), _column("n", item, self.new.present)) for item in self.items]
-        # Only the differing records of each side are read (by rowid where DuckDB read the file itself).
+        # Only the differing records of each side are read (by rowid where DuckDB read the file itself, from
+        # the file again by line, both sides at once, where it was stored compactly).
+        if isinstance(self.database, CompactDatabase):
+            self.database.prefetch(self.old.table, f"SELECT _old FROM {candidates}")
+            self.database.prefetch(self.new.table, f"SELECT _new FROM {candidates}")
         old_rows = self.database.text_rows(self.old.table, f"SELECT _old FROM {candidates}")
         new_rows = self.database.text_rows(self.new.table, f"SELECT _new FROM {candidates}")
         joined = f"FROM {candidates} c JOIN {old_rows} o ON o._record = c._old JOIN {new_rows} n ON n._record = c._new"
@@ -255,10 +267,26 @@ class _TableCompare:
                 examples.append(Example(kind, self._key_text(key), line_o, line_n, item, self._value(item, value_o),  # type: ignore[arg-type]
                                         self._value(item, value_n)))
         for name in (old, new, matched, candidates, states):
-            self.con.execute(f"DROP TABLE {name}")
+            if name not in (self.old_name, self.new_name):
+                self.con.execute(f"DROP TABLE {name}")
         return TableComparison(
             self.table.name, self.key, None, None, self.old.records, self.new.records, lost, appeared, in_both,
             int(row[-1] or 0), differing_values, items, tuple(examples[: 3 * limit]), duplicates[0], duplicates[1])
+
+
+def _compared(table: Table, key: tuple[str, ...], options: CompareOptions) -> tuple[str, ...]:
+    return tuple(item.name for item in table.items if item.name not in key and item.name not in options.ignore)
+
+
+def _plans(spec: Spec, options: CompareOptions) -> dict[str, Plan]:
+    """What a plain file of each table is stored as: its key and counted items, and its compared items' fingerprint."""
+    counts = load_counts(spec)
+    plans = {}
+    for table in spec.tables:
+        key = _key(table, options)
+        counted = [item for count in counts if count.table == table.name for item in (*count.by, *count.per)]
+        plans[table.name] = Plan(tuple(dict.fromkeys((*key, *counted))), _compared(table, key, options))
+    return plans
 
 
 def _counts(database: Database, spec: Spec, sides: dict[str, _Side]) -> tuple[CountRow, ...]:
@@ -301,7 +329,7 @@ def compare(old: str | Path, new: str | Path, operation: str, options: CompareOp
     spec = spec_store.load(operation)
     _check_options(spec, options)
     with workspace(options.temp_dir) as folder:
-        database = Database(options.memory_limit, None, folder / "db")
+        database = CompactDatabase(_plans(spec, options), options.memory_limit, folder / "db")
         with contextlib.closing(database):
             sides = _load_sides(Path(old), Path(new), spec, database, folder, options)
             tables = []
