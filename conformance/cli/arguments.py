@@ -243,6 +243,8 @@ def _fleet_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParse
     where.add_argument("--cluster", metavar="ADDRESS", help="a Dask distributed scheduler, tcp://HOST:PORT (needs the fleet extra)")
     batch.add_argument("--output", type=Path, default=Path("batch"), metavar="DIR",
                        help="DIR/<name>/conformance.json per run, DIR/batch.json, DIR/grid.html, DIR/grid.xlsx (default: batch)")
+    batch.add_argument("--temp-dir", type=temp_folder, metavar="DIR",
+                       help="where the batch's private temporary folder goes, holding every run's (default: the system temp dir)")
     batch.add_argument("--resume", action="store_true", help="skip runs whose result is complete and whose inputs' SHA-256 still match")
     batch.add_argument("--quiet", action="store_true", help="no console output (the exit code still tells)")
     grid = commands.add_parser("grid", help="the comparison grid (grid.html, grid.xlsx) of saved JSON results")
