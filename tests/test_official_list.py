@@ -135,6 +135,13 @@ def test_cli_import_then_run_with_specs(tmp_path: Path) -> None:
     result = cli("run", _export(tmp_path / "data" / "kyotsu"), "--specs", tmp_path / "specs", "--spec", "kyotsu", "--quiet")
     assert result.code == 3  # incomplete: the 条件付き必須 requirement has no rule yet (not-tested, never passed)
     assert "kyotsu" not in spec_store.available()  # --specs lasts for its run only
+    # spec list and spec export take --specs as run does
+    listed = cli("spec", "list", "--specs", tmp_path / "specs", "--format", "json")
+    assert listed.code == 0 and [row["requirements"] for row in json.loads(listed.out) if row["id"] == "kyotsu"] == [17]
+    exported = cli("spec", "export", "kyotsu", "--specs", tmp_path / "specs", "--output", tmp_path / "kyotsu.xlsx")
+    assert exported.code == 0 and (tmp_path / "kyotsu.xlsx").is_file()
+    assert cli("spec", "export", "kyotsu", "--output", tmp_path / "no.xlsx").code == 2  # not without it
+    assert "kyotsu" not in spec_store.available()
 
 
 def test_every_spec_round_trips_through_the_official_layout(tmp_path: Path) -> None:
