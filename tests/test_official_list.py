@@ -207,3 +207,14 @@ def test_spec_diff_reads_official_workbooks(tmp_path: Path) -> None:
     assert main(["spec", "diff", str(old), str(new), "--format", "json"], out, io.StringIO()) == 1
     kinds = json.loads(out.getvalue())["summary"]["kinds"]
     assert (kinds.get("item-narrowed"), kinds.get("code-values-removed")) == (2, 1)
+
+
+def test_a_spec_folder_whose_refs_do_not_resolve_is_refused_with_the_ref(tmp_path: Path) -> None:
+    """A bundled spec copied without the common/ its schemas refer to: exit 2 naming the $ref, no internal error."""
+    import shutil
+
+    shutil.copytree(spec_store.specs_root() / "inkan", tmp_path / "inkan")
+    for command in (("spec", "list"), ("run", tmp_path, "--spec", "inkan", "--quiet")):
+        result = cli(*command, "--specs", tmp_path)
+        assert result.code == 2 and "内部エラー" not in result.err, result.err
+        assert "$ref を解決できません: https://jichitai-conformance.invalid/specs/common/defs.schema.json#/$defs/" in result.err
