@@ -65,6 +65,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="export to check (a file, a folder or a ZIP); one test item per requirement")
     group.addoption("--conformance-spec", metavar="OP[@VERSION]", action="append", default=None,
                     help="operation to check (e.g. juki or juki@0.1.0); repeatable; inferred from file names when absent")
+    group.addoption("--conformance-specs", metavar="DIR", action="append", default=None,
+                    help="a spec folder, or a folder of them (e.g. from `conformance spec import`), added to the bundled specs; repeatable")
     group.addoption("--conformance-declaration", metavar="FILE", default=None,
                     help="the vendor's declaration (YAML): the system and the 標準オプション it implements")
     group.addoption("--conformance-allow-not-tested", action="store_true", default=False,
@@ -194,6 +196,7 @@ class _ConformanceSession:
         base = config.invocation_params.dir
         self.target = base / str(config.getoption("conformance_target"))
         self.specs: list[str] = list(config.getoption("conformance_spec") or [])
+        self.spec_folders = [base / str(folder) for folder in config.getoption("conformance_specs") or []]
         declaration = config.getoption("conformance_declaration")
         self.declaration = base / str(declaration) if declaration else None
         self.as_of: datetime.date | None = config.getoption("conformance_as_of")
@@ -219,11 +222,12 @@ class _ConformanceSession:
     def _run(self) -> RunResult:
         # Imported here: the engine (DuckDB and all) must cost nothing to projects that never ask for it.
         from conformance.pipeline import DeclarationError, RunOptions, TargetError, load_declaration, run
-        from conformance.spec import SpecError
+        from conformance.spec import SpecError, use_folders
 
         try:
             declaration = load_declaration(self.declaration) if self.declaration else None
-            return run(self.target, self.specs or None, RunOptions(declaration=declaration, as_of=self.as_of))
+            with use_folders(self.spec_folders):  # as `conformance run --specs DIR`
+                return run(self.target, self.specs or None, RunOptions(declaration=declaration, as_of=self.as_of))
         except (TargetError, SpecError, DeclarationError) as error:
             raise pytest.UsageError(f"conformance: {error}") from None
 

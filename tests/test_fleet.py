@@ -5,6 +5,7 @@ same result documents and the same grid; --resume; the grid in Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -155,8 +157,25 @@ def tokens() -> Iterator[None]:
 def local(manifest: Path, tokens: None, killer: tuple[str, Killer]) -> tuple[Path, Any, list[int]]:
     output = manifest.parent / "local"
     before = len(killer[1].pids)
-    result = cli("batch", manifest, "--workers", "2", "--output", output)
+    with _system_temp_dir(manifest.parent / "tmp"):  # what the batch, its workers and their runs leave in TMPDIR
+        result = cli("batch", manifest, "--workers", "2", "--output", output)
     return output, result, killer[1].pids[before:]
+
+
+@contextlib.contextmanager
+def _system_temp_dir(folder: Path) -> Iterator[None]:
+    """TMPDIR is `folder` for this process and the processes it starts, for the time of the block."""
+    folder.mkdir()
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = str(folder), str(folder)
+    try:
+        yield
+    finally:
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
 
 
 @pytest.fixture(scope="module")
@@ -219,6 +238,12 @@ def test_a_killed_worker_is_retried_once_then_error(local: tuple[Path, Any, list
     assert len(pids) == 2 and pids[0] != pids[1]  # the run went to a fresh worker once, and no more
     record = json.loads((output / "killed" / "run.json").read_text(encoding="utf-8"))
     assert record["status"] == "error" and "ワーカー" in record["error"]
+
+
+def test_no_temporary_folder_survives_the_batch(manifest: Path, local: tuple[Path, Any, list[int]]) -> None:
+    """Issue 23 (README, Security): the batch's temporary folders, its killed workers' too, are all gone."""
+    assert len(local[2]) == 2  # the killed run's worker was killed on both attempts
+    assert sorted(path.name for path in (manifest.parent / "tmp").iterdir()) == []
 
 
 def test_dask_cluster_gives_the_same_results_and_grid(local: tuple[Path, Any, list[int]],

@@ -135,6 +135,13 @@ def test_cli_import_then_run_with_specs(tmp_path: Path) -> None:
     result = cli("run", _export(tmp_path / "data" / "kyotsu"), "--specs", tmp_path / "specs", "--spec", "kyotsu", "--quiet")
     assert result.code == 3  # incomplete: the 条件付き必須 requirement has no rule yet (not-tested, never passed)
     assert "kyotsu" not in spec_store.available()  # --specs lasts for its run only
+    # spec list and spec export take --specs as run does
+    listed = cli("spec", "list", "--specs", tmp_path / "specs", "--format", "json")
+    assert listed.code == 0 and [row["requirements"] for row in json.loads(listed.out) if row["id"] == "kyotsu"] == [17]
+    exported = cli("spec", "export", "kyotsu", "--specs", tmp_path / "specs", "--output", tmp_path / "kyotsu.xlsx")
+    assert exported.code == 0 and (tmp_path / "kyotsu.xlsx").is_file()
+    assert cli("spec", "export", "kyotsu", "--output", tmp_path / "no.xlsx").code == 2  # not without it
+    assert "kyotsu" not in spec_store.available()
 
 
 def test_every_spec_round_trips_through_the_official_layout(tmp_path: Path) -> None:
@@ -200,3 +207,14 @@ def test_spec_diff_reads_official_workbooks(tmp_path: Path) -> None:
     assert main(["spec", "diff", str(old), str(new), "--format", "json"], out, io.StringIO()) == 1
     kinds = json.loads(out.getvalue())["summary"]["kinds"]
     assert (kinds.get("item-narrowed"), kinds.get("code-values-removed")) == (2, 1)
+
+
+def test_a_spec_folder_whose_refs_do_not_resolve_is_refused_with_the_ref(tmp_path: Path) -> None:
+    """A bundled spec copied without the common/ its schemas refer to: exit 2 naming the $ref, no internal error."""
+    import shutil
+
+    shutil.copytree(spec_store.specs_root() / "inkan", tmp_path / "inkan")
+    for command in (("spec", "list"), ("run", tmp_path, "--spec", "inkan", "--quiet")):
+        result = cli(*command, "--specs", tmp_path)
+        assert result.code == 2 and "内部エラー" not in result.err, result.err
+        assert "$ref を解決できません: https://jichitai-conformance.invalid/specs/common/defs.schema.json#/$defs/" in result.err

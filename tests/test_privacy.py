@@ -159,3 +159,36 @@ def test_a_secret_in_the_environment_reaches_no_output(tmp_path: Path, monkeypat
                         for path in sorted(tmp_path.iterdir()))
     assert len(list(tmp_path.iterdir())) == len(REPORT_FORMATS) - 1  # every file format (console goes to stdout)
     assert secret not in written + streams.out + streams.err
+
+
+def test_a_value_inside_a_text_is_masked_and_tagged_as_everywhere_else() -> None:
+    """Rules, compare and the API's keys and request paths name a value inside a text with one function:
+    the same mask and tag as a finding's value, （空） for no value, （非表示） for a 個人番号 (never `***`)."""
+    import dataclasses
+
+    from conformance import spec as spec_store
+    from conformance.api.cases import ApiEvaluation
+    from conformance.api.client import ApiClient
+    from conformance.api.contract import Endpoint, load_contract
+    from conformance.api.options import ClientOptions
+    from conformance.results import shown_part, shown_value
+
+    my_number = sorted(MY_NUMBERS)[0]
+    masked = shown_value("山田", "mask", False)
+    assert masked is not None and re.fullmatch("山…#[0-9a-f]{4,}", masked)
+    assert shown_part("山田", "mask", False) == masked and shown_part("山田", "mask", True) == "山田"
+    assert shown_part(None, "mask", False) == shown_part("", None, False) == "（空）"
+    assert shown_part(my_number, "never", True) == "（非表示）"
+    juki = spec_store.load("juki")
+    residents = juki.table("住民")
+    assert residents is not None
+    client = ApiClient("http://127.0.0.1:9", None, ClientOptions())
+    try:
+        evaluation = ApiEvaluation(juki, load_contract(juki), client, [], False, False)
+        key = ("山田", my_number, "")
+        endpoint = Endpoint("住民", "single", "/juki/jumin/{key1}/{key2}/{key3}", ("氏名", "個人番号", "宛名番号"))
+        assert evaluation._where(endpoint, key=key).url == f"http://127.0.0.1:9/juki/jumin/{masked}/（非表示）/（空）"
+        table = dataclasses.replace(residents, primary_key=("氏名", "個人番号", "宛名番号"))
+        assert evaluation._shown_key(table, key) == f"氏名={masked}; 個人番号=（非表示）; 宛名番号=（空）"
+    finally:
+        client.close()

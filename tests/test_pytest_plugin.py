@@ -326,3 +326,19 @@ def test_a_waived_requirement_is_skipped_unless_waivers_are_strict(run_plugin: R
     assert strict.result.ret == pytest.ExitCode.TESTS_FAILED
     assert strict.with_outcome("failed") == {"JUKI-D-0004"}
     assert "判定: 免除 (waived)" in strict.failures["JUKI-D-0004"]
+
+
+def test_specs_folders_are_taken_as_run_takes_them(run_plugin: RunPlugin, tmp_path: Path) -> None:
+    """--conformance-specs DIR, as `conformance run --specs DIR`: a spec imported from an official workbook."""
+    from conformance.spec.official import import_workbook
+    from tests.official_workbooks import write_workbook
+
+    import_workbook(write_workbook(tmp_path / "list.xlsx"), op_id="kyotsu", output=tmp_path / "specs")
+    export = tmp_path / "export"
+    export.mkdir()
+    got = run_plugin("--conformance-target", export, "--conformance-spec", "kyotsu", "--conformance-specs", tmp_path / "specs")
+    # The empty export: its file requirements fail, what needs records is not tested (skipped here: 5 of them).
+    got.result.stdout.fnmatch_lines(["*spec kyotsu*", "collected 17 items"])
+    assert got.result.parseoutcomes() == {"failed": 12, "skipped": 5}
+    missing = run_plugin("--conformance-target", export, "--conformance-spec", "kyotsu")
+    assert missing.result.ret == pytest.ExitCode.USAGE_ERROR

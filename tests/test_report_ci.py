@@ -331,6 +331,30 @@ def test_sarif_keeps_a_rule_when_no_example_findings_were_kept(results: dict[str
     assert run_["properties"]["findingsTotal"] == 7
 
 
+def test_junit_and_sarif_carry_what_the_json_records_to_reproduce_the_run(results: dict[str, RunResult]) -> None:
+    """Suite version and digest, spec version, the date judged by, the target and each input's SHA-256:
+    in JUnit as suite properties, in SARIF as tool.driver.version, run properties and artifact hashes."""
+    result = results["juki-d-0002"]
+    document = result.to_dict()
+    files = [(file["path"], file["sha256"]) for file in document["target"]["files"]]
+    assert [path for path, _ in files] == ["住民.csv", "世帯.csv", "異動履歴.csv"]
+    [suite] = ET.fromstring(junit.render(result)).iter("testsuite")
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["suite_version"] == document["suite"]["version"] == "0.1.0"
+    assert properties["suite_digest"] == document["suite"]["digest"] and properties["suite_digest"].startswith("sha256:")
+    assert properties["spec_version"] == document["specs"][0]["version"]
+    assert properties["as_of"] == document["options"]["as_of"] == datetime.date.today().isoformat()
+    assert properties["target"] == document["target"]["path"]
+    assert [(properties[f"input.{i}.path"], properties[f"input.{i}.sha256"]) for i in range(3)] == files
+    assert "input.3.path" not in properties
+    run_ = sarif.sarif_log(result)["runs"][0]
+    assert run_["tool"]["driver"]["version"] == document["suite"]["version"]
+    assert run_["properties"]["suiteDigest"] == document["suite"]["digest"]
+    assert run_["properties"]["asOf"] == document["options"]["as_of"]
+    assert run_["properties"]["specs"] == document["specs"]
+    assert [(unquote(a["location"]["uri"]), a["hashes"]["sha-256"]) for a in run_["artifacts"]] == files
+
+
 # --- JUnit XML against the common schemas -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")

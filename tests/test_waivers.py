@@ -106,6 +106,40 @@ def test_a_scope_names_the_table_also_in_a_workbook_of_several_sheets(tmp_path: 
                                                                ("JUKI-D-0004", "exports.xlsx#住民", "住民種別")]
 
 
+def test_in_api_mode_a_scoped_waiver_covers_its_tables_list_and_no_waiver_is_dropped(
+        tmp_path: Path, results: dict[str, RunResult]) -> None:
+    """The waiver-scoped export served as an API: its scoped waivers judge the records of the 住民 list as
+    the file run judges 住民.csv. A waiver of a requirement an API run does not judge (a file requirement; the
+    robustness case without --fuzz) is shown `unused` under its requirement, listed `not-applicable`."""
+    from conformance.api.options import ClientOptions
+    from conformance.pipeline.api_run import run_api
+    from conformance.pipeline.options import ApiOptions
+    from tests.api_servers import api_server, store_of
+
+    folder = VARIANTS / "waiver-scoped"
+    declared = yaml.safe_load((folder / "declaration.yaml").read_text(encoding="utf-8"))
+    extra = {"reason": "移行中", "basis": "経過措置", "until": "2027-03-31", "approved_by": "架空市"}
+    declared["waivers"] += [{"requirement": "JUKI-F-0001", **extra}, {"requirement": "JUKI-A-0009", **extra}]
+    (tmp_path / "declaration.yaml").write_text(yaml.safe_dump(declared, allow_unicode=True), encoding="utf-8")
+    options = RunOptions(declaration=load_declaration(tmp_path / "declaration.yaml"), as_of=FIXTURE_AS_OF)
+    fast = ClientOptions(connect_timeout=1, read_timeout=2, deadline=5, retries=1, backoff=0.05)
+    with api_server(store_of(folder, "juki")) as url:
+        result = run_api(url, ["juki"], options, ApiOptions(client=fast, token="t"))
+    assert [(w.requirement, w.status, w.findings_waived) for w in result.waivers] == [
+        ("JUKI-A-0009", "unused", 0), ("JUKI-F-0001", "unused", 0), ("JUKI-C-0001", "partial", 1), ("JUKI-D-0004", "applied", 1)]
+    assert [(w.requirement, w.status, w.findings_waived) for w in results["waiver-scoped"].waivers] == [
+        ("JUKI-C-0001", "partial", 1), ("JUKI-D-0004", "applied", 1)]  # the file run of the same export
+    assert result.failed_ids() == ["JUKI-C-0001"] and result.waived_ids() == ["JUKI-D-0004"]
+    assert result.flatten("requirement", "record", "item") == [("JUKI-C-0001", 19, "氏名"), ("JUKI-C-0001", 39, "旧氏"),
+                                                               ("JUKI-D-0004", 26, "住民種別")]
+    assert result.requirement("JUKI-C-0001").reason == "免除の範囲外の指摘があります（範囲内 1件 / 全 2件）"
+    assert [(r.id, r.verdict, r.reason) for r in result.requirements if r.verdict == "not-applicable"] == [
+        ("JUKI-A-0009", "not-applicable", "--fuzz を指定した実行でのみ検査します（宣言に免除があるため表示）"),
+        ("JUKI-F-0001", "not-applicable", "ファイルの要件です。APIモードでは検査しません（宣言に免除があるため表示）")]
+    assert result.summary.counts == {"pass": 147, "fail": 1, "waived": 1, "not-applicable": 2, "not-tested": 0, "error": 0}
+    jsonschema.validate(result.to_dict(), REPORT_SCHEMA)
+
+
 def test_a_waiver_holds_through_its_last_day_and_expires_the_day_after(results: dict[str, RunResult]) -> None:
     # The requirement as the verdict stage gives it, before any waiver.
     failing = dataclasses.replace(results["waiver-expired"].requirement("JUKI-D-0004"), reason=None, waivers=())

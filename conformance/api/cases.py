@@ -28,7 +28,7 @@ from conformance.api.gather import (
     next_cursor,
     text_value,
 )
-from conformance.results import Finding, Location, codes, shown_value
+from conformance.results import Finding, Location, codes, shown_part
 from conformance.spec.model import Spec, Table
 
 _SCHEMA_FINDINGS_PER_RESPONSE = 5
@@ -105,7 +105,7 @@ class ApiEvaluation(Gatherer):
         parts = []
         for name, value in zip(table.primary_key, key, strict=False):
             item = table.item(name)
-            parts.append(f"{name}={shown_value(value, item.personal if item else 'mask', self.show_values) or '***'}")
+            parts.append(f"{name}={shown_part(value, item.personal if item else 'mask', self.show_values)}")
         return "; ".join(parts)
 
     def _requests(self, requirement: ApiRequirement, table: Table, outcome: Outcome) -> None:

@@ -17,7 +17,7 @@ import orjson
 from conformance.api.client import ApiClient, Exchange
 from conformance.api.contract import Contract, Endpoint
 from conformance.api.envelope import RECORD_KEY
-from conformance.results import Finding, Location, shown_value
+from conformance.results import Finding, Location, shown_part
 from conformance.spec.model import Spec, Table
 
 UNKNOWN_KEY = "conformance-unknown-key-0"
@@ -99,7 +99,7 @@ class Gatherer:
         table = self.spec.table(endpoint.table)
         for index, (item_name, value) in enumerate(zip(endpoint.key_items, key, strict=False), start=1):
             item = table.item(item_name) if table else None
-            shown = shown_value(value, item.personal if item else "mask", self.show_values) or "***"
+            shown = shown_part(value, item.personal if item else "mask", self.show_values)
             path = path.replace(f"{{key{index}}}", shown if value != UNKNOWN_KEY else value)
         shown_query = {k: v for k, v in (query or {}).items() if k != "cursor"}
         return Location(method="GET", url=self.client.url(path) + (f"?{urlencode(shown_query)}" if shown_query else ""))

@@ -13,7 +13,7 @@ from conformance.checks.database import (
 )
 from conformance.checks.places import Place
 from conformance.checks.schema import LARGE_TABLE
-from conformance.results import Finding, FindingCollector, shown_value
+from conformance.results import Finding, FindingCollector, shown_part
 from conformance.results.codes import finding_code
 from conformance.spec.model import Requirement
 
@@ -163,12 +163,7 @@ def _findings(
         shown = []
         for item_name, raw in zip(items, values.get(record, ()), strict=False):
             item = loaded.table.item(item_name)
-            value = shown_value(raw, item.personal if item else "mask", show_values)
-            if raw is None:
-                value = "（空）"
-            elif value is None:
-                value = "（非表示）"
-            shown.append(f"{item_name}={value}")
+            shown.append(f"{item_name}={shown_part(raw, item.personal if item else 'mask', show_values)}")
         message = f"「{requirement.title}」を満たしていません（{'・'.join(f'「{i}」' for i in items)}）。"
         findings.append(
             Finding(requirement.id, finding_code(f"{requirement.check.kind}-rule"), message, place.at(line, record), "; ".join(shown))

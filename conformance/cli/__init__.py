@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     interrupts = _Interrupts()
     try:
         if arguments.command == "run":
-            with interrupts, use_folders(arguments.specs):
+            with interrupts, use_folders(arguments.spec_folders):
                 return run_command(arguments, out, err)
         if arguments.command in ("batch", "grid"):
             from conformance.cli import batch  # Dask and the grid only when asked for
@@ -111,11 +111,17 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         if arguments.spec_command == "diff":
             return spec_diff_command(arguments, out, err)
         if arguments.spec_command == "list":
-            return spec_list_command(arguments, out)
-        if arguments.spec_command in ("import", "export"):
-            from conformance.cli.official import export_command, import_command
+            with use_folders(arguments.spec_folders):  # --specs DIR as `run` takes it
+                return spec_list_command(arguments, out)
+        if arguments.spec_command == "import":
+            from conformance.cli.official import import_command
 
-            return (import_command if arguments.spec_command == "import" else export_command)(arguments, out, err)
+            return import_command(arguments, out, err)
+        if arguments.spec_command == "export":
+            from conformance.cli.official import export_command
+
+            with use_folders(arguments.spec_folders):
+                return export_command(arguments, out, err)
         return spec_lint_command(arguments, out)
     except SpecError as error:
         err.write(f"conformance: {error}\n")

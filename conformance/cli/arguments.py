@@ -14,6 +14,7 @@ from conformance import __version__
 from conformance.cli import catalogue
 from conformance.cli.compare import add_compare_parser
 from conformance.cli.official import add_arguments as official_arguments
+from conformance.cli.usage import spec_folders
 from conformance.pipeline import ApiOptions, ClientOptions, InputLimits
 from conformance.report import REPORT_FORMATS
 
@@ -129,8 +130,7 @@ def parser() -> argparse.ArgumentParser:
     run_parser.add_argument("target", help="the export (a file, a folder or a ZIP), or a system's base URL (http:// or https://: API mode)")
     run_parser.add_argument("--spec", action="append", metavar="OP[@VERSION]",
                             help="operation to check (e.g. juki or juki@0.1.0); repeatable; inferred from file names when absent")
-    run_parser.add_argument("--specs", action="append", type=Path, metavar="DIR", default=[],
-                            help="a spec folder, or a folder of them (e.g. from `spec import`), added to the bundled specs; repeatable")
+    spec_folders(run_parser)
     run_parser.add_argument("--declaration", type=Path, metavar="FILE", help="the vendor's declaration (YAML)")
     run_parser.add_argument("--mapping", type=Path, metavar="FILE",
                             help="read an export laid out otherwise (file → table, column → item, value transforms; YAML, "
@@ -214,6 +214,7 @@ def parser() -> argparse.ArgumentParser:
     spec_commands = spec_parser.add_subparsers(dest="spec_command", required=True)
     list_parser = spec_commands.add_parser("list", help="list the encoded operations")
     list_parser.add_argument("--format", choices=("text", "json"), default="text")
+    spec_folders(list_parser)
     lint_parser = spec_commands.add_parser("lint", help="validate specs against their meta-schemas and rules")
     lint_parser.add_argument("path", nargs="?", type=Path, help="a specs/ folder or one operation's folder (default: the bundled specs)")
     official_arguments(spec_commands)
@@ -243,6 +244,8 @@ def _fleet_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParse
     where.add_argument("--cluster", metavar="ADDRESS", help="a Dask distributed scheduler, tcp://HOST:PORT (needs the fleet extra)")
     batch.add_argument("--output", type=Path, default=Path("batch"), metavar="DIR",
                        help="DIR/<name>/conformance.json per run, DIR/batch.json, DIR/grid.html, DIR/grid.xlsx (default: batch)")
+    batch.add_argument("--temp-dir", type=temp_folder, metavar="DIR",
+                       help="where the batch's private temporary folder goes, holding every run's (default: the system temp dir)")
     batch.add_argument("--resume", action="store_true", help="skip runs whose result is complete and whose inputs' SHA-256 still match")
     batch.add_argument("--quiet", action="store_true", help="no console output (the exit code still tells)")
     grid = commands.add_parser("grid", help="the comparison grid (grid.html, grid.xlsx) of saved JSON results")

@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +29,8 @@ from conformance.fleet import (
     run_cluster,
     run_local,
 )
+from conformance.pipeline import TargetError
+from conformance.pipeline.options import workspace
 from conformance.report import write_atomically
 from conformance.report.grid import GRID_HTML, GRID_XLSX, GridRun, build
 from conformance.report.labels import RUN_VERDICT_LABELS
@@ -63,12 +64,20 @@ _active = 0  # runs in progress in this process (a Dask worker may run several i
 
 def _execute(main: Any, payload: dict[str, Any]) -> dict[str, Any]:
     inputs = input_hashes(payload["target"], payload.get("declaration"))
-    with tempfile.TemporaryDirectory(prefix="conformance-batch-") as folder:
-        errors = io.StringIO()
-        code = main([*payload["argv"], "--quiet", "--format", "json", "--output", folder],
-                    stdout=io.StringIO(), stderr=errors)
-        path = Path(folder, RESULT_FILE)
-        document = path.read_text(encoding="utf-8") if code in _STATUS_OF_EXIT and path.is_file() else None
+    scratch = payload.get("scratch")
+    errors = io.StringIO()
+    try:
+        # The run's folder (its result, and its own private folder: ZIP, DuckDB) lives in the batch's private
+        # folder, which the parent removes after the batch; a worker killed mid-run leaves nothing behind it.
+        # Its watchdog removes it when the worker dies (on a cluster the parent cannot reach the folder).
+        with workspace(Path(scratch) if scratch else None) as folder:
+            code = main([*payload["argv"], "--quiet", "--format", "json", "--output", str(folder),
+                         "--temp-dir", str(folder)], stdout=io.StringIO(), stderr=errors)
+            path = folder / RESULT_FILE
+            document = path.read_text(encoding="utf-8") if code in _STATUS_OF_EXIT and path.is_file() else None
+    except TargetError as problem:  # the temporary folder cannot be made (--temp-dir full, read-only, gone)
+        code, document = USAGE_ERROR, None
+        errors.write(f"conformance: {problem}\n")
     error = None if document is not None else (errors.getvalue().strip() or f"exit code {code}")
     return {"exit_code": code, "document": document, "error": error, "inputs": inputs}
 
@@ -168,14 +177,8 @@ def batch_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO)
         payload = {"argv": run.arguments(), "target": run.target, "declaration": run.declaration}
         jobs.append(Job(run.name, payload, run.timeout))
     try:
-        if arguments.cluster:
-            allowed = run_cluster(jobs, execute_run, arguments.cluster, writer.started, writer.finished)
-            if allowed != 1 and not arguments.quiet:
-                stderr.write(f"conformance: note: the scheduler retries a run whose worker died {allowed} time(s) "
-                             "(distributed.scheduler.allowed-failures)\n")
-        else:
-            run_local(jobs, execute_run, arguments.workers or os.cpu_count() or 1, writer.started, writer.finished)
-    except ClusterError as error:
+        _dispatch(arguments, jobs, writer, stderr)
+    except (ClusterError, TargetError) as error:
         stderr.write(f"conformance: {error}\n")
         return USAGE_ERROR
     finally:
@@ -191,6 +194,26 @@ def batch_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO)
     if not arguments.quiet:
         _print_summary(stdout, runs, writer.records, [output / INDEX_FILE, *written], progress.per_minute())
     return _exit_code(entry.status for entry in grid_runs)
+
+
+def _dispatch(arguments: argparse.Namespace, jobs: list[Job], writer: _Writer, stderr: TextIO) -> None:
+    """The jobs on the cluster, or on local workers whose temporary folders all live in the batch's own
+    private folder (under --temp-dir), removed here after the batch whatever became of the workers."""
+    temp_dir: Path | None = arguments.temp_dir
+    if arguments.cluster:
+        # A worker elsewhere cannot see this machine's folders: each run's folder goes under --temp-dir as
+        # the workers see it (else their TMPDIR), removed by the run or, should its worker die, its watchdog.
+        for job in jobs:
+            job.payload["scratch"] = str(temp_dir) if temp_dir is not None else None
+        allowed = run_cluster(jobs, execute_run, arguments.cluster, writer.started, writer.finished)
+        if allowed != 1 and not arguments.quiet:
+            stderr.write(f"conformance: note: the scheduler retries a run whose worker died {allowed} time(s) "
+                         "(distributed.scheduler.allowed-failures)\n")
+        return
+    with workspace(temp_dir) as scratch:
+        for job in jobs:
+            job.payload["scratch"] = str(scratch)
+        run_local(jobs, execute_run, arguments.workers or os.cpu_count() or 1, writer.started, writer.finished)
 
 
 def _totals(grid_runs: Sequence[GridRun]) -> list[str]:

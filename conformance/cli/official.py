@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance import spec as spec_store
-from conformance.cli.usage import USAGE_ERROR, unwritable
+from conformance.cli.usage import USAGE_ERROR, spec_folders, unwritable
 from conformance.results import terminal_safe
 
 
@@ -23,6 +23,7 @@ def add_arguments(spec_commands: argparse._SubParsersAction[argparse.ArgumentPar
     export_parser.add_argument("operation", metavar="OP", help="the operation id (e.g. juki)")
     export_parser.add_argument("--format", choices=("xlsx",), default="xlsx")
     export_parser.add_argument("--output", required=True, type=Path, metavar="FILE", help="the workbook to write (.xlsx)")
+    spec_folders(export_parser)
 
 
 def import_command(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -26,10 +26,14 @@ from conformance.pipeline.evaluate import SpecEvaluation
 from conformance.pipeline.files import subject
 from conformance.pipeline.identity import spec_identity
 from conformance.pipeline.options import ApiOptions, RunOptions, now, spec_refs, workspace
-from conformance.pipeline.verdict import Evidence, Subject, judge
+from conformance.pipeline.verdict import Evidence, Subject, judge, not_judged
 from conformance.pipeline.waivers import apply_waivers
 from conformance.results import RequirementResult, RunResult
+from conformance.results.masking import mask_my_numbers
 from conformance.spec import Spec, SpecError
+
+_FILE_ONLY = "ファイルの要件です。APIモードでは検査しません（宣言に免除があるため表示）"
+_NOT_FUZZED = "--fuzz を指定した実行でのみ検査します（宣言に免除があるため表示）"
 
 
 def _header(gathered: Gathered) -> list[str]:
@@ -140,17 +144,24 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
             for evaluation, (_, _, gathered) in zip(evaluations, cases, strict=True):
                 _load_gathered(evaluation, gathered, database, loaded)
             _gather_references(chosen, client, database, options, loaded)
+            waived = {waiver.requirement for waiver in options.waivers}
             for evaluation, (api_requirements, outcomes, _) in zip(evaluations, cases, strict=True):
+                # The robustness case runs with --fuzz only; listed without it only when a waiver names it.
                 requirements += [judge(_api_subject(r), _api_evidence(outcomes[r.id], options.max_findings), options.declared)
-                                 for r in api_requirements if r.id in outcomes]
+                                 if r.id in outcomes else not_judged(_api_subject(r), _NOT_FUZZED)
+                                 for r in api_requirements if r.id in outcomes or r.id in waived]
                 evaluation.check(loaded, database)
-                # The file-level requirements do not apply to an API.
+                # The file-level requirements do not apply to an API; listed only when a waiver names one.
                 requirements += [judge(subject(evaluation.spec, r), evaluation.evidence(r), options.declared)
-                                 for r in evaluation.spec.requirements if r.check.kind != "file"]
+                                 if r.check.kind != "file" else not_judged(subject(evaluation.spec, r), _FILE_ONLY)
+                                 for r in evaluation.spec.requirements if r.check.kind != "file" or r.id in waived]
         finally:
             database.close()
-    # API findings are located by request, not file: a waiver scoped to a table covers none of them.
-    requirements = apply_waivers(requirements, options.waivers, as_of, {})
+    # A data finding is located by the list request its record came from: that request is its table's, so
+    # a waiver scoped to a table covers it as in file mode; an API case's findings lie in no table.
+    request_tables = {mask_my_numbers(place.display): table for evaluation in evaluations
+                      for table, place in evaluation.places.items() if isinstance(place, RequestPlace)}
+    requirements = apply_waivers(requirements, options.waivers, as_of, request_tables)
     transport = {"base_url": base_url, **api.client.to_dict(), "token_env": api.token_env, "fuzz": api.fuzz,
                  "requests": client.requests_made}
     return RunResult(

@@ -27,7 +27,7 @@ from conformance.pipeline.mapping import ExportMapping, MappingError
 from conformance.pipeline.options import now, workspace
 from conformance.readers import InputLimits, open_target
 from conformance.results.compare import CompareResult, CountRow, Example, ItemDifference, TableComparison
-from conformance.results.masking import shown_value
+from conformance.results.masking import shown_part, shown_value
 from conformance.spec.compare import CountSpec, code_labels, load_counts
 from conformance.spec.model import Spec, Table
 
@@ -180,8 +180,7 @@ class _TableCompare:
         parts = []
         for item, value in zip(self.key, values, strict=True):
             personal = self.table.item(item)
-            shown = shown_value(value, personal.personal if personal else None, self.options.show_values)
-            parts.append(f"{item}={shown if shown is not None else '（非表示）' if value is not None else '（空）'}")
+            parts.append(f"{item}={shown_part(value, personal.personal if personal else None, self.options.show_values)}")
         return "、".join(parts)
 
     def _value(self, item: str, value: str | None) -> str | None:

@@ -80,3 +80,10 @@ def judge(subject: Subject, evidence: Evidence, declared: Collection[str]) -> Re
         records_checked=evidence.records_checked if applicable else None,
         columns_checked=evidence.columns_checked if applicable else None,
     )
+
+
+def not_judged(subject: Subject, reason: str) -> RequirementResult:
+    """A requirement this kind of run does not judge (a file requirement in API mode), listed only so that
+    a waiver the declaration names for it is shown, `unused`, as in a run that judges it (never silent)."""
+    return RequirementResult(id=subject.id, operation=subject.operation, title=subject.title, level=subject.level,
+                             basis=subject.basis, fix=subject.fix, verdict="not-applicable", reason=reason)

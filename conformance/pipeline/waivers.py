@@ -12,7 +12,8 @@ from conformance.results import Finding, RequirementResult, Waiver
 
 def apply_waivers(requirements: Sequence[RequirementResult], waivers: Sequence[Waiver], as_of: datetime.date,
                   tables: Mapping[str, str]) -> list[RequirementResult]:
-    """Each requirement with its waivers judged; `tables` maps a finding's file (as located) to its table."""
+    """Each requirement with its waivers judged; `tables` maps a finding's file, or in API mode the list
+    request its record came from (as located), to its table."""
     by_requirement: dict[str, list[Waiver]] = {}
     for waiver in waivers:
         by_requirement.setdefault(waiver.requirement, []).append(waiver)
@@ -21,8 +22,10 @@ def apply_waivers(requirements: Sequence[RequirementResult], waivers: Sequence[W
 
 
 def _covers(waiver: Waiver, finding: Finding, tables: Mapping[str, str]) -> bool:
-    """Whether a finding lies in the waiver's scope: its table (by the file it is in) and item."""
-    if waiver.table is not None and (finding.location.file is None or tables.get(finding.location.file) != waiver.table):
+    """Whether a finding lies in the waiver's scope: its table (by the file it is in, or the list request
+    its record came from; an API case's request is no table's) and item."""
+    where = finding.location.file if finding.location.file is not None else finding.location.url
+    if waiver.table is not None and (where is None or tables.get(where) != waiver.table):
         return False
     return waiver.item is None or finding.location.item == waiver.item
 

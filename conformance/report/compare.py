@@ -12,6 +12,7 @@ from typing import Any
 from conformance.report import write_atomically
 from conformance.results import terminal_safe
 from conformance.results.compare import CompareResult, Example, TableComparison
+from conformance.results.masking import EMPTY_VALUE
 
 VERDICT_LABELS = {"pass": "欠落・差異なし", "fail": "欠落または差異あり", "incomplete": "比較できない表あり"}
 KIND_LABELS = {"lost": "消失", "appeared": "新規", "differ": "値の差異", "lost-value": "値の消失", "added-value": "値の追加"}
@@ -30,7 +31,7 @@ def _table_line(table: TableComparison) -> str:
 def _example_line(example: Example) -> str:
     lines = f"OLD {example.old_line}行目" if example.old_line else ""
     lines += f"{' ' if lines else ''}NEW {example.new_line}行目" if example.new_line else ""
-    values = f" 「{example.item}」 {example.old if example.old is not None else '（空）'} → {example.new if example.new is not None else '（空）'}" if example.item else ""
+    values = f" 「{example.item}」 {example.old if example.old is not None else EMPTY_VALUE} → {example.new if example.new is not None else EMPTY_VALUE}" if example.item else ""
     return f"{KIND_LABELS[example.kind]} {example.key}（{lines}）{values}"
 
 

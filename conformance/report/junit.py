@@ -33,6 +33,21 @@ def _utc(moment: str) -> datetime.datetime | None:
         return None
 
 
+def _identity(result: RunResult, spec_version: str) -> list[tuple[str, str]]:
+    """What reproduces the run, as the JSON result records it: the suite's version and digest over its spec
+    files, the spec's version, the date it judged by, and the target with each input's SHA-256."""
+    pairs = [("suite_version", result.suite_version)]
+    if result.suite_digest is not None:
+        pairs.append(("suite_digest", result.suite_digest))
+    pairs.append(("spec_version", spec_version))
+    if result.options.get("as_of") is not None:
+        pairs.append(("as_of", str(result.options["as_of"])))
+    pairs.append(("target", result.target))
+    for index, file in enumerate(result.files):
+        pairs += [(f"input.{index}.path", file.path), (f"input.{index}.sha256", file.sha256)]
+    return pairs
+
+
 def render(result: RunResult) -> str:
     """The JUnit XML document as text, valid against the Ant (windyroad) and Jenkins JUnit schemas."""
     suites = ET.Element("testsuites")
@@ -52,6 +67,8 @@ def render(result: RunResult) -> str:
         )
         # How many records each requirement judged: a testcase may hold no properties in the JUnit schemas.
         properties = ET.SubElement(suite, "properties")
+        for name, value in _identity(result, spec.version):
+            ET.SubElement(properties, "property", name=name, value=value)
         # How the values were judged: the character repertoire and whether check digits were (declarations).
         ET.SubElement(properties, "property", name="character_profile", value=result.character_profile)
         ET.SubElement(properties, "property", name="check_digits", value=result.check_digits)

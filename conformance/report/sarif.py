@@ -56,7 +56,11 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
             "verdict": summary.verdict,
             "counts": dict(summary.counts),
             "target": result.target,
-            "specs": [{"id": spec.id, "version": spec.version, "name": spec.name} for spec in result.specs],
+            # What reproduces the run besides tool.driver.version and the artifacts' SHA-256 (as the JSON records it).
+            **({"suiteDigest": result.suite_digest} if result.suite_digest is not None else {}),
+            **({"asOf": result.options["as_of"]} if result.options.get("as_of") is not None else {}),
+            "specs": [{"id": spec.id, "version": spec.version, "name": spec.name, "documents": list(spec.documents)}
+                      for spec in result.specs],
             "findingsTotal": sum(r.findings_total for r in result.requirements),
             "characterProfile": result.character_profile,
             "checkDigits": result.check_digits,

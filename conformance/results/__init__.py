@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.results.collect import FindingCollector
-from conformance.results.masking import name_invisible, shown_value, terminal_safe
+from conformance.results.masking import name_invisible, shown_part, shown_value, terminal_safe
 from conformance.results.model import (
     EXIT_CODES,
     REFERENCE_LABEL,
@@ -34,6 +34,7 @@ __all__ = [
     "Verdict",
     "Waiver",
     "name_invisible",
+    "shown_part",
     "shown_value",
     "terminal_safe",
 ]

@@ -196,3 +196,20 @@ def shown_value(value: str | None, personal: str | None, show_values: bool) -> s
         shown = value[:1] if len(value) > 1 else ""
         return mask_my_numbers(shown) + MASK + masked_tag(value)
     return mask_my_numbers(value)
+
+
+EMPTY_VALUE = "（空）"
+"""Stands for no value where a value is named inside a text (`宛名番号=（空）`): never a mask."""
+
+HIDDEN_VALUE = "（非表示）"
+"""Stands for a value that is never shown (個人番号, even with --show-values) inside a text."""
+
+
+def shown_part(value: str | None, personal: str | None, show_values: bool) -> str:
+    """A value as part of a longer text (a rule's `item=value`, a record's key, the key in a request's path):
+    `shown_value`'s form (masked and tagged alike everywhere), `（空）` for no value, `（非表示）` for one never
+    shown; a placeholder no reader takes for a masked value."""
+    if value is None or value == "":
+        return EMPTY_VALUE
+    shown = shown_value(value, personal, show_values)
+    return HIDDEN_VALUE if shown is None else shown

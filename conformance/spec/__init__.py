@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import referencing.exceptions
 import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -126,7 +127,10 @@ def resolve(schema: dict[str, Any], base_uri: str, root: Path | None = None) -> 
     while isinstance(current.get("$ref"), str):
         if len(chain) > _MAX_REF_CHAIN:  # a `$ref` to itself (or a cycle) would loop for ever
             raise SpecError(f"{base_uri}: $ref の連鎖が {_MAX_REF_CHAIN} 段を超えます（循環参照）: {current['$ref']}")
-        resolved = resolver.lookup(current["$ref"])
+        try:
+            resolved = resolver.lookup(current["$ref"])
+        except referencing.exceptions.Unresolvable:  # e.g. a spec folder copied without the common/ it refers to
+            raise SpecError(f"{base_uri}: $ref を解決できません: {current['$ref']}（参照先のスキーマが仕様のフォルダーにありません）") from None
         resolver = resolved.resolver
         current = resolved.contents
         chain.append(current)
