@@ -111,6 +111,10 @@ def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
     forks.close()
 
 
+# One xdist group: under --dist loadgroup the cases run on one worker, which builds the large inputs (a
+# 100 MB field, a million columns, a 2 GiB sparse file) and starts the zygote once; spread over the workers
+# one by one, the module's fixtures were torn down and built again whenever a worker changed modules.
+@pytest.mark.xdist_group("hostile")
 @pytest.mark.parametrize("case", CASES)
 def test_case_in_a_bounded_subprocess(case: str, large_inputs: dict[str, Path], zygote: Zygote, tmp_path: Path) -> None:
     """A real process: a traceback would reach stderr, a hang the timeout, a runaway allocation the limit.
