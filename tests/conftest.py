@@ -56,5 +56,28 @@ def fixture_run(case: Path, spec: str, declaration: Path | None = None) -> RunRe
 
 
 def same_run(case: Path) -> pytest.MarkDecorator:
-    """The xdist group of the tests that judge `case`'s fixture_run."""
-    return pytest.mark.xdist_group(f"{case.parent.parent.name}/{case.name}")
+    """The xdist group of the tests that judge `case`'s fixture_run (`juki/valid`, `juki/juki-d-0001`)."""
+    operation = case.parent.name if case.name == "valid" else case.parent.parent.name
+    return pytest.mark.xdist_group(f"{operation}/{case.name}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--dist loadgroup` with pytest 9: pytest-xdist 3.8 (the latest) names an item's group by setting
+    `item._nodeid`, which pytest 9 no longer reads (a node id is now `str(item._id)`), so every xdist_group
+    mark was ignored: the tests sharing a fixture_run, the fleet's module-scoped batches and the hostile
+    cases' large inputs were spread over the workers and built on each. Here the group suffix xdist
+    intends (`nodeid@group`) is written where pytest 9 reads it; with a pytest or xdist that already
+    did it, nothing changes."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId  # no public way to rename an item; the hook runs on the workers only
+
+    for item in items:
+        names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                        for mark in item.iter_markers("xdist_group")})
+        intended = f"{item.nodeid}@{'_'.join(names)}"
+        if names and item.nodeid.rfind("@") <= item.nodeid.rfind("]"):
+            renamed = NodeId.parse(intended)
+            if str(renamed) == intended:
+                item._id = renamed

@@ -3,8 +3,16 @@ once, then forks one child per run. Each child is a process of its own, as `pyth
 be: its own exit status (a signal shows as a negative code), its own stdout and stderr (a traceback reaches
 them), its address space bounded by RLIMIT_AS, its own TMPDIR and working folder, stdin at /dev/null, and
 a normal interpreter exit. What it does not repeat is the import of DuckDB, numpy and jsonschema (about
-0.6 s of CPU per run, most of a small case's cost); a fresh interpreter's start-up is left to the tests
-that need exactly that (tests/test_hostile_io.py's Ctrl-C at start-up, the entry-point tests)."""
+0.6 s of CPU per run, most of a small case's cost) and the loading of the bundled specs it is given
+(`warm`: parsing and hashing juki's spec costs about 0.3 s of CPU, once per process, whatever the input);
+a fresh interpreter's start-up is left to the tests that need exactly that (tests/test_hostile_io.py's
+Ctrl-C at start-up, the entry-point tests). No DuckDB instance is started before the fork (its threads
+would not survive it): each child starts its own, as a fresh process does.
+
+A child is also what an in-process call is: `main` gets streams that write through to the process's own
+stdout and stderr and keep a copy, as `tests.conftest.cli` keeps its StringIO, so one run shows both what
+the streams handed to `main` received and what reached the process (a traceback, a warning, a stray
+write to sys.stderr)."""
 
 from __future__ import annotations
 
@@ -15,12 +23,35 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 _ZYGOTE = r"""
-import json, os, resource, sys, tempfile
+import io, json, os, resource, sys, tempfile
 from conformance.cli import main
+from conformance import spec
+from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
+from conformance.pipeline.identity import spec_identity
+for operation in json.loads(sys.argv[1]):  # what every run of these specs loads first (cached per process)
+    spec_identity([spec.load(operation)], False, DEFAULT_CHARACTER_PROFILE)
+
+
+class Tee(io.StringIO):
+    # A copy of what `main` writes (as an in-process caller's StringIO), written through to `real`.
+
+    def __init__(self, real):
+        super().__init__()
+        self.real = real
+
+    def write(self, text):
+        self.real.write(text)
+        return super().write(text)
+
+    def flush(self):
+        self.real.flush()
+
+
 sys.stdout.flush()
 print("ready", flush=True)
 for line in sys.stdin:
@@ -44,17 +75,27 @@ os.environ.clear()
 os.environ.update(job["env"])
 tempfile.tempdir = None  # TMPDIR is read again
 os.chdir(job["cwd"])
-sys.exit(main(job["args"]))
+streams = Tee(sys.stdout), Tee(sys.stderr)
+try:
+    code = main(job["args"], *streams)
+finally:
+    for stream, path in zip(streams, (job["stdout"], job["stderr"])):
+        with open(path + ".handed", "w", encoding="utf-8", errors="surrogatepass") as copy:
+            copy.write(stream.getvalue())
+sys.exit(code)
 """
 
 
 @dataclass
 class Completed:
-    """What one forked run left: its exit code (negative for a signal), its stdout and stderr."""
+    """What one forked run left: its exit code (negative for a signal), its stdout and stderr, and what
+    `main` wrote to the streams it was handed (None when the child did not get that far)."""
 
     returncode: int
     stdout: str
     stderr: str
+    handed_stdout: str | None = None
+    handed_stderr: str | None = None
 
 
 class TimeoutExpired(AssertionError):
@@ -64,10 +105,11 @@ class TimeoutExpired(AssertionError):
 class Zygote:
     """One interpreter with the CLI imported, forking a child per run (one run at a time)."""
 
-    def __init__(self, cwd: Path, env: dict[str, str], scratch: Path) -> None:
+    def __init__(self, cwd: Path, env: dict[str, str], scratch: Path, warm: Sequence[str] = ()) -> None:
+        """`warm`: the bundled specs to load before the first fork (each child finds them loaded)."""
         self._scratch = scratch
-        self._process = subprocess.Popen([sys.executable, "-c", _ZYGOTE], cwd=cwd, env=env, text=True,
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._process = subprocess.Popen([sys.executable, "-c", _ZYGOTE, json.dumps(list(warm))], cwd=cwd, env=env,
+                                         text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._runs = 0
         assert self._line(120) == "ready"
 
@@ -94,8 +136,10 @@ class Zygote:
             os.kill(pid, signal.SIGKILL)
             self._line(30)  # the zygote reaps it
             raise
+        handed = [path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
+                  for path in (Path(f"{stdout}.handed"), Path(f"{stderr}.handed"))]
         return Completed(code, stdout.read_text(encoding="utf-8", errors="replace"),
-                         stderr.read_text(encoding="utf-8", errors="replace"))
+                         stderr.read_text(encoding="utf-8", errors="replace"), *handed)
 
     def close(self) -> None:
         assert self._process.stdin is not None
