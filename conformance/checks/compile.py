@@ -8,7 +8,7 @@ A keyword outside the supported set makes the whole table fall back to row-by-ro
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -55,6 +55,13 @@ class Constraint:
         if predicate is None:
             raise UnsupportedSchema(self.keyword)
         return predicate(quote(self.item), self.value, large)
+
+    def twin(self) -> Callable[[str | None, Any], bool]:
+        """The predicate's Python twin: (value, keyword value) -> violated (registry.KeywordCheck.python)."""
+        python = KEYWORDS[self.keyword].python
+        if python is None:
+            raise UnsupportedSchema(self.keyword)
+        return python
 
 
 def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str, formats: Mapping[str, str | None]) -> Iterator[Constraint]:
