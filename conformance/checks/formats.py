@@ -261,8 +261,13 @@ def jisx0213_pattern() -> str:
 
 
 def code_points(chars: list[str]) -> str:
-    """`U+9AD9 U+20BB7`: how findings name characters without quoting personal text."""
-    return " ".join(f"U+{ord(char):04X}" for char in chars)
+    """`U+9AD9 U+20BB7 <U+845B U+E0100>`: how findings name characters (and a base with its variation
+    selector, one unit) without quoting personal text."""
+    return " ".join(_code_points(unit) if len(unit) > 1 else _code_points(unit).strip("<>") for unit in chars)
+
+
+def _code_points(unit: str) -> str:
+    return "<" + " ".join(f"U+{ord(char):04X}" for char in unit) + ">"
 
 
 def shrink_candidates(char: str) -> str | None:
