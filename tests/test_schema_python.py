@@ -11,8 +11,8 @@ import pytest
 
 from conformance import spec as spec_store
 from conformance.checks import schema
-from conformance.checks.formats import VALUE_FORMATS
 from conformance.checks.database import Database, violations_name
+from conformance.checks.formats import VALUE_FORMATS
 from conformance.checks.places import FilePlace
 from conformance.checks.schema import run_schema_checks, schema_records_checked
 from conformance.readers import ParsedTable, RawRecord, SourceFile, read_table
@@ -29,13 +29,10 @@ BREAKING = ["", "x", "１", "9" * 130, "2023-02-29", "0000-01-01", "髙\U000e010
 
 def _records() -> list[dict[str, str]]:
     records = [dict(record) for record in VALID]
-    for number, (item, value) in enumerate((item, value) for item in ITEMS for value in BREAKING[number_of(item)::5]):
+    changes = [(item, value) for position, item in enumerate(ITEMS) for value in BREAKING[position % 5 :: 5]]
+    for number, (item, value) in enumerate(changes):
         records.append({**VALID[number % len(VALID)], item: value})
     return [{k: v for k, v in record.items() if v != ""} for record in records]
-
-
-def number_of(item: str) -> int:
-    return ITEMS.index(item) % 5
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,13 @@ from typing import Any
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
-from conformance.checks.compile import Constraint, InvalidSchema, UnsupportedSchema, compile_constraints, violation_query
+from conformance.checks.compile import (
+    Constraint,
+    InvalidSchema,
+    UnsupportedSchema,
+    compile_constraints,
+    violation_query,
+)
 from conformance.checks.database import Database, LoadedTable, literal, quote, raw_name, violations_name
 from conformance.checks.keywords import precedence
 from conformance.checks.messages import describe
