@@ -1,6 +1,8 @@
 """The compiled SQL checks, `jsonschema` and `jsonschema-rs` must report the same violations.
 
-Compared as sets of (record, item, keyword), on every fixture and on Hypothesis-generated records.
+Compared as sets of (record, item, keyword), on every fixture and on Hypothesis-generated records. Each
+compiled predicate's Python twin (registry.KeywordCheck.python, which checks small tables) is held to the
+predicate itself on every value of the same records.
 `additionalProperties` is left out on purpose: the engine checks it once per file on the header
 (a column is unknown even when all its values are empty), not per record.
 """
@@ -18,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance import spec as spec_store
-from conformance.checks.compile import compile_constraints, violation_query
-from conformance.checks.database import Database, raw_name
+from conformance.checks.compile import Constraint, compile_constraints, violation_query
+from conformance.checks.database import Database, quote, raw_name
 from conformance.checks.formats import VALUE_FORMATS
 from conformance.checks.validators import classify, reference_validator
 from conformance.readers import ParsedTable, RawRecord, SourceFile, read_table
@@ -44,9 +46,22 @@ def _compiled(table: Table, records: list[dict[str, str]], large: bool = False) 
         loaded = database.load(table, parsed)
         constraints = compile_constraints(loaded.table, spec_store.registry())
         rows = database.connection.execute(violation_query(constraints, raw_name(table), large)).fetchall()
-        return {(record, constraints[i].item, constraints[i].keyword) for record, _, i in rows}
+        found = {(record, constraints[i].item, constraints[i].keyword) for record, _, i in rows}
+        assert found == _twins(database, table, constraints), "SQL predicates and their Python twins disagree"
+        return found
     finally:
         database.close()
+
+
+def _twins(database: Database, table: Table, constraints: list[Constraint]) -> set[Violation]:
+    """What the Python twins of the constraints find on the loaded records' values."""
+    items = [item.name for item in table.items]
+    found = set()
+    for record, *values in database.connection.execute(
+            f"SELECT _record, {', '.join(quote(item) for item in items)} FROM {raw_name(table)}").fetchall():
+        row = dict(zip(items, values, strict=True))
+        found |= {(record, c.item, c.keyword) for c in constraints if c.twin()(row[c.item], c.value)}
+    return found
 
 
 def _reference(table: Table, records: list[dict[str, str]]) -> set[Violation]:

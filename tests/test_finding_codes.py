@@ -133,6 +133,15 @@ def test_a_keyword_without_a_code_or_message_cannot_be_registered() -> None:
     assert before == keywords.KEYWORDS
 
 
+def test_a_keyword_with_an_sql_predicate_and_no_python_twin_cannot_be_registered() -> None:
+    before = dict(keywords.KEYWORDS)
+    with pytest.raises(RegistrationError, match="Python twin"):
+        keywords.keyword("multipleOfTen", code=codes.MULTIPLE_OF, sql=lambda column, value, large: f"{column} <> ''")(
+            lambda name, value, raw: "")
+    assert before == keywords.KEYWORDS
+    assert all(entry.python is not None for entry in keywords.KEYWORDS.values() if entry.predicate is not None)
+
+
 def test_every_keyword_jsonschema_can_report_has_an_entry() -> None:
     # The keywords of Draft 2020-12 that fail on their own (the others only descend into subschemas).
     from jsonschema import Draft202012Validator

@@ -8,7 +8,8 @@ A keyword outside the supported set makes the whole table fall back to row-by-ro
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -56,6 +57,13 @@ class Constraint:
             raise UnsupportedSchema(self.keyword)
         return predicate(quote(self.item), self.value, large)
 
+    def twin(self) -> Callable[[str | None, Any], bool]:
+        """The predicate's Python twin: (value, keyword value) -> violated (registry.KeywordCheck.python)."""
+        python = KEYWORDS[self.keyword].python
+        if python is None:
+            raise UnsupportedSchema(self.keyword)
+        return python
+
 
 def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str, formats: Mapping[str, str | None]) -> Iterator[Constraint]:
     if not isinstance(schema, dict):
@@ -85,11 +93,30 @@ def _walk(schema: Any, resolver: _Resolver, item: str, requirement: str, formats
             yield Constraint(item, keyword, value, requirement)
 
 
+_COMPILED: OrderedDict[tuple[int, int, tuple[tuple[str, str | None], ...]], tuple[Table, Registry[Any], list[Constraint]]] = OrderedDict()
+_COMPILED_KEPT = 64
+
+
 def compile_constraints(table: Table, registry: Registry[Any], formats: Mapping[str, str | None] | None = None) -> list[Constraint]:
     """Every constraint of the table's schema, in schema order (UnsupportedSchema if one cannot be).
 
     `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES), None
-    leaving a format unasserted (check digits not declared: results.check_digits.CHECK_DIGIT_PROFILES)."""
+    leaving a format unasserted (check digits not declared: results.check_digits.CHECK_DIGIT_PROFILES).
+    A process keeps the last tables' constraints (a spec's tables and registry are loaded once and never
+    change): following the `$ref`s cost a few ms per table and run, as much as a small table's checks."""
+    key = (id(table), id(registry), tuple(sorted((formats or {}).items())))
+    kept = _COMPILED.get(key)
+    if kept is not None and kept[0] is table and kept[1] is registry:
+        _COMPILED.move_to_end(key)
+        return list(kept[2])
+    constraints = _compile(table, registry, formats)
+    _COMPILED[key] = (table, registry, constraints)  # the table and registry held: their ids stay theirs
+    if len(_COMPILED) > _COMPILED_KEPT:
+        _COMPILED.popitem(last=False)
+    return list(constraints)
+
+
+def _compile(table: Table, registry: Registry[Any], formats: Mapping[str, str | None] | None) -> list[Constraint]:
     schema = table.schema
     for keyword in schema:
         if keyword not in _ANNOTATIONS | _ROOT_KEYWORDS and not keyword.startswith("x-"):

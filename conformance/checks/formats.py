@@ -261,8 +261,13 @@ def jisx0213_pattern() -> str:
 
 
 def code_points(chars: list[str]) -> str:
-    """`U+9AD9 U+20BB7`: how findings name characters without quoting personal text."""
-    return " ".join(f"U+{ord(char):04X}" for char in chars)
+    """`U+9AD9 U+20BB7 <U+845B U+E0100>`: how findings name characters (and a base with its variation
+    selector, one unit) without quoting personal text."""
+    return " ".join(_code_points(unit) if len(unit) > 1 else _code_points(unit).strip("<>") for unit in chars)
+
+
+def _code_points(unit: str) -> str:
+    return "<" + " ".join(f"U+{ord(char):04X}" for char in unit) + ">"
 
 
 def shrink_candidates(char: str) -> str | None:
@@ -303,7 +308,9 @@ def _with_candidates(raw: str) -> str:
 )
 def is_jisx0213_text(value: str) -> bool:
     """Every character is in JIS X 0213 (文字環境導入実践ガイドブック: JIS X 0213 repertoire)."""
-    return not characters_outside_jisx0213(value)
+    # A value of singles alone is in (U+309A, the only pairing character, is no single): one set test in C
+    # answers most values; the scan names the characters of the others.
+    return jisx0213_repertoire()[0].issuperset(value) or not characters_outside_jisx0213(value)
 
 
 def _is_kanji(char: str) -> bool:
@@ -346,7 +353,16 @@ def gyosei_moji_pattern() -> str:
 )
 def is_gyosei_moji_text(value: str) -> bool:
     """Every unit is 行政事務標準文字 (データ要件・連携要件標準仕様書 総論 文字要件): MJ+ and JIS X 0213's non-kanji."""
-    return not characters_outside_gyosei_moji(value)
+    # As is_jisx0213_text: a value of singles that are no variation selector holds no sequence to look up.
+    return _plain_gyosei_moji().issuperset(value) or not characters_outside_gyosei_moji(value)
+
+
+@cache
+def _plain_gyosei_moji() -> frozenset[str]:
+    """The singles of 行政事務標準文字 that are no variation selector (U+309A is none of them either)."""
+    singles, _ = gyosei_moji_repertoire()
+    selectors = frozenset(chr(code) for first, last in mjplus.SELECTORS for code in range(first, last + 1))
+    return singles if singles.isdisjoint(selectors) else singles - selectors
 
 
 CHARACTER_PROFILES: dict[str, dict[str, str]] = {

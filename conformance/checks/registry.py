@@ -5,7 +5,8 @@ one scan (and its large-table twin), the Python twin the row-wise fallback and t
 checker use, the finding code (declared in conformance/results/codes.py) and the Japanese message.
 The entries are registered where they are defined, with a decorator: value formats in
 `conformance.checks.formats` (`VALUE_FORMATS`), keywords in `conformance.checks.keywords` (`KEYWORDS`).
-An entry without a declared code or without a message cannot be built, so it cannot be registered.
+An entry without a declared code or without a message cannot be built, so it cannot be registered;
+neither can a keyword with an SQL predicate and no Python twin.
 Each entry also declares its precedence: when one value breaks several keywords of one requirement,
 the suite reports one finding, the lowest precedence's (`keywords.precedence`).
 """
@@ -81,13 +82,18 @@ class ValueFormat:
 
 Predicate = Callable[[str, Any, bool], str]
 """(quoted column, keyword value, large table) -> SQL that is TRUE when the record violates the keyword."""
+PythonTwin = Callable[["str | None", Any], bool]
+"""(value, keyword value) -> True when the value violates the keyword: the predicate's exact Python twin
+(None is an absent value, NULL in SQL: only `required` is violated by it)."""
 Message = Callable[[str, Any, "str | None"], str]
 """(item name, keyword value, raw value) -> the Japanese message (never quoting the value)."""
 
 
 @dataclass(frozen=True, slots=True)
 class KeywordCheck:
-    """A JSON Schema keyword: its code and message, and (when the compiler translates it) its SQL predicate.
+    """A JSON Schema keyword: its code and message, and (when the compiler translates it) its SQL predicate
+    and that predicate's Python twin (`python`: a small table's compiled checks run in Python, from one
+    fetch of its rows; an entry with a predicate and no twin cannot be built).
 
     `compiles(value)` says whether this use of the keyword can be compiled; a keyword without a
     predicate is checked by the row-wise fallback only. `describe` overrides code and message where the
@@ -103,8 +109,11 @@ class KeywordCheck:
     # keywords, the finding is the lowest precedence's (the most telling: a wrong type before a wrong
     # code, a wrong code before a wrong length, length before pattern, pattern before format).
     precedence: int = 50
+    python: PythonTwin | None = None
 
     def __post_init__(self) -> None:
+        if self.predicate is not None and self.python is None:
+            raise RegistrationError(f"keyword {self.keyword!r} has an SQL predicate without its Python twin")
         if self.describe_value is not None:
             if self.code is not None or self.message is not None:
                 raise RegistrationError(f"keyword {self.keyword!r}: its value names code and message, not the keyword")

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
-from conformance.checks.compile import InvalidSchema, UnsupportedSchema, compile_constraints, violation_query
+from conformance.checks.compile import (
+    Constraint,
+    InvalidSchema,
+    UnsupportedSchema,
+    compile_constraints,
+    violation_query,
+)
 from conformance.checks.database import Database, LoadedTable, literal, quote, raw_name, violations_name
 from conformance.checks.keywords import precedence
 from conformance.checks.messages import describe
 from conformance.checks.places import Place
+from conformance.checks.schema_python import PYTHON_TABLE, Evaluated, evaluate_in_python
 from conformance.checks.validators import classify, reference_validator
 from conformance.results import Finding, FindingCollector, Location, shown_value
 from conformance.spec.ecma_regex import UntranslatablePattern
@@ -34,6 +42,15 @@ def _finding(
     return Finding(requirement, code, message, location, shown_value(raw, personal, show_values))
 
 
+@dataclass(frozen=True, slots=True)
+class SchemaRun:
+    """How a table's schema was checked ("compiled" or "row-wise"), and the records each of its schema
+    requirements judged when that came from the same fetch (None: `schema_records_checked` counts them)."""
+
+    how: str
+    checked: dict[str, int] | None = None
+
+
 class SchemaNotCheckable(Exception):
     """The table's schema cannot be checked as written (its reason names the spec's fault, never a value):
     the run gives its requirements an `error` verdict with the reason."""
@@ -42,19 +59,21 @@ class SchemaNotCheckable(Exception):
 def run_schema_checks(
     database: Database, loaded: LoadedTable, registry: Registry[Any], collector: FindingCollector,
     place: Place, show_values: bool, formats: Mapping[str, str | None] | None = None,
-) -> str:
+) -> SchemaRun:
     """Evaluate every schema keyword of the table; returns how: "compiled" or "row-wise" (SchemaNotCheckable
     when the schema cannot be checked as written: an untranslatable pattern, an unknown required item, a
     `$ref` that does not resolve).
 
     `formats` replaces format names (a declared character profile: see formats.CHARACTER_PROFILES), None
-    leaving a format unasserted (check digits not declared: results.check_digits.CHECK_DIGIT_PROFILES)."""
+    leaving a format unasserted (check digits not declared: results.check_digits.CHECK_DIGIT_PROFILES).
+    The compiled constraints of a table under `schema_python.PYTHON_TABLE` records are evaluated by their
+    Python twins from one fetch of its rows (the same outcome, without planning the scan)."""
     try:
         try:
             constraints = compile_constraints(loaded.table, registry, formats)
         except UnsupportedSchema:
             _run_rowwise(database, loaded, registry, collector, place, show_values, formats or {})
-            return "row-wise"
+            return SchemaRun("row-wise")
     except InvalidSchema as error:
         raise SchemaNotCheckable(str(error)) from error
     except UntranslatablePattern as error:
@@ -63,9 +82,21 @@ def run_schema_checks(
         raise SchemaNotCheckable(f"$ref {error.ref} を解決できません") from error
     constraints = [c for c in constraints if c.item in loaded.present]
     if not constraints or not loaded.records:
-        return "compiled"
-    con = database.connection
+        return SchemaRun("compiled")
     requirement_names = _requirement_indexes(constraints)
+    if loaded.records < PYTHON_TABLE:
+        evaluated = evaluate_in_python(database, loaded, constraints, requirement_names, collector.limit)
+    else:
+        evaluated = _evaluate_in_sql(database, loaded, constraints, requirement_names, collector.limit)
+    _collect(loaded, constraints, requirement_names, evaluated, collector, place, show_values)
+    return SchemaRun("compiled", evaluated.checked)
+
+
+def _evaluate_in_sql(
+    database: Database, loaded: LoadedTable, constraints: list[Constraint], requirement_names: list[str], limit: int,
+) -> Evaluated:
+    """The one SQL scan of the table (schema_python.Evaluated; `checked` left to schema_records_checked)."""
+    con = database.connection
     item_names = list(dict.fromkeys(c.item for c in constraints))
     mapping = ", ".join(
         f"({requirement_names.index(c.requirement)}, {i}, {precedence(c.keyword, c.value)}, {item_names.index(c.item)})"
@@ -82,7 +113,7 @@ def run_schema_checks(
     totals = dict(con.execute(f"SELECT r, count(*) FROM ({joined}) GROUP BY r").fetchall())
     examples = con.execute(
         f"SELECT _record, _line, i FROM (SELECT *, row_number() OVER (PARTITION BY r ORDER BY _record, i) AS n "
-        f"FROM ({joined})) WHERE n <= {int(collector.limit)} ORDER BY _record, i"
+        f"FROM ({joined})) WHERE n <= {int(limit)} ORDER BY _record, i"
     ).fetchall()
     items = ", ".join(f"({i}, {literal(c.item)})" for i, c in enumerate(constraints))
     con.execute(
@@ -94,18 +125,26 @@ def run_schema_checks(
     columns = list(dict.fromkeys(present))
     fetched = database.records(loaded.table, columns, sorted({record for record, _, _ in examples}))
     values = {record: dict(zip(columns, row, strict=True)) for record, row in fetched.items()}
+    return Evaluated(totals, examples, values, None)
+
+
+def _collect(
+    loaded: LoadedTable, constraints: list[Constraint], requirement_names: list[str], evaluated: Evaluated,
+    collector: FindingCollector, place: Place, show_values: bool,
+) -> None:
+    """The findings of the examples, and the totals, handed to the collector."""
+    values = evaluated.values
     per_requirement: dict[str, list[Finding]] = {}
-    for record, line, index in examples:
+    for record, line, index in evaluated.examples:
         constraint = constraints[index]
         raw = values.get(record, {}).get(constraint.item)
         location = place.at(line, record, constraint.item)
         per_requirement.setdefault(constraint.requirement, []).append(
             _finding(loaded.table, constraint.requirement, constraint.item, constraint.keyword, constraint.value, raw, location, show_values)
         )
-    for index, total in totals.items():
+    for index, total in evaluated.totals.items():
         requirement = requirement_names[index]
         collector.add_counted(requirement, total, per_requirement.get(requirement, []))
-    return "compiled"
 
 
 def _requirement_indexes(constraints: list[Any]) -> list[str]:

@@ -136,17 +136,18 @@ class SpecEvaluation:
             else:
                 self.tested.add(requirement_id)
         try:
-            how = run_schema_checks(database, loaded, spec_store.registry(), self.collector, place, self.show_values, self.formats)
+            run = run_schema_checks(database, loaded, spec_store.registry(), self.collector, place, self.show_values, self.formats)
         except (duckdb.Error, jsonschema.exceptions.SchemaError, SchemaNotCheckable) as error:
             # SchemaNotCheckable's reason comes from the spec only; the others may quote data.
             reason = str(error) if isinstance(error, SchemaNotCheckable) else error_summary(error)
             for requirement_id in named:
                 self.errors[requirement_id] = f"スキーマ検査を実行できません: {reason}"
             return
-        if how == "row-wise":
+        if run.how == "row-wise":
             self.row_wise.append(place.display)
         try:
-            checked = schema_records_checked(database, loaded)
+            # A small table's counts came from the rows its checks fetched (schema_python).
+            checked = run.checked if run.checked is not None else schema_records_checked(database, loaded)
         except duckdb.Error as error:
             for requirement_id, items in named.items():
                 if items & loaded.present:
