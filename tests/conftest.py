@@ -71,8 +71,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     did it, nothing changes."""
     if not getattr(config.option, "loadgroup", False):
         return
+    # No public way to rename an item; the hook runs on the workers only.
     try:
-        from _pytest.nodeid import NodeId  # no public way to rename an item; the hook runs on the workers only
+        from _pytest.nodeid import NodeId
     except ImportError:  # a pytest without it: groups ignored (slower, never wrong)
         return
 
