@@ -138,6 +138,12 @@ class Database:
             branch.connection.execute("PRAGMA disable_optimizer")
         return branch
 
+    @property
+    def small(self) -> bool:
+        """Every table stored so far is small (under SMALL_TABLE records): a run of small tables pays more
+        for setting up a statement than for running it, so the checks batch their statements."""
+        return self._small
+
     def join(self, branch: Database) -> None:
         """After a branch's thread ended: a large table it loaded ends this connection's small mode too."""
         branch.connection.close()
