@@ -4,11 +4,13 @@ ordered, and a value already failing its schema check is not judged again by a r
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from pathlib import Path
 
-from conformance.pipeline import run
-from tests.conftest import FIXTURES
+from conformance import spec as spec_store
+from conformance.pipeline import RunOptions, run
+from tests.conftest import FIXTURE_AS_OF, FIXTURES
 
 VALID_CSV = FIXTURES / "juki" / "valid" / "住民.csv"
 
@@ -125,3 +127,22 @@ def test_period_bounds_are_read_as_absent_by_the_rules(tmp_path: Path) -> None:
     assert result.failed_ids() == ["KOKUHO-S-0007"]
     [finding] = result.requirement("KOKUHO-S-0007").findings
     assert finding.location.record == 15
+
+
+def test_a_broken_rule_among_those_run_together_errs_alone() -> None:
+    # A small run evaluates a table's dataset rules in one statement (rules.run_rules); when it fails,
+    # each rule runs alone: the broken rule is `error`, every other one keeps its verdict.
+    spec = spec_store.load("juki")
+    dataset = [r for r in spec.requirements if r.check.kind == "dataset" and r.check.table == "住民"]
+    assert len(dataset) > 2
+    broken = dataset[1]
+    bad_check = dataclasses.replace(broken.check, sql="SELECT no_such_item AS _record FROM juki.住民")
+    changed = dataclasses.replace(spec, requirements=tuple(
+        dataclasses.replace(r, check=bad_check) if r.id == broken.id else r for r in spec.requirements))
+    result = run(FIXTURES / "juki" / "valid", [changed], RunOptions(as_of=FIXTURE_AS_OF))
+    verdicts = {r.id: r for r in result.requirements}
+    assert verdicts[broken.id].verdict == "error"
+    assert (verdicts[broken.id].reason or "").startswith("規則を実行できません: ")
+    others = [r.id for r in dataset if r.id != broken.id]
+    assert {verdicts[i].verdict for i in others} == {"pass"}
+    assert [r.id for r in result.requirements if r.verdict == "error"] == [broken.id]

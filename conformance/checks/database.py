@@ -124,6 +124,8 @@ class Database:
         self._stored: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
         # What each text and typed form was created as (VIEW or TABLE), to replace it on a reload.
         self._forms: dict[str, str] = {}
+        # The operations whose two schemas ("raw.<op>" and "<op>") this run's catalog holds.
+        self._operations: set[str] = set()
 
     def branch(self) -> Database:
         """The same database over a cursor of its own, for loading tables in another thread (a DuckDB
@@ -133,10 +135,17 @@ class Database:
         branch.connection = self.cursor()  # on this run's catalog (a new cursor starts on the instance's default)
         branch._instance, branch._catalog = self._instance, self._catalog
         branch._scratch, branch._stored, branch._forms, branch._small = self._scratch, self._stored, self._forms, self._small
+        branch._operations = self._operations
         branch.threads = self.threads
         if self._small:  # the optimizer is a cursor's own setting; threads are the database's
             branch.connection.execute("PRAGMA disable_optimizer")
         return branch
+
+    @property
+    def small(self) -> bool:
+        """Every table stored so far is small (under SMALL_TABLE records): a run of small tables pays more
+        for setting up a statement than for running it, so the checks batch their statements."""
+        return self._small
 
     def join(self, branch: Database) -> None:
         """After a branch's thread ended: a large table it loaded ends this connection's small mode too."""
@@ -222,8 +231,11 @@ class Database:
             self.connection.execute(f"DROP TABLE IF EXISTS {data_name_of(ahead.operation, ahead.table)}")
 
     def _schemas(self, table: Table) -> None:
+        if table.operation in self._operations:  # a catalog's schemas are never dropped: created once per run
+            return
         self.connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}; "
                                 f"CREATE SCHEMA IF NOT EXISTS {quote(table.operation)}")
+        self._operations.add(table.operation)  # after: a branch's thread may not skip it before it exists
 
     def load(self, table: Table, parsed: Rows, direct: PlainFile | None = None,
              cells: Iterator[tuple[int, int, list[str]]] | None = None,
@@ -298,12 +310,12 @@ class Database:
                      for item in present if item.sql_type in TYPED]
         try:
             # The scan proved every quote wraps a whole field (or is doubled inside one): DuckDB's quoting is csv's.
-            con.execute(
+            # CREATE TABLE AS answers with the count of records it stored: no second statement to count them.
+            counted = con.execute(
                 f"CREATE OR REPLACE TABLE {data} AS SELECT {', '.join(selected) or 'NULL AS _none'} FROM read_csv({literal(str(file.path))}, "
                 f"header = false, skip = 1, delim = {literal(file.delimiter)}, quote = '\"', escape = '\"', "
                 f"auto_detect = false, strict_mode = true, null_padding = false, columns = {columns})"
-            )
-            counted = con.execute(f"SELECT count(*) FROM {data}").fetchone()
+            ).fetchone()
         except duckdb.Error:
             con.execute(f"DROP TABLE IF EXISTS {data}")
             return None
@@ -321,13 +333,18 @@ class Database:
         # names it (~2 ms for a hundred items, measured), and the rules name the typed form many times per
         # run; on a fixture that binding cost more than the copy. The text form is named a few times per
         # run and stays a view. A large table's forms stay views of the one stored table (stored once).
+        # One call for both forms and the table's (empty) list of schema violations: each call to DuckDB
+        # costs a fixture run more than the statements' work.
+        statements = []
         for name, typed in ((raw_name(table), False), (typed_name(table), True)):
             values = ", ".join(view(item, typed) for item in table.items)
             kind = "TABLE" if typed and records < SMALL_TABLE else "VIEW"
             if name in self._forms:  # the table is loaded again: replace what stands under its name
-                self.connection.execute(f"DROP {self._forms.pop(name)} {name}")
-            self.connection.execute(f"CREATE {kind} {name} AS SELECT {numbered}, {values} FROM {data}")
+                statements.append(f"DROP {self._forms.pop(name)} {name}")
+            statements.append(f"CREATE {kind} {name} AS SELECT {numbered}, {values} FROM {data}")
             self._forms[name] = kind
+        statements.append(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
+        self.connection.execute(";\n".join(statements))
 
     def _load_staged(self, table: Table, parsed: Rows) -> int:
         """The records written to a CSV file in the private temp folder, which DuckDB then reads."""
@@ -343,8 +360,7 @@ class Database:
     def load_staging(self, table: Table, staging: Staging, header: Sequence[str]) -> LoadedTable:
         """Load the records written to `staging`, as `load` loads a reader's records with `header`."""
         self._stored.pop((table.operation, table.name), None)
-        self.connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quote('raw.' + table.operation)}; "
-                                f"CREATE SCHEMA IF NOT EXISTS {quote(table.operation)}")
+        self._schemas(table)
         return self._loaded(table, header, self._read_staging(table, staging))
 
     def _read_staging(self, table: Table, staging: Staging) -> int:
@@ -397,7 +413,7 @@ class Database:
         self._views(table, data_name(table), "_record, _line", frozenset(present), records)
 
     def _loaded(self, table: Table, header: Sequence[str], records: int) -> LoadedTable:
-        self.connection.execute(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
+        # Its forms and its empty table of schema violations were made by _views.
         return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(header)))
 
 

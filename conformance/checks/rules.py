@@ -171,6 +171,36 @@ def _findings(
     return findings
 
 
+def run_rules(
+    database: Database, requirements: list[Requirement], loaded: LoadedTable, collector: FindingCollector,
+    place: Place, show_values: bool,
+) -> None:
+    """Evaluate several rules of one table in ONE statement, a UNION ALL of their queries tagged with each
+    rule's index: on a small run DuckDB spends more CPU setting up a statement than running it (the juki
+    fixture: 17 rules, ~4 ms each alone). A SQL error propagates before anything is collected: the caller
+    then runs each rule alone (`run_rule`), so that the error is the failing rule's only."""
+    branches = " UNION ALL ".join(
+        f"SELECT {index} AS i, _record, _line FROM ({rule_query(requirement, loaded)})" for index, requirement in enumerate(requirements)
+    )
+    # As run_rule: the exact total of each rule and its first examples by record, counted before the cut.
+    rows = database.connection.execute(
+        f"SELECT i, _record, _line, total FROM (SELECT *, row_number() OVER (PARTITION BY i ORDER BY _record) AS n, "
+        f"count(*) OVER (PARTITION BY i) AS total FROM ({branches})) WHERE n <= {max(int(collector.limit), 1)} "
+        "ORDER BY i, _record"
+    ).fetchall()
+    per_rule: dict[int, list[tuple[int, int]]] = {}
+    totals: dict[int, int] = {}
+    for index, record, line, total in rows:
+        per_rule.setdefault(index, []).append((record, line))
+        totals[index] = int(total)
+    collected = []
+    for index, requirement in enumerate(requirements):
+        examples = per_rule.get(index, [])[: int(collector.limit)]
+        collected.append((requirement, totals.get(index, 0), _findings(database, requirement, loaded, examples, place, show_values)))
+    for requirement, total, findings in collected:
+        collector.add_counted(requirement.id, total, findings)
+
+
 def run_rule(
     database: Database, requirement: Requirement, loaded: LoadedTable, collector: FindingCollector,
     place: Place, show_values: bool,

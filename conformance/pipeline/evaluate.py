@@ -15,7 +15,7 @@ from conformance.checks.database import Database, LoadedTable, error_summary
 from conformance.checks.files import bom_findings, column_findings, issue_findings
 from conformance.checks.formats import CHARACTER_PROFILES, DEFAULT_CHARACTER_PROFILE
 from conformance.checks.places import Place
-from conformance.checks.rules import count_populations, run_row_rules, run_rule
+from conformance.checks.rules import count_populations, run_row_rules, run_rule, run_rules
 from conformance.checks.schema import SchemaNotCheckable, run_schema_checks, schema_records_checked
 from conformance.pipeline.load import TableLoad
 from conformance.pipeline.verdict import Evidence
@@ -185,6 +185,14 @@ class SpecEvaluation:
             try:
                 run_row_rules(database, row_rules, loaded, self.collector, place, self.show_values)
                 runnable = [r for r in runnable if r not in row_rules]
+            except duckdb.Error:
+                pass  # one of them is broken: run each alone, so the error is that rule's only
+        if len(runnable) > 1 and database.small:
+            # A small run: the other rules in one statement too (a large run keeps one query per rule).
+            self.step(f"{table.name} 規則 {len(runnable)}件")
+            try:
+                run_rules(database, runnable, loaded, self.collector, place, self.show_values)
+                runnable = []
             except duckdb.Error:
                 pass  # one of them is broken: run each alone, so the error is that rule's only
         for requirement in runnable:
