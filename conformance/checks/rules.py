@@ -120,7 +120,6 @@ def run_row_rules(
     """Evaluate several row rules of one table in a single scan (per-query overhead dominates small
     tables). A SQL error propagates before anything is collected: the caller then runs the rules one
     by one, so that the error is the failing rule's alone."""
-    con = database.connection
     conditions = [_row_condition(requirement, loaded) for requirement in requirements]
     cases = ", ".join(f"CASE WHEN {condition} THEN {i} END" for i, condition in enumerate(conditions))
     # Only candidate records build the list on a large table; a small one is cheaper without the
@@ -131,9 +130,18 @@ def run_row_rules(
         f"SELECT _record, _line, i FROM (SELECT _record, _line, unnest([{cases}]) AS i "
         f"FROM {_source(loaded)} {where}) WHERE i IS NOT NULL"
     )
-    # The window count is taken in the inner query, before the cut: exact totals and the first examples
-    # in one query (counted after the cut, a total would stop at the cap).
-    rows = con.execute(
+    _collect_indexed(database, violated, requirements, loaded, collector, place, show_values)
+
+
+def _collect_indexed(
+    database: Database, violated: str, requirements: list[Requirement], loaded: LoadedTable,
+    collector: FindingCollector, place: Place, show_values: bool,
+) -> None:
+    """Count and collect the rows of `violated` (`i`, `_record`, `_line`; `i` indexes `requirements`).
+
+    The window count is taken in the inner query, before the cut: exact totals and the first examples
+    in one query (counted after the cut, a total would stop at the cap)."""
+    rows = database.connection.execute(
         f"SELECT i, _record, _line, total FROM (SELECT *, row_number() OVER (PARTITION BY i ORDER BY _record) AS n, "
         f"count(*) OVER (PARTITION BY i) AS total FROM ({violated})) WHERE n <= {max(int(collector.limit), 1)} "
         "ORDER BY i, _record"
@@ -178,27 +186,12 @@ def run_rules(
     """Evaluate several rules of one table in ONE statement, a UNION ALL of their queries tagged with each
     rule's index: on a small run DuckDB spends more CPU setting up a statement than running it (the juki
     fixture: 17 rules, ~4 ms each alone). A SQL error propagates before anything is collected: the caller
-    then runs each rule alone (`run_rule`), so that the error is the failing rule's only."""
+    then runs each rule alone (`run_rule`), so that the error is the failing rule's only.
+    Each rule's total is exact and its first examples are by record, as run_rule's."""
     branches = " UNION ALL ".join(
         f"SELECT {index} AS i, _record, _line FROM ({rule_query(requirement, loaded)})" for index, requirement in enumerate(requirements)
     )
-    # As run_rule: the exact total of each rule and its first examples by record, counted before the cut.
-    rows = database.connection.execute(
-        f"SELECT i, _record, _line, total FROM (SELECT *, row_number() OVER (PARTITION BY i ORDER BY _record) AS n, "
-        f"count(*) OVER (PARTITION BY i) AS total FROM ({branches})) WHERE n <= {max(int(collector.limit), 1)} "
-        "ORDER BY i, _record"
-    ).fetchall()
-    per_rule: dict[int, list[tuple[int, int]]] = {}
-    totals: dict[int, int] = {}
-    for index, record, line, total in rows:
-        per_rule.setdefault(index, []).append((record, line))
-        totals[index] = int(total)
-    collected = []
-    for index, requirement in enumerate(requirements):
-        examples = per_rule.get(index, [])[: int(collector.limit)]
-        collected.append((requirement, totals.get(index, 0), _findings(database, requirement, loaded, examples, place, show_values)))
-    for requirement, total, findings in collected:
-        collector.add_counted(requirement.id, total, findings)
+    _collect_indexed(database, branches, requirements, loaded, collector, place, show_values)
 
 
 def run_rule(

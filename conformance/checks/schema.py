@@ -20,7 +20,7 @@ from conformance.checks.database import Database, LoadedTable, literal, quote, r
 from conformance.checks.keywords import precedence
 from conformance.checks.messages import describe
 from conformance.checks.places import Place
-from conformance.checks.schema_python import PYTHON_TABLE, Evaluated, evaluate_in_python
+from conformance.checks.schema_python import PYTHON_TABLE, Evaluated, evaluate_in_python, records_checked_by
 from conformance.checks.validators import classify, reference_validator
 from conformance.results import Finding, FindingCollector, Location, shown_value
 from conformance.spec.ecma_regex import UntranslatablePattern
@@ -193,20 +193,11 @@ def schema_records_checked(database: Database, loaded: LoadedTable) -> dict[str,
     """How many records each schema requirement of the table judged, in one count over the table:
     every record where one of its present items is `required`, else the records with one of its
     present items non-empty (an empty value is an absent one: the other keywords do not see it)."""
-    table = loaded.table
-    required = set(table.schema.get("required", ()))
-    counted: list[tuple[str, str]] = []
-    checked: dict[str, int] = {}
-    for requirement, items in table.requirement_items().items():
-        present = sorted(items & loaded.present)
-        if not present:
-            continue
-        if required & set(present):
-            checked[requirement] = loaded.records
-        else:
-            counted.append((requirement, " OR ".join(f"{quote(item)} IS NOT NULL" for item in present)))
+    checked, counted = records_checked_by(loaded)
     if counted and loaded.records:
-        columns = ", ".join(f"count(*) FILTER (WHERE {condition})" for _, condition in counted)
-        row = database.connection.execute(f"SELECT {columns} FROM {raw_name(table)}").fetchone() or ()
+        columns = ", ".join(
+            "count(*) FILTER (WHERE " + " OR ".join(f"{quote(item)} IS NOT NULL" for item in present) + ")" for _, present in counted
+        )
+        row = database.connection.execute(f"SELECT {columns} FROM {raw_name(loaded.table)}").fetchone() or ()
         checked.update((requirement, int(count)) for (requirement, _), count in zip(counted, row, strict=True))
     return checked

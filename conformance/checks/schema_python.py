@@ -90,7 +90,7 @@ def evaluate_in_python(
         )
     shown = {record for record, _, _ in examples}
     values = {row[0]: dict(zip(columns, row[2:], strict=True)) for row in rows if row[0] in shown}
-    return Evaluated(totals, examples, values, _records_checked(loaded, named, rows, position))
+    return Evaluated(totals, examples, values, _records_checked(loaded, rows, position))
 
 
 _Check = tuple[Callable[["str | None", Any], bool], Any, int, int, int]
@@ -118,23 +118,32 @@ def _by_column(
     return [(position[item], item, present, absent, {}) for item, (present, absent) in grouped.items()]
 
 
-def _records_checked(loaded: LoadedTable, named: dict[str, set[str]], rows: list[tuple[object, ...]],
-                     position: dict[str, int]) -> dict[str, int]:
-    """schema.schema_records_checked counted on the fetched rows: every record where one of the
-    requirement's present items is `required`, else the records with one of them non-empty."""
+def records_checked_by(loaded: LoadedTable) -> tuple[dict[str, int], list[tuple[str, list[str]]]]:
+    """What schema_records_checked counts, requirement by requirement: every record where one of the
+    requirement's present items is `required` (known already: the first dict), else the records with one
+    of its present items non-empty (the list: the requirement and those items, to be counted)."""
     required = set(loaded.table.schema.get("required", ()))
-    valued: dict[str, set[int]] = {}  # item -> the indexes of the rows where it has a value
     checked: dict[str, int] = {}
-    for requirement, items in named.items():
+    counted: list[tuple[str, list[str]]] = []
+    for requirement, items in loaded.table.requirement_items().items():
         present = sorted(items & loaded.present)
         if not present:
             continue
         if required & set(present):
             checked[requirement] = loaded.records
         else:
-            for item in present:
-                if item not in valued:
-                    column = position[item]
-                    valued[item] = {index for index, row in enumerate(rows) if row[column] is not None}
-            checked[requirement] = len(set().union(*(valued[item] for item in present)))
+            counted.append((requirement, present))
+    return checked, counted
+
+
+def _records_checked(loaded: LoadedTable, rows: list[tuple[object, ...]], position: dict[str, int]) -> dict[str, int]:
+    """schema.schema_records_checked counted on the fetched rows."""
+    checked, counted = records_checked_by(loaded)
+    valued: dict[str, set[int]] = {}  # item -> the indexes of the rows where it has a value
+    for requirement, present in counted:
+        for item in present:
+            if item not in valued:
+                column = position[item]
+                valued[item] = {index for index, row in enumerate(rows) if row[column] is not None}
+        checked[requirement] = len(set().union(*(valued[item] for item in present)))
     return checked
