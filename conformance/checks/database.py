@@ -296,28 +296,38 @@ class Database:
 
     def _read_direct(self, table: Table, header: Sequence[str], file: PlainFile, expressions: Mapping[str, str] | None) -> int | None:
         """The stored table of a plain file as DuckDB reads it, and its count of records (None: refused)."""
-        con = self.connection
-        data = data_name(table)
-        positions: dict[str, int] = {}
-        for index, name in enumerate(header):
-            positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
-        present = self._present(table, header)
-        columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(file.width)) + "}"
-        mapped = expressions or {}  # a --mapping's SQL per item, else the file's column itself
-        column = {item.name: f"({mapped[item.name]})" if item.name in mapped else f"c{positions[item.name]}" for item in present}
+        column = self._item_columns(table, header, expressions)
+        present = [item for item in table.items if item.name in column]
         selected = [f"{column[item.name]} AS {quote(item.name)}" for item in present]
         selected += [typed_value(item, column[item.name]) + f" AS {quote(item.name + '#typed')}"
                      for item in present if item.sql_type in TYPED]
+        return self._store_plain(table, file, selected)
+
+    @classmethod
+    def _item_columns(cls, table: Table, header: Sequence[str], expressions: Mapping[str, str] | None) -> dict[str, str]:
+        """Each present item's SQL over a plain file's columns `c0`, `c1` …: a --mapping's expression, else its column."""
+        positions: dict[str, int] = {}
+        for index, name in enumerate(header):
+            positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
+        mapped = expressions or {}
+        return {item.name: f"({mapped[item.name]})" if item.name in mapped else f"c{positions[item.name]}"
+                for item in cls._present(table, header)}
+
+    def _store_plain(self, table: Table, file: PlainFile, selected: Sequence[str]) -> int | None:
+        """Store `selected` (SQL over `c0`, `c1` …) of every record of a plain file as `table`'s data; the count
+        of records stored, None (nothing left behind) when DuckDB refuses the file."""
+        data = data_name(table)
+        columns = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(file.width)) + "}"
         try:
             # The scan proved every quote wraps a whole field (or is doubled inside one): DuckDB's quoting is csv's.
             # CREATE TABLE AS answers with the count of records it stored: no second statement to count them.
-            counted = con.execute(
+            counted = self.connection.execute(
                 f"CREATE OR REPLACE TABLE {data} AS SELECT {', '.join(selected) or 'NULL AS _none'} FROM read_csv({literal(str(file.path))}, "
                 f"header = false, skip = 1, delim = {literal(file.delimiter)}, quote = '\"', escape = '\"', "
                 f"auto_detect = false, strict_mode = true, null_padding = false, columns = {columns})"
             ).fetchone()
         except duckdb.Error:
-            con.execute(f"DROP TABLE IF EXISTS {data}")
+            self.connection.execute(f"DROP TABLE IF EXISTS {data}")
             return None
         return int(counted[0]) if counted else -1
 

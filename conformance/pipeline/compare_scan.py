@@ -22,12 +22,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy
 
 from conformance.checks.ahead import PlainFile
 from conformance.checks.database import Database, quote, raw_name
-from conformance.checks.sql import data_name, literal
+from conformance.checks.sql import literal
 from conformance.checks.staging import staging_writer
 from conformance.readers import TargetError
 from conformance.spec.model import Table
@@ -101,27 +100,14 @@ class CompactDatabase(Database):
         self._sources.pop(key, None)
         if plan is None:
             return super()._read_direct(table, header, file, expressions)
-        positions: dict[str, int] = {}
-        for index, name in enumerate(header):
-            positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
-        mapped = expressions or {}
-        columns = {item.name: f"({mapped[item.name]})" if item.name in mapped else f"c{positions[item.name]}"
-                   for item in table.items if item.name in positions}
+        columns = self._item_columns(table, header, expressions)
         selected = [f"{columns[name]} AS {quote(name)}" for name in plan.kept if name in columns]
         selected.append(fingerprint([columns.get(name, "NULL") for name in plan.compared]) + " AS _fingerprint")
-        spec = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(file.width)) + "}"
-        data = data_name(table)
-        try:
-            self.connection.execute(
-                f"CREATE OR REPLACE TABLE {data} AS SELECT {', '.join(selected)} FROM read_csv({literal(str(file.path))}, "
-                f"header = false, skip = 1, delim = {literal(file.delimiter)}, quote = '\"', escape = '\"', "
-                f"auto_detect = false, strict_mode = true, null_padding = false, columns = {spec})")
-            counted = self.connection.execute(f"SELECT count(*) FROM {data}").fetchone()
-        except duckdb.Error:  # refused, as by the base class: the staged path decides
-            self.connection.execute(f"DROP TABLE IF EXISTS {data}")
+        records = self._store_plain(table, file, selected)  # refused, as by the base class: the staged path decides
+        if records is None:
             return None
         self._sources[key] = _Source(file.path, file.delimiter, file.width, columns)
-        return int(counted[0]) if counted else -1
+        return records
 
     def _from_staging(self, table: Table, staging: Path, columns: dict[str, str], present: dict[str, str], numbered: str,
                       records: int, *, header: bool = True) -> None:
