@@ -35,6 +35,19 @@ def load_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
 
 
+def report_text(output: str | bytes) -> str:
+    """Text formats as they are; binary ones (xlsx) as every string stored inside their ZIP members."""
+    if isinstance(output, str):
+        return output
+    if not output.startswith(b"PK"):
+        return output.decode("utf-8", "replace")
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(output)) as bundle:
+        return "\n".join(bundle.read(name).decode("utf-8", "replace") for name in bundle.namelist())
+
+
 @dataclass
 class CliResult:
     """What one in-process CLI call returned and printed."""

@@ -26,8 +26,7 @@ from conformance.pipeline import run
 from conformance.readers import InputLimits, open_target
 from conformance.readers.digest import file_sha256
 from conformance.report import REPORT_FORMATS
-from tests.conftest import FIXTURE_AS_OF, FIXTURES, ROOT, cli
-from tests.test_privacy import _text
+from tests.conftest import FIXTURE_AS_OF, FIXTURES, ROOT, cli, report_text
 
 VALID = FIXTURES / "juki" / "valid"
 
@@ -99,7 +98,7 @@ def test_a_file_modified_during_the_run_is_reported_and_the_run_cannot_pass(
         if name in ("json", "badge"):
             continue  # JSON: asserted above; the badge shows the verdict only (incomplete)
         output = report_format.render(result)
-        text = _text(output)
+        text = report_text(output)
         assert "実行中に変更されました" in text, name
 
 
