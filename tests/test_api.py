@@ -23,6 +23,7 @@ from conformance.api.contract import load_api_requirements, load_contract
 from conformance.cli import main
 from conformance.pipeline import ApiOptions, RunOptions, run_api
 from conformance.results.codes import CATALOGUE
+from tests.conftest import load_yaml
 
 TOKEN = "tok-Zq8vX3-distinctive-9931"
 FAST = ClientOptions(connect_timeout=1, read_timeout=2, deadline=5, retries=1, backoff=0.05)
@@ -102,7 +103,7 @@ def _data_cases() -> list[Path]:
     kinds = {r.id: r.check.kind for r in spec.requirements}
     picked = []
     for expected in sorted((ROOT / "fixtures/juki/invalid").glob("*/expected.yaml")):
-        data = yaml.safe_load(expected.read_text(encoding="utf-8"))
+        data = load_yaml(expected)
         ids = data["fail"]
         if data.get("declaration") or any(kinds[i] == "file" or "-X-" in i or "-F-" in i for i in ids):
             continue

@@ -9,13 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conformance import spec as spec_store
 from conformance.generate import cases
 from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.results.codes import CATALOGUE
-from tests.conftest import FIXTURE_AS_OF, FIXTURES, fixture_run, same_run
+from tests.conftest import FIXTURE_AS_OF, FIXTURES, fixture_run, load_yaml, same_run
 
 OPERATIONS = spec_store.available()
 CASES = sorted(path.parent for path in FIXTURES.glob("*/invalid/*/expected.yaml"))
@@ -47,7 +46,7 @@ def test_valid_fixture_without_declaration_leaves_options_not_applicable(operati
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=same_run(c), id=f"{c.parent.parent.name}/{c.name}") for c in CASES])
 def test_invalid_case_fails_exactly_its_expected_requirements(case: Path) -> None:
-    expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
+    expected = load_yaml(case / "expected.yaml")
     declaration = case / expected["declaration"] if "declaration" in expected else None
     result = fixture_run(case, expected["spec"], declaration)
     assert result.failed_ids() == sorted(expected["fail"])
@@ -74,7 +73,7 @@ def test_every_requirement_has_a_failing_case() -> None:
         failing = set()
         for case in CASES:
             if case.parent.parent.name == operation:
-                failing |= set(yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))["fail"])
+                failing |= set(load_yaml(case / "expected.yaml")["fail"])
         assert failing == {r.id for r in spec_store.load(operation).requirements}
 
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from conformance.results.codes import CATALOGUE
 from tests import hostile_inputs
-from tests.conftest import FIXTURES, ROOT, cli
+from tests.conftest import FIXTURES, ROOT, cli, load_yaml
 from tests.forked_cli import Zygote
 
 HOSTILE = FIXTURES / "hostile"
@@ -31,7 +30,7 @@ GENERATOR = hostile_inputs
 
 
 def _expected(case: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((HOSTILE / case / "expected.yaml").read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_yaml(HOSTILE / case / "expected.yaml")
     return data
 
 

@@ -23,9 +23,10 @@ import pytest
 import conformance.pipeline
 import conformance.pipeline.load
 from conformance.pipeline import run
+from conformance.readers import InputLimits, open_target
+from conformance.readers.digest import file_sha256
 from conformance.report import REPORT_FORMATS
-from tests.conftest import FIXTURE_AS_OF, FIXTURES, ROOT, cli
-from tests.test_privacy import _text
+from tests.conftest import FIXTURE_AS_OF, FIXTURES, ROOT, cli, report_text
 
 VALID = FIXTURES / "juki" / "valid"
 
@@ -97,7 +98,7 @@ def test_a_file_modified_during_the_run_is_reported_and_the_run_cannot_pass(
         if name in ("json", "badge"):
             continue  # JSON: asserted above; the badge shows the verdict only (incomplete)
         output = report_format.render(result)
-        text = _text(output)
+        text = report_text(output)
         assert "実行中に変更されました" in text, name
 
 
@@ -110,6 +111,43 @@ def test_a_zip_modified_during_the_run_is_reported(tmp_path: Path, monkeypatch: 
     result = run(archive, ["juki"], conformance.pipeline.RunOptions(as_of=FIXTURE_AS_OF))
     assert result.changed == ("export.zip",)
     assert result.exit_code == 3
+
+
+def test_only_a_file_the_run_never_read_is_not_hashed_again(tmp_path: Path) -> None:
+    """A JSON file over --max-file-size is refused by its size, unread: its SHA-256 at opening is all a
+    result says of it, so it is not hashed a second time (a 2 GiB file took seconds); every other file is."""
+    export = tmp_path / "export"
+    export.mkdir()
+    large = " " * 100  # over the limit below; the small ones under it
+    contents = {"住民.json": f"[{large}]\n", "世帯.ndjson": f"{{}}{large}\n", "異動履歴.json": "[]\n", "住民.csv": "a\n"}
+    for name, content in contents.items():
+        (export / name).write_text(content, encoding="utf-8")
+    with open_target(export, InputLimits(max_file_bytes=64)) as target:
+        for path in export.iterdir():
+            path.write_bytes(path.read_bytes() + b" ")
+        assert target.changed_inputs() == ["住民.csv", "異動履歴.json"]
+
+
+@pytest.mark.parametrize("layout", [
+    ((0, b"abc"), (5 << 20, b"x" * 70_000), (9 << 20, b"")),  # data, a hole, data, a hole to the end
+    ((3 << 20, b"tail"),),  # a hole, then data
+    ((0, b"head"), ((3 << 20) + 17, b"")),  # data, then a hole to an odd size
+    (((2 << 20) + 5, b""),),  # nothing but a hole
+    ((0, b"plain" * 1_000),),  # no hole: read as it is
+])
+def test_a_sparse_file_hashes_as_its_bytes_read(layout: tuple[tuple[int, bytes], ...], tmp_path: Path) -> None:
+    """Holes are hashed as the zeros they read as, without reading them (readers/digest.py)."""
+    path = tmp_path / "住民.json"
+    with path.open("wb") as stream:
+        for offset, data in layout:
+            stream.seek(offset)
+            stream.write(data)
+            stream.truncate(max(offset + len(data), stream.tell()))
+    holes = layout != ((0, b"plain" * 1_000),)
+    assert (path.stat().st_blocks * 512 < path.stat().st_size) == holes  # the holes are holes on this file system
+    with path.open("rb") as stream:
+        digest = file_sha256(stream)
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_every_temporary_file_lives_in_one_private_folder_removed_at_the_end(

@@ -10,25 +10,27 @@ import pytest
 
 from conformance.pipeline import RunOptions, load_declaration, run
 from conformance.report import REPORT_FORMATS
-from tests.conftest import FIXTURES, fixture_run, same_run
+from tests.conftest import FIXTURES, fixture_run, report_text, same_run
 
 CASES = [FIXTURES / "juki" / "valid", *sorted(p.parent for p in (FIXTURES / "juki" / "invalid").glob("*/expected.yaml"))]
 
 
-def _values(item_names: tuple[str, ...]) -> set[str]:
-    values = set()
+def _values() -> tuple[set[str], set[str]]:
+    """The 個人番号 and the names of every juki fixture's 住民 files (one pass over them)."""
+    numbers: set[str] = set()
+    names: set[str] = set()
     for path in (FIXTURES / "juki").rglob("住民*.csv"):
         try:
             with path.open(encoding="utf-8", newline="") as stream:
                 for row in csv.DictReader(stream):
-                    values |= {row[name] for name in item_names if row.get(name)}
+                    numbers |= {row[name] for name in ("個人番号",) if row.get(name)}
+                    names |= {row[name] for name in ("氏名", "世帯主氏名", "氏名_フリガナ", "氏名_外国人ローマ字") if row.get(name)}
         except (UnicodeDecodeError, csv.Error):
             continue
-    return values
+    return numbers, names
 
 
-MY_NUMBERS = _values(("個人番号",))
-NAMES = _values(("氏名", "世帯主氏名", "氏名_フリガナ", "氏名_外国人ローマ字"))
+MY_NUMBERS, NAMES = _values()
 
 
 def test_the_fixtures_hold_what_we_grep_for() -> None:
@@ -44,20 +46,7 @@ def _outputs(case: Path, show_values: bool) -> str:
                                                 show_values=True))
     else:  # the run test_fixtures judges too (the fixtures are exports as of FIXTURE_AS_OF)
         result = fixture_run(case, "juki", declaration)
-    return "\n".join(_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
-
-
-def _text(output: str | bytes) -> str:
-    """Text formats as they are; binary ones (xlsx) as every string stored inside their ZIP members."""
-    if isinstance(output, str):
-        return output
-    if not output.startswith(b"PK"):
-        return output.decode("utf-8", "replace")
-    import io
-    import zipfile
-
-    with zipfile.ZipFile(io.BytesIO(output)) as bundle:
-        return "\n".join(bundle.read(name).decode("utf-8", "replace") for name in bundle.namelist())
+    return "\n".join(report_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=same_run(c), id=c.name) for c in CASES])
@@ -87,7 +76,7 @@ def test_a_file_without_header_line_does_not_quote_its_first_record(tmp_path: Pa
     for table in ("世帯", "異動履歴"):
         (tmp_path / f"{table}.csv").write_bytes((FIXTURES / "juki" / "valid" / f"{table}.csv").read_bytes())
     result = run(tmp_path, ["juki"])
-    text = "\n".join(_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
+    text = "\n".join(report_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
     first_record = next(csv.reader([lines[1]]))
     assert result.flatten("requirement", "code")[-1] == ("JUKI-F-0004", "header-not-standard")
     assert not [value for value in first_record if len(value) > 1 and value in text and value in NAMES | MY_NUMBERS]
@@ -120,13 +109,13 @@ def test_hostile_inputs_leak_nothing_in_any_format(case: Path, tmp_path: Path) -
     streams = cli("run", "--spec", "juki", *arguments, "--output", tmp_path, target)
     written = sorted(tmp_path.iterdir())
     assert len(written) == len(REPORT_FORMATS) - 1, streams.err  # every file format (console goes to stdout)
-    text = "\n".join(_text(path.read_bytes()) for path in written)
+    text = "\n".join(report_text(path.read_bytes()) for path in written)
     assert not [n for n in MY_NUMBERS if n in text]
     assert not [n for n in NAMES if len(n) > 1 and n in text]
     assert "適合確認" in streams.out  # the console report
     assert not [n for n in MY_NUMBERS | NAMES if len(n) > 1 and n in streams.out + streams.err]
     result = run(target, ["juki"], RunOptions(show_values=True))
-    text = "\n".join(_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
+    text = "\n".join(report_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
     assert not [n for n in MY_NUMBERS if n in text]
 
 
@@ -146,7 +135,7 @@ def test_an_internal_error_never_quotes_the_data(monkeypatch: pytest.MonkeyPatch
     result = run(FIXTURES / "juki" / "valid", ["juki"])
     assert result.requirement("JUKI-D-0008").verdict == "error"
     assert result.requirement("JUKI-D-0008").reason == "住民.csv をデータベースに読み込めません: InvalidInputException: CSV Error on Line: 2"
-    text = "\n".join(_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
+    text = "\n".join(report_text(report_format.render(result)) for report_format in REPORT_FORMATS.values())
     assert my_number not in text and "山﨑" not in text
 
 
@@ -160,7 +149,7 @@ def test_a_secret_in_the_environment_reaches_no_output(tmp_path: Path, monkeypat
     arguments = [item for name in REPORT_FORMATS for item in ("--format", name)]
     streams = cli("run", *arguments, "--output", tmp_path, FIXTURES / "juki" / "invalid" / "juki-d-0008")
     assert streams.code == 1
-    written = "\n".join(_text(path.read_bytes() if path.suffix == ".xlsx" else path.read_text(encoding="utf-8"))
+    written = "\n".join(report_text(path.read_bytes() if path.suffix == ".xlsx" else path.read_text(encoding="utf-8"))
                         for path in sorted(tmp_path.iterdir()))
     assert len(list(tmp_path.iterdir())) == len(REPORT_FORMATS) - 1  # every file format (console goes to stdout)
     assert secret not in written + streams.out + streams.err

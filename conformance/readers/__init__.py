@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -16,6 +15,7 @@ from types import TracebackType
 
 from conformance.readers.base import InputLimits, ParsedTable, RawRecord, ReaderError, ReadIssue
 from conformance.readers.delimited import read_delimited
+from conformance.readers.digest import file_sha256
 from conformance.readers.jsonfile import read_json
 from conformance.readers.workbook import Workbooks, read_sheet, sheet_names
 from conformance.results import codes
@@ -89,12 +89,14 @@ class Target:
     def changed_inputs(self) -> list[str]:
         """The inputs whose bytes differ now from when the target was opened (or that are gone).
 
-        For a ZIP that is the archive itself (its extracted copy is ours); otherwise each file."""
+        For a ZIP that is the archive itself (its extracted copy is ours); otherwise each file but those
+        the run never read (`_never_read`: their SHA-256 at opening is all a result says of them)."""
         if not self.digests:
             raise ValueError("the target was opened without digests: its files cannot be proven unchanged")
         if self.archive_sha256 is not None:
             return [] if _digest_or_none(self.path) == self.archive_sha256 else [self.path.name]
-        return [source.display for source in self.files if _digest_or_none(source.path) != source.sha256]
+        return [source.display for source in self.files
+                if not _never_read(source, self.workbooks.limits) and _digest_or_none(source.path) != source.sha256]
 
     def close(self) -> None:
         """Let the workbooks go; remove the extracted copy of a ZIP, if any."""
@@ -116,7 +118,7 @@ def _sha256(path: Path) -> str:
     with os.fdopen(descriptor, "rb") as stream:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise OSError(f"not a regular file: {path}")
-        return hashlib.file_digest(stream, "sha256").hexdigest()
+        return file_sha256(stream)
 
 
 _SPECIAL = {stat.S_IFIFO: "FIFO（名前付きパイプ）", stat.S_IFCHR: "デバイスファイル", stat.S_IFBLK: "デバイスファイル",
@@ -331,6 +333,12 @@ def read_table(source: SourceFile, sheet: str | None = None, limits: InputLimits
         return ParsedTable.unreadable(error.issue)
     except (OSError, MemoryError, RecursionError) as error:
         return ParsedTable.unreadable(ReadIssue("syntax", codes.UNREADABLE_FILE, f"ファイルを読めません（{type(error).__name__}）。"))
+
+
+def _never_read(source: SourceFile, limits: InputLimits) -> bool:
+    """A JSON or NDJSON file over the size limit: `read_table` refuses it by its size and discovery opens
+    workbooks only, so a run reads none of its bytes (hashing a 2 GiB file again after the run cost seconds)."""
+    return source.format in ("json", "ndjson") and source.size > limits.max_file_bytes
 
 
 def _too_large(source: SourceFile, limits: InputLimits) -> ReadIssue:
