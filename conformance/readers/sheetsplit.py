@@ -1,0 +1,305 @@
+"""A large sheet parsed in parts, in parallel child processes (issue 23, item 10).
+
+calamine builds a whole sheet before it returns (python-calamine 0.9.1 has no streaming reader), and
+turning its cells into Python holds the GIL: on a 100,000-record sheet that was one core's serial chain
+while the other idled. A sheet whose XML is `Workbooks.split_bytes` or more is therefore cut, during the
+used-range scan's own pass over its XML, at row starts into part-workbooks (the package's other members
+copied, ZIP_STORED, the other sheets left empty) in the run's private folder. Each part is parsed by
+calamine in a child process (a fresh interpreter, never a fork of a process holding DuckDB's threads),
+which turns its rows into text as `workbook.rows_as_text` does, writes them to a staging file of its
+own (each row's cells in header order, then its line: the database's staging format) and hands back its
+issues. The parent joins them in line order: the same records, lines, issues and counts as the sheet read
+whole. What the parts could not reproduce exactly (a sheet not written as the scan expects, a CDATA
+section or comment, a cell outside its part's rows, an error raised by calamine) sends the sheet to the
+one-process path, which says what is wrong exactly as before; a child that dies (a native abort, the
+address-space limit) is the sheet's unreadable-sheet finding, and its files go with the folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+_ROW = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
+_SHEET_DATA, _END_DATA = b"<sheetData>", b"</sheetData>"
+_EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+_MAX_PREFIX = 1 << 24
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+class _Unsplittable(Exception):
+    """The sheet's XML is not cut where a part must start (the one-process path reads it)."""
+
+
+class Splitter:
+    """The sink of the used-range scan: copies the sheet's XML into `parts` part-workbooks as it is read.
+
+    `ok` once `finish` succeeded; `starts[k]` is the first line of part k (the header, row 1, is read
+    apart: `header_book`)."""
+
+    def __init__(self, source: zipfile.ZipFile, member: zipfile.ZipInfo, folder: Path, parts: int) -> None:
+        self.folder, self.member, self.parts = folder, member, parts
+        self._members = [(info, b"" if info.filename == member.filename else
+                          _EMPTY_SHEET if _is_sheet(info.filename) else source.read(info)) for info in source.infolist()]
+        self._bounds = [member.file_size * k // parts for k in range(1, parts)]
+        self._pending = bytearray()
+        self._offset = 0
+        self._prefix = self._header = self._suffix = b""
+        self._state = "prefix"
+        self._books: list[zipfile.ZipFile] = []
+        self._streams: list[IO[bytes]] = []
+        self.starts: list[int] = []
+        self.ok = False
+
+    @property
+    def books(self) -> list[Path]:
+        """The part-workbooks, in line order."""
+        return [self.folder / f"part-{index}.xlsx" for index in range(len(self.starts))]
+
+    @property
+    def header_book(self) -> Path:
+        """A workbook of the sheet's first row only (its header), with the sheet's other elements."""
+        return self.folder / "header.xlsx"
+
+    def __call__(self, piece: bytes) -> None:
+        if self._state == "failed":
+            return
+        try:
+            self._feed(piece)
+        except (_Unsplittable, OSError, ValueError):
+            self._fail()
+
+    def _feed(self, piece: bytes) -> None:
+        if b"<!" in piece:  # a CDATA section or a comment: `<row` there would not start a row
+            raise _Unsplittable
+        if self._state == "prefix":
+            self._pending += piece
+            self._offset += len(piece)
+            at = self._pending.find(_SHEET_DATA)
+            if at < 0:
+                if len(self._pending) > _MAX_PREFIX:
+                    raise _Unsplittable
+                return
+            data = bytes(self._pending)
+            self._pending = bytearray()
+            at += len(_SHEET_DATA)
+            begin = data.find(b"<row", at)
+            end = data.find(b"</row>", begin)
+            found = _ROW.match(data, begin) if begin >= 0 else None
+            if found is None or found.group(1) != b"1" or end < 0 or data[at:begin].strip() or data.find(b"<row", begin + 4, end) >= 0:
+                raise _Unsplittable  # the first row must be row 1, written out (the header)
+            self._prefix, self._header = data[:at], data[begin:end + len(b"</row>")]
+            self._offset -= len(data) - (end + len(b"</row>"))
+            self._open(2)
+            self._rows(data[end + len(b"</row>"):])
+        elif self._state == "rows":
+            self._rows(piece)
+        else:
+            self._suffix += piece
+
+    def _rows(self, data: bytes) -> None:
+        end = data.find(_END_DATA)
+        if end >= 0:
+            data, self._suffix = data[:end], data[end:]
+        while data:
+            index = len(self._streams)
+            bound = self._bounds[index - 1] if index <= len(self._bounds) else None
+            if bound is not None and self._offset + len(data) > bound:
+                cut = data.find(b"<row", max(0, bound - self._offset))
+                if cut >= 0:
+                    found = _ROW.match(data, cut)
+                    if found is None or int(found.group(1)) <= self.starts[-1]:
+                        raise _Unsplittable
+                    self._write(data[:cut])
+                    self._open(int(found.group(1)))
+                    data = data[cut:]
+                    continue
+            self._write(data)
+            break
+        if end >= 0:
+            self._state = "suffix"
+
+    def _write(self, data: bytes) -> None:
+        self._streams[-1].write(data)
+        self._offset += len(data)
+
+    def _open(self, start: int) -> None:
+        book = zipfile.ZipFile(self.folder / f"part-{len(self.starts)}.xlsx", "w", zipfile.ZIP_STORED)
+        self._books.append(book)
+        for info, content in self._members:
+            if info.filename != self.member.filename:
+                book.writestr(info.filename, content)
+        self._streams.append(book.open(self.member.filename, "w", force_zip64=True))
+        self._streams[-1].write(self._prefix)
+        self.starts.append(start)
+
+    def finish(self) -> bool:
+        """Close the parts (each ends with the sheet's elements after its rows); False when unsplit."""
+        if self._state != "suffix":
+            self._fail()
+            return False
+        try:
+            for stream, book in zip(self._streams, self._books, strict=True):
+                stream.write(self._suffix)
+                stream.close()
+                book.close()
+            with zipfile.ZipFile(self.header_book, "w", zipfile.ZIP_STORED) as book:
+                for info, content in self._members:
+                    book.writestr(info.filename, self._prefix + self._header + self._suffix if info.filename == self.member.filename else content)
+        except (OSError, ValueError):
+            self._fail()
+            return False
+        self.ok = True
+        return True
+
+    def _fail(self) -> None:
+        self._state = "failed"
+        for stream in self._streams:
+            stream.close()
+        for book in self._books:
+            book.close()
+        self._streams, self._books = [], []
+
+
+def _is_sheet(name: str) -> bool:
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
+
+
+def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> list[dict[str, Any]] | str:
+    """Each part parsed by a child process writing `staging`-<k>.csv: the children's answers in line order,
+    "fallback" when the one-process path must read the sheet, or the reason the sheet is unreadable."""
+    stops: list[int | None] = [*splitter.starts[1:], None]
+    jobs = [{"book": str(book), "sheet": sheet, "width": width, "first": first, "stop": stop,
+             "staging": f"{staging}-{index}.csv"}
+            for index, (book, first, stop) in enumerate(zip(splitter.books, splitter.starts, stops, strict=True))]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
+    children = [subprocess.Popen([sys.executable, "-m", __name__, json.dumps(job)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, cwd=splitter.folder, env=environment) for job in jobs]
+    answers: list[dict[str, Any]] = []
+    died: str | None = None
+    try:
+        for child in children:
+            output, _ = child.communicate()
+            try:
+                answer = json.loads(output) if child.returncode == 0 else None
+            except ValueError:
+                answer = None
+            if answer is None:
+                died = died or _death(child.returncode)
+            else:
+                answers.append({**answer, "staging": jobs[len(answers)]["staging"]})
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    if died is not None or any("fallback" in answer for answer in answers):
+        for job in jobs:
+            Path(job["staging"]).unlink(missing_ok=True)
+        return died or "fallback"
+    return answers
+
+
+def _death(status: int | None) -> str:
+    if status is not None and status < 0:
+        return f"読み取りの子プロセスがシグナル{-status}で異常終了しました"
+    return f"読み取りの子プロセスが異常終了しました（終了コード {status}）"
+
+
+class StagedCells(Iterator[tuple[int, int, list[str]]]):
+    """The records the children staged: the database reads `files` itself (no Python per row); any other
+    consumer iterates them back from the files, as (record, line, cells)."""
+
+    def __init__(self, files: tuple[Path, ...], records: int, width: int) -> None:
+        self.files, self.records, self.width = files, records, width
+        self._rows: Iterator[tuple[int, int, list[str]]] | None = None
+
+    def __iter__(self) -> StagedCells:
+        return self
+
+    def __next__(self) -> tuple[int, int, list[str]]:
+        if self._rows is None:
+            self._rows = self._read()
+        return next(self._rows)
+
+    def _read(self) -> Iterator[tuple[int, int, list[str]]]:
+        for file in self.files:
+            with file.open(encoding="utf-8", newline="") as stream:
+                for row in csv.reader(stream):
+                    line = int(row[-1])
+                    yield line - 1, line, row[:-1]
+            file.unlink(missing_ok=True)
+
+
+def new_folder(parent: Path | None) -> Path:
+    """A folder for one sheet's parts (mode 0700), in the run's private folder when there is one."""
+    if parent is not None:
+        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="sheet-", dir=parent))
+
+
+def remove(folder: Path) -> None:
+    """The parts go once the children are done (their staging files are elsewhere)."""
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _child(job: dict[str, Any]) -> dict[str, Any]:
+    """One part: parsed by calamine, its rows turned into text as the whole sheet's are, staged."""
+    import python_calamine
+
+    from conformance.readers.base import ParsedTable
+    from conformance.readers.workbook import EMPTY_ROW, rows_as_text
+
+    first, stop = int(job["first"]), job["stop"]
+    try:
+        with python_calamine.CalamineWorkbook.from_path(job["book"]) as book:
+            worksheet = book.get_sheet_by_name(job["sheet"])
+            grid = worksheet.to_python(skip_empty_area=True)
+            start = worksheet.start
+    except Exception as error:  # the one-process path says what calamine says, as before
+        return {"fallback": type(error).__name__}
+    top, left = start if start is not None and grid else (first - 1, 0)
+    last = top + len(grid)  # the part's last line holding a cell (its grid's end)
+    if top + 1 < first or (stop is not None and last >= stop):
+        return {"fallback": "range"}
+    end = stop - 1 if stop is not None else last
+
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        pad = [""] * left
+        for line in range(first, end + 1):
+            index = line - 1 - top
+            row = grid[index] if 0 <= index < len(grid) else []
+            yield line, (pad + row if left and row else row)
+
+    parsed = ParsedTable(header=[""] * int(job["width"]), records=iter(()))
+    numeric: dict[int, list[int]] = {}
+    records = filled = 0
+    with open(job["staging"], "w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\r\n")  # as checks/staging.py's staging_writer writes
+        for _record, line, cells in rows_as_text(parsed, numbered(), first, numeric):
+            records += 1
+            filled = line
+            writer.writerow([*cells, line])
+    filled = max([filled, *(issue.line or 0 for issue in parsed.issues if issue.message != EMPTY_ROW)])
+    return {"records": records, "rejected": parsed.rejected, "last": filled, "numeric": numeric,
+            "issues": [[issue.aspect, issue.code, issue.message, issue.line] for issue in parsed.issues]}
+
+
+def main(argv: list[str]) -> int:
+    """The child's entry: one job as JSON in argv, the answer as JSON on stdout."""
+    sys.stdout.write(json.dumps(_child(json.loads(argv[0])), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
