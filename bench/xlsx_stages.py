@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import threading
@@ -58,11 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     _wrap(load, "store", "store")
     _wrap(database.Database, "_load_cells", "staging (rows → CSV → DuckDB)")
     _wrap(database.Database, "_from_staging", "DuckDB reads the staging file")
+    _wrap(workbook, "parse_parts", "child processes parse the parts")
     started_cpu = time.process_time()
     with tempfile.TemporaryDirectory() as output:
         cli_main(["run", "--spec", arguments.spec, "--quiet", "--format", "json", "--output", output, str(arguments.folder)])
     total = time.perf_counter() - _START
-    print(f"run: wall {total:.2f} s, CPU {time.process_time() - started_cpu:.2f} s (all threads), load average {os.getloadavg()[0]:.2f}")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"run: wall {total:.2f} s, CPU {time.process_time() - started_cpu:.2f} s (all threads), child processes' CPU "
+          f"{children.ru_utime + children.ru_stime:.2f} s (a sheet parsed in parts), load average {os.getloadavg()[0]:.2f}")
     print("| stage | thread | from s | to s | wall s | thread CPU s |\n| --- | --- | ---: | ---: | ---: | ---: |")
     for label, thread, begin, end, cpu in sorted(_LOG, key=lambda entry: entry[2]):
         print(f"| {label} | {thread} | {begin:.2f} | {end:.2f} | {end - begin:.2f} | {cpu:.2f} |")

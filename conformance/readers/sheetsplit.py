@@ -35,6 +35,8 @@ _SHEET_DATA, _END_DATA = b"<sheetData>", b"</sheetData>"
 _EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
 _MAX_PREFIX = 1 << 24
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
+# The child's program: this module imported (not run as __main__, which the package has imported already).
+_CHILD = "import sys; from conformance.readers.sheetsplit import main; sys.exit(main(sys.argv[1:]))"
 
 
 class _Unsplittable(Exception):
@@ -101,6 +103,7 @@ class Splitter:
             self._prefix, self._header = data[:at], data[begin:end + len(b"</row>")]
             self._offset -= len(data) - (end + len(b"</row>"))
             self._open(2)
+            self._state = "rows"
             self._rows(data[end + len(b"</row>"):])
         elif self._state == "rows":
             self._rows(piece)
@@ -183,7 +186,7 @@ def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> li
              "staging": f"{staging}-{index}.csv"}
             for index, (book, first, stop) in enumerate(zip(splitter.books, splitter.starts, stops, strict=True))]
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
-    children = [subprocess.Popen([sys.executable, "-m", __name__, json.dumps(job)], stdout=subprocess.PIPE,
+    children = [subprocess.Popen([sys.executable, "-c", _CHILD, json.dumps(job)], stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL, cwd=splitter.folder, env=environment) for job in jobs]
     answers: list[dict[str, Any]] = []
     died: str | None = None
@@ -299,7 +302,3 @@ def main(argv: list[str]) -> int:
     """The child's entry: one job as JSON in argv, the answer as JSON on stdout."""
     sys.stdout.write(json.dumps(_child(json.loads(argv[0])), ensure_ascii=False))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
