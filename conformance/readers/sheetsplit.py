@@ -165,6 +165,11 @@ class Splitter:
         self.ok = True
         return True
 
+    def discard(self) -> None:
+        """Not to be read in parts (the sheet is too large, or could not be cut): close what was written."""
+        if not self.ok:
+            self._fail()
+
     def _fail(self) -> None:
         self._state = "failed"
         for stream in self._streams:

@@ -188,7 +188,7 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbo
         workbook = workbooks.workbook(path)
         splitters: list[Splitter] = []
         scan = scan_sheet(path, sheet, limits.max_sheet_cells, lambda *member: _keep(splitters, workbooks.splitter(*member)))
-        if splitters and scan.area <= limits.max_sheet_cells and (in_parts := _read_in_parts(sheet, scan, splitters[0])):
+        if splitters and (in_parts := _read_in_parts(sheet, scan, splitters[0], limits)):
             return in_parts
         if scan.area > limits.max_sheet_cells:
             if scan.cells > limits.max_sheet_cells or scan.part is None:
@@ -231,14 +231,15 @@ def _keep(kept: list[Splitter], splitter: Splitter | None) -> Splitter | None:
     return splitter
 
 
-def _read_in_parts(sheet: str, scan: SheetScan, splitter: Splitter) -> ParsedTable | None:
+def _read_in_parts(sheet: str, scan: SheetScan, splitter: Splitter, limits: InputLimits) -> ParsedTable | None:
     """The sheet read from its parts by child processes (sheetsplit), or None: the one-process path reads it.
 
     The header (row 1) is read here from a workbook of it alone, the rows by the children; their issues are
     joined in line order, empty rows after the last row holding a value dropped as the whole sheet's are
     (calamine's grid ends there), the numeric cells counted per column over every part."""
     try:
-        if not splitter.finish():
+        if scan.area > limits.max_sheet_cells or not splitter.finish():
+            splitter.discard()
             return None
         with python_calamine.CalamineWorkbook.from_path(str(splitter.header_book)) as book:
             worksheet = book.get_sheet_by_name(sheet)
