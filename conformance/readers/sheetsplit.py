@@ -35,8 +35,8 @@ _SHEET_DATA, _END_DATA = b"<sheetData>", b"</sheetData>"
 _EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
 _MAX_PREFIX = 1 << 24
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
-# The child's program: this module imported (not run as __main__, which the package has imported already).
-_CHILD = "import sys; from conformance.readers.sheetsplit import main; sys.exit(main(sys.argv[1:]))"
+# The child's program (readers/sheetpart.py, imported: `-m` would run a module the package imports already).
+_CHILD = "import sys; from conformance.readers.sheetpart import main; sys.exit(main(sys.argv[1:]))"
 
 
 class _Unsplittable(Exception):
@@ -187,7 +187,7 @@ def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> li
     """Each part parsed by a child process writing `staging`-<k>.csv: the children's answers in line order,
     "fallback" when the one-process path must read the sheet, or the reason the sheet is unreadable."""
     stops: list[int | None] = [*splitter.starts[1:], None]
-    jobs = [{"book": str(book), "sheet": sheet, "width": width, "first": first, "stop": stop,
+    jobs: list[dict[str, Any]] = [{"book": str(book), "sheet": sheet, "width": width, "first": first, "stop": stop,
              "staging": f"{staging}-{index}.csv"}
             for index, (book, first, stop) in enumerate(zip(splitter.books, splitter.starts, stops, strict=True))]
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
@@ -259,51 +259,3 @@ def new_folder(parent: Path | None) -> Path:
 def remove(folder: Path) -> None:
     """The parts go once the children are done (their staging files are elsewhere)."""
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def _child(job: dict[str, Any]) -> dict[str, Any]:
-    """One part: parsed by calamine, its rows turned into text as the whole sheet's are, staged."""
-    import python_calamine
-
-    from conformance.readers.base import ParsedTable
-    from conformance.readers.workbook import EMPTY_ROW, rows_as_text
-
-    first, stop = int(job["first"]), job["stop"]
-    try:
-        with python_calamine.CalamineWorkbook.from_path(job["book"]) as book:
-            worksheet = book.get_sheet_by_name(job["sheet"])
-            grid = worksheet.to_python(skip_empty_area=True)
-            start = worksheet.start
-    except Exception as error:  # the one-process path says what calamine says, as before
-        return {"fallback": type(error).__name__}
-    top, left = start if start is not None and grid else (first - 1, 0)
-    last = top + len(grid)  # the part's last line holding a cell (its grid's end)
-    if top + 1 < first or (stop is not None and last >= stop):
-        return {"fallback": "range"}
-    end = stop - 1 if stop is not None else last
-
-    def numbered() -> Iterator[tuple[int, list[Any]]]:
-        pad = [""] * left
-        for line in range(first, end + 1):
-            index = line - 1 - top
-            row = grid[index] if 0 <= index < len(grid) else []
-            yield line, (pad + row if left and row else row)
-
-    parsed = ParsedTable(header=[""] * int(job["width"]), records=iter(()))
-    numeric: dict[int, list[int]] = {}
-    records = filled = 0
-    with open(job["staging"], "w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream, lineterminator="\r\n")  # as checks/staging.py's staging_writer writes
-        for _record, line, cells in rows_as_text(parsed, numbered(), first, numeric):
-            records += 1
-            filled = line
-            writer.writerow([*cells, line])
-    filled = max([filled, *(issue.line or 0 for issue in parsed.issues if issue.message != EMPTY_ROW)])
-    return {"records": records, "rejected": parsed.rejected, "last": filled, "numeric": numeric,
-            "issues": [[issue.aspect, issue.code, issue.message, issue.line] for issue in parsed.issues]}
-
-
-def main(argv: list[str]) -> int:
-    """The child's entry: one job as JSON in argv, the answer as JSON on stdout."""
-    sys.stdout.write(json.dumps(_child(json.loads(argv[0])), ensure_ascii=False))
-    return 0

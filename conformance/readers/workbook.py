@@ -74,7 +74,8 @@ class Workbooks:
         # by child processes, its parts and their staging files kept in a folder made in `folder` (the run's
         # private folder; default the system's temp folder), removed by `close`.
         self.split_bytes, self.parts = split_bytes, min(usable_cores(), 4) if parts is None else parts
-        self._parent, self._folder = folder, None
+        self._parent: Path | None = folder
+        self._folder: Path | None = None
         self.opened = 0
         self._books: dict[Path, python_calamine.CalamineWorkbook | ReaderError] = {}
         self._lock = threading.Lock()
