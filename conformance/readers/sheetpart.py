@@ -4,7 +4,10 @@ the whole sheet's are (`workbook.rows_as_text`), written to a staging file; the 
 from __future__ import annotations
 
 import csv
+import ctypes
 import json
+import os
+import signal
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -54,7 +57,21 @@ def _child(job: dict[str, Any]) -> dict[str, Any]:
             "issues": [[issue.aspect, issue.code, issue.message, issue.line] for issue in parsed.issues]}
 
 
+def _die_with_parent(parent: int) -> None:
+    """Linux: killed with the process that started it (SIGKILL, a native abort), so that no staging file is
+    written after the run's watchdog removed the run's folder."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+    if os.getppid() != parent:  # gone already, before the signal was asked for
+        sys.exit(1)
+
+
 def main(argv: list[str]) -> int:
     """The child's entry: one job as JSON in argv, the answer as JSON on stdout."""
-    sys.stdout.write(json.dumps(_child(json.loads(argv[0])), ensure_ascii=False))
+    job = json.loads(argv[0])
+    _die_with_parent(int(job["parent"]))
+    sys.stdout.write(json.dumps(_child(job), ensure_ascii=False))
     return 0

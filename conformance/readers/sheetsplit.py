@@ -188,7 +188,7 @@ def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> li
     "fallback" when the one-process path must read the sheet, or the reason the sheet is unreadable."""
     stops: list[int | None] = [*splitter.starts[1:], None]
     jobs: list[dict[str, Any]] = [{"book": str(book), "sheet": sheet, "width": width, "first": first, "stop": stop,
-             "staging": f"{staging}-{index}.csv"}
+             "staging": f"{staging}-{index}.csv", "parent": os.getpid()}
             for index, (book, first, stop) in enumerate(zip(splitter.books, splitter.starts, stops, strict=True))]
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
     children = [subprocess.Popen([sys.executable, "-c", _CHILD, json.dumps(job)], stdout=subprocess.PIPE,
