@@ -148,8 +148,8 @@ def test_a_sheet_of_every_row_shape_reads_the_same_in_parts(tmp_path: Path) -> N
         elif number % 45 == 0:
             rows.append((number, [*_text(values)[2:], (1, "n", "10014"), (len(header) - 1, "d", "45000")]))
         else:
-            rows.append((number, _text(values, skip_first=number > 300)))
-    rows += [(400, [(2, "s", "")]), (402, [(0, "s", "")])]  # trailing rows holding empty strings only
+            rows.append((number, _text(values, skip_first=number > 250)))  # parts without column A
+    rows += [(400, [(2, "s", "")]), (402, [(1, "s", "")])]  # trailing rows holding empty strings only
     folder = tmp_path / "shapes"
     folder.mkdir()
     _write_workbook(folder / "住民.xlsx", _sheet_xml(rows))

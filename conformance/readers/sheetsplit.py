@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,7 +79,7 @@ class Splitter:
             return
         try:
             self._feed(piece)
-        except (_Unsplittable, OSError, ValueError):
+        except Exception:  # the sink is never a gate: whatever fails here, the sheet is read whole, scanned as before
             self._fail()
 
     def _feed(self, piece: bytes) -> None:
@@ -190,13 +191,14 @@ def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> li
     jobs: list[dict[str, Any]] = [{"book": str(book), "sheet": sheet, "width": width, "first": first, "stop": stop,
              "staging": f"{staging}-{index}.csv", "parent": os.getpid()}
             for index, (book, first, stop) in enumerate(zip(splitter.books, splitter.starts, stops, strict=True))]
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
+    paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     children = [subprocess.Popen([sys.executable, "-c", _CHILD, json.dumps(job)], stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL, cwd=splitter.folder, env=environment) for job in jobs]
     answers: list[dict[str, Any]] = []
     died: str | None = None
     try:
-        for child in children:
+        for child, job in zip(children, jobs, strict=True):
             output, _ = child.communicate()
             try:
                 answer = json.loads(output) if child.returncode == 0 else None
@@ -205,7 +207,7 @@ def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> li
             if answer is None:
                 died = died or _death(child.returncode)
             else:
-                answers.append({**answer, "staging": jobs[len(answers)]["staging"]})
+                answers.append({**answer, "staging": job["staging"]})
     finally:
         for child in children:
             if child.poll() is None:
@@ -220,7 +222,11 @@ def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> li
 
 def _death(status: int | None) -> str:
     if status is not None and status < 0:
-        return f"読み取りの子プロセスがシグナル{-status}で異常終了しました"
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = str(-status)
+        return f"読み取りの子プロセスがシグナル {name} で異常終了しました"
     return f"読み取りの子プロセスが異常終了しました（終了コード {status}）"
 
 

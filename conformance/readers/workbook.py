@@ -117,7 +117,10 @@ class Workbooks:
         """The used-range scan's sink for a sheet parsed in parts, or None (the sheet is read whole)."""
         if self.parts < 2 or member.file_size < self.split_bytes:
             return None
-        return Splitter(source, member, new_folder(self.folder()), self.parts)
+        try:
+            return Splitter(source, member, new_folder(self.folder()), self.parts)
+        except Exception:  # a member unreadable, no room for the parts: read whole, scanned as before
+            return None
 
     def close(self) -> None:
         """Let every workbook go; remove the parts' folder."""
