@@ -17,7 +17,9 @@ address-space limit) is the sheet's unreadable-sheet finding, and its files go w
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import os
 import re
@@ -36,8 +38,8 @@ _SHEET_DATA, _END_DATA = b"<sheetData>", b"</sheetData>"
 _EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
 _MAX_PREFIX = 1 << 24
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
-# The child's program (readers/sheetpart.py, imported: `-m` would run a module the package imports already).
-_CHILD = "import sys; from conformance.readers.sheetpart import main; sys.exit(main(sys.argv[1:]))"
+# The child's program: its stdin gathered first (the parent writes while it scans), then readers/sheetpart.py.
+_CHILD = "import sys; data = sys.stdin.buffer.read(); from conformance.readers.sheetpart import main; sys.exit(main(data))"
 
 
 class _Unsplittable(Exception):
@@ -62,17 +64,9 @@ class Splitter:
         self._books: list[zipfile.ZipFile] = []
         self._streams: list[IO[bytes]] = []
         self.starts: list[int] = []
+        self.children: list[subprocess.Popen[bytes]] = []
+        self.header_book = b""  # a workbook of the sheet's first row only (its header), with its other elements
         self.ok = False
-
-    @property
-    def books(self) -> list[Path]:
-        """The part-workbooks, in line order."""
-        return [self.folder / f"part-{index}.xlsx" for index in range(len(self.starts))]
-
-    @property
-    def header_book(self) -> Path:
-        """A workbook of the sheet's first row only (its header), with the sheet's other elements."""
-        return self.folder / "header.xlsx"
 
     def __call__(self, piece: bytes) -> None:
         if self._state == "failed":
@@ -138,7 +132,15 @@ class Splitter:
         self._offset += len(data)
 
     def _open(self, start: int) -> None:
-        book = zipfile.ZipFile(self.folder / f"part-{len(self.starts)}.xlsx", "w", zipfile.ZIP_STORED)
+        """The next part: a child process started now, its part-workbook written into its stdin as the scan goes
+        (a pipe, not a file: writing 340 MB of parts to the disk cost more CPU than the scan). The child only
+        gathers its stdin until the scan has ended: calamine builds nothing before the used range is bounded."""
+        paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        child = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, cwd=self.folder, env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)})
+        self.children.append(child)
+        assert child.stdin is not None
+        book = zipfile.ZipFile(child.stdin, "w", zipfile.ZIP_STORED)  # unseekable: sizes after each member, as ZIP allows
         self._books.append(book)
         for info, content in self._members:
             if info.filename != self.member.filename:
@@ -157,9 +159,11 @@ class Splitter:
                 stream.write(self._suffix)
                 stream.close()
                 book.close()
-            with zipfile.ZipFile(self.header_book, "w", zipfile.ZIP_STORED) as book:
+            header = io.BytesIO()
+            with zipfile.ZipFile(header, "w", zipfile.ZIP_STORED) as book:
                 for info, content in self._members:
                     book.writestr(info.filename, self._prefix + self._header + self._suffix if info.filename == self.member.filename else content)
+            self.header_book = header.getvalue()
         except (OSError, ValueError):
             self._fail()
             return False
@@ -167,17 +171,30 @@ class Splitter:
         return True
 
     def discard(self) -> None:
-        """Not to be read in parts (the sheet is too large, or could not be cut): close what was written."""
+        """Not to be read in parts (the sheet is too large, or could not be cut): the children stopped."""
         if not self.ok:
+            self._fail()
+
+    def stop(self) -> None:
+        """Kill every child not yet done (an error or an interrupt before its part was handed over)."""
+        if any(child.returncode is None for child in self.children):
             self._fail()
 
     def _fail(self) -> None:
         self._state = "failed"
+        for child in self.children:  # killed before their stdin closes: they never parse a part cut short
+            child.kill()
         for stream in self._streams:
-            stream.close()
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
         for book in self._books:
-            book.close()
-        self._streams, self._books = [], []
+            with contextlib.suppress(OSError, ValueError):
+                book.close()
+        for child in self.children:
+            child.wait()
+            if child.stdout is not None:
+                child.stdout.close()
+        self._streams, self._books, self.children = [], [], []
 
 
 def _is_sheet(name: str) -> bool:
@@ -185,21 +202,27 @@ def _is_sheet(name: str) -> bool:
 
 
 def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> list[dict[str, Any]] | str:
-    """Each part parsed by a child process writing `staging`-<k>.csv: the children's answers in line order,
+    """Each part parsed by its child process, writing `staging`-<k>.csv: the children's answers in line order,
     "fallback" when the one-process path must read the sheet, or the reason the sheet is unreadable."""
     stops: list[int | None] = [*splitter.starts[1:], None]
-    jobs: list[dict[str, Any]] = [{"book": str(book), "sheet": sheet, "width": width, "first": first, "stop": stop,
-             "staging": f"{staging}-{index}.csv", "parent": os.getpid()}
-            for index, (book, first, stop) in enumerate(zip(splitter.books, splitter.starts, stops, strict=True))]
-    paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    children = [subprocess.Popen([sys.executable, "-c", _CHILD, json.dumps(job)], stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, cwd=splitter.folder, env=environment) for job in jobs]
+    jobs: list[dict[str, Any]] = [{"sheet": sheet, "width": width, "first": first, "stop": stop,
+                                   "staging": f"{staging}-{index}.csv", "parent": os.getpid()}
+                                  for index, (first, stop) in enumerate(zip(splitter.starts, stops, strict=True))]
     answers: list[dict[str, Any]] = []
     died: str | None = None
     try:
-        for child, job in zip(children, jobs, strict=True):
-            output, _ = child.communicate()
+        for child, job in zip(splitter.children, jobs, strict=True):
+            trailer = json.dumps(job).encode()  # after the part-workbook: the job, then its length
+            assert child.stdin is not None
+            with contextlib.suppress(OSError):  # a child already dead: said by its exit status below
+                child.stdin.write(trailer + len(trailer).to_bytes(8, "big"))
+            with contextlib.suppress(OSError):
+                child.stdin.close()
+        for child, job in zip(splitter.children, jobs, strict=True):
+            assert child.stdout is not None
+            output = child.stdout.read()  # in turn: a child whose answer waits in its pipe only waits
+            child.stdout.close()
+            child.wait()
             try:
                 answer = json.loads(output) if child.returncode == 0 else None
             except ValueError:
@@ -209,7 +232,7 @@ def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> li
             else:
                 answers.append({**answer, "staging": job["staging"]})
     finally:
-        for child in children:
+        for child in splitter.children:
             if child.poll() is None:
                 child.kill()
                 child.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import os
 import shutil
 import threading
@@ -191,8 +192,13 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbo
     try:
         workbook = workbooks.workbook(path)
         splitters: list[Splitter] = []
-        scan = scan_sheet(path, sheet, limits.max_sheet_cells, lambda *member: _keep(splitters, workbooks.splitter(*member)))
-        if splitters and (in_parts := _read_in_parts(sheet, scan, splitters[0], limits)):
+        try:
+            scan = scan_sheet(path, sheet, limits.max_sheet_cells, lambda *member: _keep(splitters, workbooks.splitter(*member)))
+            in_parts = _read_in_parts(sheet, scan, splitters[0], limits) if splitters else None
+        finally:
+            for splitter in splitters:
+                splitter.stop()
+        if in_parts is not None:
             return in_parts
         if scan.area > limits.max_sheet_cells:
             if scan.cells > limits.max_sheet_cells or scan.part is None:
@@ -245,7 +251,7 @@ def _read_in_parts(sheet: str, scan: SheetScan, splitter: Splitter, limits: Inpu
         if scan.area > limits.max_sheet_cells or not splitter.finish():
             splitter.discard()
             return None
-        with python_calamine.CalamineWorkbook.from_path(str(splitter.header_book)) as book:
+        with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(splitter.header_book)) as book:
             worksheet = book.get_sheet_by_name(sheet)
             rows = worksheet.to_python(skip_empty_area=False)
             merged = list(worksheet.merged_cell_ranges or ())
