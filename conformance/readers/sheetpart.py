@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import ctypes
-import io
 import json
 import os
 import signal
@@ -19,13 +18,13 @@ from conformance.readers.base import ParsedTable
 from conformance.readers.workbook import EMPTY_ROW, rows_as_text
 
 
-def _child(job: dict[str, Any], book_bytes: memoryview) -> dict[str, Any]:
+def _child(job: dict[str, Any]) -> dict[str, Any]:
     """One part: parsed by calamine, its rows turned into text as the whole sheet's are, staged; the issues
     of its rows, its numeric cells by column, and its last line holding a value go back to the parent.
     "fallback" when calamine raised, or a cell lies outside the part's lines: the parent reads the sheet whole."""
     first, stop = int(job["first"]), job["stop"]
     try:
-        with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(book_bytes)) as book:
+        with python_calamine.CalamineWorkbook.from_path(job["book"]) as book:
             worksheet = book.get_sheet_by_name(job["sheet"])
             grid = worksheet.to_python(skip_empty_area=True)
             start = worksheet.start
@@ -71,10 +70,10 @@ def _die_with_parent(parent: int) -> None:
 
 
 def main(data: bytes) -> int:
-    """The child's entry: its stdin (the part-workbook, the job as JSON, the job's length in 8 bytes), the
-    answer as JSON on stdout."""
-    length = int.from_bytes(data[-8:], "big")
-    job = json.loads(data[-8 - length:-8])
+    """The child's entry: its job as JSON on stdin (empty when the parent gave up), the answer as JSON on stdout."""
+    if not data:
+        return 1
+    job = json.loads(data)
     _die_with_parent(int(job["parent"]))
-    sys.stdout.write(json.dumps(_child(job, memoryview(data)[:-8 - length]), ensure_ascii=False))
+    sys.stdout.write(json.dumps(_child(job), ensure_ascii=False))
     return 0

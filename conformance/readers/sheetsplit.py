@@ -38,8 +38,8 @@ _SHEET_DATA, _END_DATA = b"<sheetData>", b"</sheetData>"
 _EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
 _MAX_PREFIX = 1 << 24
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
-# The child's program: its stdin gathered first (the parent writes while it scans), then readers/sheetpart.py.
-_CHILD = "import sys; data = sys.stdin.buffer.read(); from conformance.readers.sheetpart import main; sys.exit(main(data))"
+# The child's program: started during the scan, it imports readers/sheetpart.py, then waits for its job.
+_CHILD = "import sys; from conformance.readers.sheetpart import main; sys.exit(main(sys.stdin.buffer.read()))"
 
 
 class _Unsplittable(Exception):
@@ -65,6 +65,8 @@ class Splitter:
         self._streams: list[IO[bytes]] = []
         self.starts: list[int] = []
         self.children: list[subprocess.Popen[bytes]] = []
+        self.books: list[str] = []  # where each child opens its part-workbook
+        self._handles: list[IO[bytes]] = []
         self.header_book = b""  # a workbook of the sheet's first row only (its header), with its other elements
         self.ok = False
 
@@ -106,7 +108,8 @@ class Splitter:
             self._suffix += piece
 
     def _rows(self, data: bytes) -> None:
-        end = data.find(_END_DATA)
+        # A piece ends after a row's end, but for the last: only there can the rows' end be (one search fewer).
+        end = -1 if data.endswith(b"</row>") else data.find(_END_DATA)
         if end >= 0:
             data, self._suffix = data[:end], data[end:]
         while data:
@@ -132,20 +135,30 @@ class Splitter:
         self._offset += len(data)
 
     def _open(self, start: int) -> None:
-        """The next part: a child process started now, its part-workbook written into its stdin as the scan goes
-        (a pipe, not a file: writing 340 MB of parts to the disk cost more CPU than the scan). The child only
-        gathers its stdin until the scan has ended: calamine builds nothing before the used range is bounded."""
+        """The next part-workbook, written as the scan goes into an anonymous in-memory file (memfd, Linux; else a
+        file in the folder: writing 340 MB of parts to the disk cost more CPU than the scan), and its child process,
+        started now so that its start-up overlaps the scan: it waits for its job, sent once the scan has ended, so
+        calamine builds nothing before the used range is bounded."""
+        index = len(self.starts)
+        inherited: tuple[int, ...] = ()
+        if hasattr(os, "memfd_create"):
+            descriptor = os.memfd_create(f"sheet-part-{index}")
+            handle, book, inherited = open(descriptor, "w+b"), f"/proc/self/fd/{descriptor}", (descriptor,)  # noqa: SIM115
+        else:
+            book = str(self.folder / f"part-{index}.xlsx")
+            handle = open(book, "w+b")  # noqa: SIM115  (closed with the child, in _close)
+        self._handles.append(handle)
+        self.books.append(book)
         paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-        child = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, cwd=self.folder, env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)})
-        self.children.append(child)
-        assert child.stdin is not None
-        book = zipfile.ZipFile(child.stdin, "w", zipfile.ZIP_STORED)  # unseekable: sizes after each member, as ZIP allows
-        self._books.append(book)
+        self.children.append(subprocess.Popen(
+            [sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self.folder, env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)}, pass_fds=inherited))
+        writer = zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED)
+        self._books.append(writer)
         for info, content in self._members:
             if info.filename != self.member.filename:
-                book.writestr(info.filename, content)
-        self._streams.append(book.open(self.member.filename, "w", force_zip64=True))
+                writer.writestr(info.filename, content)
+        self._streams.append(writer.open(self.member.filename, "w", force_zip64=True))
         self._streams[-1].write(self._prefix)
         self.starts.append(start)
 
@@ -155,10 +168,11 @@ class Splitter:
             self._fail()
             return False
         try:
-            for stream, book in zip(self._streams, self._books, strict=True):
+            for stream, book, handle in zip(self._streams, self._books, self._handles, strict=True):
                 stream.write(self._suffix)
                 stream.close()
                 book.close()
+                handle.flush()
             header = io.BytesIO()
             with zipfile.ZipFile(header, "w", zipfile.ZIP_STORED) as book:
                 for info, content in self._members:
@@ -194,7 +208,17 @@ class Splitter:
             child.wait()
             if child.stdout is not None:
                 child.stdout.close()
+            if child.stdin is not None:
+                with contextlib.suppress(OSError):
+                    child.stdin.close()
         self._streams, self._books, self.children = [], [], []
+        self.close()
+
+    def close(self) -> None:
+        """Let the parts go (a memfd's memory is freed with its last descriptor)."""
+        for handle in self._handles:
+            handle.close()
+        self._handles = []
 
 
 def _is_sheet(name: str) -> bool:
@@ -205,17 +229,16 @@ def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> li
     """Each part parsed by its child process, writing `staging`-<k>.csv: the children's answers in line order,
     "fallback" when the one-process path must read the sheet, or the reason the sheet is unreadable."""
     stops: list[int | None] = [*splitter.starts[1:], None]
-    jobs: list[dict[str, Any]] = [{"sheet": sheet, "width": width, "first": first, "stop": stop,
+    jobs: list[dict[str, Any]] = [{"book": book, "sheet": sheet, "width": width, "first": first, "stop": stop,
                                    "staging": f"{staging}-{index}.csv", "parent": os.getpid()}
-                                  for index, (first, stop) in enumerate(zip(splitter.starts, stops, strict=True))]
+                                  for index, (book, first, stop) in enumerate(zip(splitter.books, splitter.starts, stops, strict=True))]
     answers: list[dict[str, Any]] = []
     died: str | None = None
     try:
         for child, job in zip(splitter.children, jobs, strict=True):
-            trailer = json.dumps(job).encode()  # after the part-workbook: the job, then its length
             assert child.stdin is not None
             with contextlib.suppress(OSError):  # a child already dead: said by its exit status below
-                child.stdin.write(trailer + len(trailer).to_bytes(8, "big"))
+                child.stdin.write(json.dumps(job).encode())
             with contextlib.suppress(OSError):
                 child.stdin.close()
         for child, job in zip(splitter.children, jobs, strict=True):
@@ -236,6 +259,7 @@ def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> li
             if child.poll() is None:
                 child.kill()
                 child.wait()
+        splitter.close()
     if died is not None or any("fallback" in answer for answer in answers):
         for job in jobs:
             Path(job["staging"]).unlink(missing_ok=True)
