@@ -4,8 +4,9 @@ calamine builds a whole sheet before it returns (python-calamine 0.9.1 has no st
 turning its cells into Python holds the GIL: on a 100,000-record sheet that was one core's serial chain
 while the other idled. A sheet whose XML is `Workbooks.split_bytes` or more is therefore cut, during the
 used-range scan's own pass over its XML, at row starts into part-workbooks (the package's other members
-copied, ZIP_STORED, the other sheets left empty) in the run's private folder. Each part is parsed by
-calamine in a child process (a fresh interpreter, never a fork of a process holding DuckDB's threads),
+copied, ZIP_STORED, the other sheets left empty) held in memory (memfd; elsewhere files in the run's private
+folder). Each part is parsed by calamine in a child process (a fresh interpreter started during the scan,
+never a fork of a process holding DuckDB's threads) once the scan has bounded the sheet's used range,
 which turns its rows into text as `workbook.rows_as_text` does, writes them to a staging file of its
 own (each row's cells in header order, then its line: the database's staging format) and hands back its
 issues. The parent joins them in line order: the same records, lines, issues and counts as the sheet read
@@ -146,7 +147,7 @@ class Splitter:
             handle, book, inherited = open(descriptor, "w+b"), f"/proc/self/fd/{descriptor}", (descriptor,)  # noqa: SIM115
         else:
             book = str(self.folder / f"part-{index}.xlsx")
-            handle = open(book, "w+b")  # noqa: SIM115  (closed with the child, in _close)
+            handle = open(book, "w+b")  # noqa: SIM115  (closed with the parts, in close)
         self._handles.append(handle)
         self.books.append(book)
         paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
