@@ -5,7 +5,8 @@
 Runs `conformance run` in this process on FOLDER (e.g. the XLSX folder bench/xlsx_vs_csv.py builds) with
 the reader's and the database's stages wrapped: each stage's thread, its start and end (wall seconds
 from the start of the run) and the CPU time of its own thread (`time.thread_time`: calamine's parse is
-counted, DuckDB's worker threads are not). The timeline shows which stages overlap and when a core
+counted, DuckDB's worker threads are not; a sheet parsed in parts by child processes shows as one stage of
+the reading thread, and the children's CPU is given in total). The timeline shows which stages overlap and when a core
 waits. On a shared machine the wall figures stretch with the load; the CPU figures much less.
 """
 
