@@ -282,8 +282,9 @@ class StagedCells(Iterator[tuple[int, int, list[str]]]):
     """The records the children staged: the database reads `files` itself (no Python per row); any other
     consumer iterates them back from the files, as (record, line, cells)."""
 
-    def __init__(self, files: tuple[Path, ...], records: int, width: int) -> None:
+    def __init__(self, files: tuple[Path, ...], records: int, width: int, owner: object) -> None:
         self.files, self.records, self.width = files, records, width
+        self._owner = owner  # the Workbooks whose folder holds the files: kept while the rows may be read
         self._rows: Iterator[tuple[int, int, list[str]]] | None = None
 
     def __iter__(self) -> StagedCells:

@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import threading
+import weakref
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -77,6 +78,7 @@ class Workbooks:
         self.split_bytes, self.parts = split_bytes, min(usable_cores(), 4) if parts is None else parts
         self._parent: Path | None = folder
         self._folder: Path | None = None
+        self._removal: weakref.finalize[Any, Any] | None = None
         self.opened = 0
         self._books: dict[Path, python_calamine.CalamineWorkbook | ReaderError] = {}
         self._lock = threading.Lock()
@@ -108,10 +110,12 @@ class Workbooks:
         return list(self.workbook(path).sheet_names)
 
     def folder(self) -> Path:
-        """The folder of the parts of sheets parsed in parts (made on first use)."""
+        """The folder of the parts of sheets parsed in parts (made on first use). Removed by `close`, or once
+        neither these workbooks nor a table read in parts is left (a library call that closes nothing)."""
         with self._lock:
             if self._folder is None:
                 self._folder = new_folder(self._parent)
+                self._removal = weakref.finalize(self, shutil.rmtree, self._folder, True)
             return self._folder
 
     def splitter(self, source: zipfile.ZipFile, member: zipfile.ZipInfo) -> Splitter | None:
@@ -125,9 +129,9 @@ class Workbooks:
 
     def close(self) -> None:
         """Let every workbook go; remove the parts' folder."""
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+        if self._removal is not None:
+            self._removal()
+            self._folder = self._removal = None
         with self._lock:
             for book in self._books.values():
                 if not isinstance(book, ReaderError):
@@ -194,7 +198,7 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbo
         splitters: list[Splitter] = []
         try:
             scan = scan_sheet(path, sheet, limits.max_sheet_cells, lambda *member: _keep(splitters, workbooks.splitter(*member)))
-            in_parts = _read_in_parts(sheet, scan, splitters[0], limits) if splitters else None
+            in_parts = _read_in_parts(sheet, scan, splitters[0], workbooks) if splitters else None
         finally:
             for splitter in splitters:
                 splitter.stop()
@@ -241,14 +245,14 @@ def _keep(kept: list[Splitter], splitter: Splitter | None) -> Splitter | None:
     return splitter
 
 
-def _read_in_parts(sheet: str, scan: SheetScan, splitter: Splitter, limits: InputLimits) -> ParsedTable | None:
+def _read_in_parts(sheet: str, scan: SheetScan, splitter: Splitter, workbooks: Workbooks) -> ParsedTable | None:
     """The sheet read from its parts by child processes (sheetsplit), or None: the one-process path reads it.
 
     The header (row 1) is read here from a workbook of it alone, the rows by the children; their issues are
     joined in line order, empty rows after the last row holding a value dropped as the whole sheet's are
     (calamine's grid ends there), the numeric cells counted per column over every part."""
     try:
-        if scan.area > limits.max_sheet_cells or not splitter.finish():
+        if scan.area > workbooks.limits.max_sheet_cells or not splitter.finish():
             splitter.discard()
             return None
         with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(splitter.header_book)) as book:
@@ -284,7 +288,7 @@ def _read_in_parts(sheet: str, scan: SheetScan, splitter: Splitter, limits: Inpu
             numeric.setdefault(int(column), [first, 0])[1] += count
     parsed.issues.extend(numeric_issues(header, numeric))
     files = tuple(Path(answer["staging"]) for answer in answers)
-    parsed.cells = StagedCells(files, sum(answer["records"] for answer in answers), len(header))
+    parsed.cells = StagedCells(files, sum(answer["records"] for answer in answers), len(header), workbooks)
     parsed.records = _records(parsed.header, parsed.cells)
     return parsed
 
