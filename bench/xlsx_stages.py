@@ -5,7 +5,8 @@
 Runs `conformance run` in this process on FOLDER (e.g. the XLSX folder bench/xlsx_vs_csv.py builds) with
 the reader's and the database's stages wrapped: each stage's thread, its start and end (wall seconds
 from the start of the run) and the CPU time of its own thread (`time.thread_time`: calamine's parse is
-counted, DuckDB's worker threads are not). The timeline shows which stages overlap and when a core
+counted, DuckDB's worker threads are not; a sheet parsed in parts by child processes shows as one stage of
+the reading thread, and the children's CPU is given in total). The timeline shows which stages overlap and when a core
 waits. On a shared machine the wall figures stretch with the load; the CPU figures much less.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import threading
@@ -58,11 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     _wrap(load, "store", "store")
     _wrap(database.Database, "_load_cells", "staging (rows → CSV → DuckDB)")
     _wrap(database.Database, "_from_staging", "DuckDB reads the staging file")
+    _wrap(workbook, "parse_parts", "child processes parse the parts")
     started_cpu = time.process_time()
     with tempfile.TemporaryDirectory() as output:
         cli_main(["run", "--spec", arguments.spec, "--quiet", "--format", "json", "--output", output, str(arguments.folder)])
     total = time.perf_counter() - _START
-    print(f"run: wall {total:.2f} s, CPU {time.process_time() - started_cpu:.2f} s (all threads), load average {os.getloadavg()[0]:.2f}")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"run: wall {total:.2f} s, CPU {time.process_time() - started_cpu:.2f} s (all threads), child processes' CPU "
+          f"{children.ru_utime + children.ru_stime:.2f} s (a sheet parsed in parts), load average {os.getloadavg()[0]:.2f}")
     print("| stage | thread | from s | to s | wall s | thread CPU s |\n| --- | --- | ---: | ---: | ---: | ---: |")
     for label, thread, begin, end, cpu in sorted(_LOG, key=lambda entry: entry[2]):
         print(f"| {label} | {thread} | {begin:.2f} | {end:.2f} | {end - begin:.2f} | {cpu:.2f} |")

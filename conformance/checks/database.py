@@ -35,7 +35,7 @@ from conformance.checks.sql import quote as quote
 from conformance.checks.sql import raw_name as raw_name
 from conformance.checks.sql import typed_name as typed_name
 from conformance.checks.sql import violations_name as violations_name
-from conformance.checks.staging import Staging, staging_writer
+from conformance.checks.staging import StagedRows, Staging, staging_writer
 from conformance.results.masking import sanitised
 from conformance.spec.model import Item, Table
 
@@ -389,17 +389,19 @@ class Database:
         positions: dict[str, int] = {}
         for index, name in enumerate(parsed.header):
             positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
-        staging = self._staging(table)
-        records = 0
-        with staging.open("w", encoding="utf-8", newline="") as stream:
-            writer = staging_writer(stream)
-            for _record, line, row in cells:
-                records += 1
-                writer.writerow([*row, line])
+        if isinstance(cells, StagedRows):  # staged by the reader: every part's file read in one statement
+            staged, records = list(cells.files), cells.records
+        else:
+            staged, records = [self._staging(table)], 0
+            with staged[0].open("w", encoding="utf-8", newline="") as stream:
+                writer = staging_writer(stream)
+                for _record, line, row in cells:
+                    records += 1
+                    writer.writerow([*row, line])
         self._expect(records)
         columns = {**{f"c{index}": "VARCHAR" for index in range(width)}, "_line": "BIGINT"}
         present = {item.name: f"c{positions[item.name]}" for item in table.items if item.name in positions}
-        self._from_staging(table, staging, columns, present, "_line - 1 AS _record, _line", records, header=False)
+        self._from_staging(table, staged, columns, present, "_line - 1 AS _record, _line", records, header=False)
         return records
 
     def _staging(self, table: Table) -> Path:
@@ -407,19 +409,23 @@ class Database:
         # (API mode; compare's two branches, which load tables of their own in two threads).
         return self._scratch / f"{table.operation}-{table.name}-{next(_STAGING_NUMBERS)}.csv"
 
-    def _from_staging(self, table: Table, staging: Path, columns: dict[str, str], present: dict[str, str], numbered: str,
+    def _from_staging(self, table: Table, staging: Path | list[Path], columns: dict[str, str], present: dict[str, str], numbered: str,
                       records: int, *, header: bool = True) -> None:
-        """The stored table from a staging file: `present` maps each item stored to its column there."""
+        """The stored table from a staging file (or several, read in one statement): `present` maps each item
+        stored to its column there."""
+        files = staging if isinstance(staging, list) else [staging]
+        source = literal(str(files[0])) if len(files) == 1 else "[" + ", ".join(literal(str(file)) for file in files) + "]"
         column_spec = "{" + ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in columns.items()) + "}"
         # Text and typed values side by side in one table, as a plain file is stored (not two copies).
         selected = [numbered, *(f"{column} AS {quote(name)}" for name, column in present.items())]
         selected += [typed_value(item, present[item.name]) + f" AS {quote(item.name + '#typed')}"
                      for item in table.items if item.sql_type in TYPED and item.name in present]
         self.connection.execute(
-            f"CREATE OR REPLACE TABLE {data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({literal(str(staging))}, "
+            f"CREATE OR REPLACE TABLE {data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({source}, "
             f"header = {str(header).lower()}, delim = ',', quote = '\"', escape = '\"', auto_detect = false, columns = {column_spec})"
         )
-        staging.unlink()
+        for file in files:
+            file.unlink()
         self._views(table, data_name(table), "_record, _line", frozenset(present), records)
 
     def _loaded(self, table: Table, header: Sequence[str], records: int) -> LoadedTable:

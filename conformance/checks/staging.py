@@ -7,7 +7,16 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, runtime_checkable
+
+
+@runtime_checkable
+class StagedRows(Protocol):
+    """Rows a reader has staged already (a sheet parsed in parts by child processes): `files` in the
+    format `Database._load_cells` writes (each row's cells in header order, then its line), `records` rows."""
+
+    files: tuple[Path, ...]
+    records: int
 
 
 def staging_writer(stream: TextIO) -> Any:

@@ -109,7 +109,7 @@ class CompactDatabase(Database):
         self._sources[key] = _Source(file.path, file.delimiter, file.width, columns)
         return records
 
-    def _from_staging(self, table: Table, staging: Path, columns: dict[str, str], present: dict[str, str], numbered: str,
+    def _from_staging(self, table: Table, staging: Path | list[Path], columns: dict[str, str], present: dict[str, str], numbered: str,
                       records: int, *, header: bool = True) -> None:
         self._sources.pop((table.operation, table.name), None)  # a refused direct read: stored whole
         super()._from_staging(table, staging, columns, present, numbered, records, header=header)

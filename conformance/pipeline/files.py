@@ -142,6 +142,8 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
     if options.mapping is not None:
         specs = [options.mapping.spec(spec) for spec in load_specs(specs or [options.mapping.operation])]
     with workspace(options.temp_dir) as folder, open_target(path, options.limits, folder / "zip") as opened:
+        if options.threads:  # a large sheet is parsed in parts by at most --threads processes
+            opened.workbooks.parts = min(opened.workbooks.parts, options.threads)
         chosen, discovery = resolve_specs(specs, opened)
         check_declaration(options.declaration, chosen)
         as_of = options.as_of or datetime.date.today()

@@ -295,7 +295,8 @@ def open_target(path: Path, limits: InputLimits | None = None, scratch: Path | N
     """
     if not path.exists():
         raise TargetError(f"{path}: ありません（no such file or folder）")
-    target = Target(path=path, workbooks=Workbooks(limits), digests=digests)
+    # A sheet parsed in parts keeps its parts in the run's private folder, beside the extracted ZIP.
+    target = Target(path=path, workbooks=Workbooks(limits, scratch.parent if scratch is not None else None), digests=digests)
     try:
         if path.is_dir():
             _add_folder(target, path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -132,10 +133,11 @@ def _row_ends(chunk: bytes, stop: int, scan: SheetScan) -> None:
     scan.last_row, scan.last_column = last_row, last_column
 
 
-def _fast_scan(stream: IO[bytes], scan: SheetScan, count: bool = True) -> None:
+def _fast_scan(stream: IO[bytes], scan: SheetScan, count: bool = True, sink: Callable[[bytes], None] | None = None) -> None:
     """Row by row at C speed: the range by each row's last cell, the cells counted by their values (`<v>`,
     `<is>`) when `count`; Python only touches each row, not each cell. Each chunk is searched up to its
-    cut after a row end, not copied."""
+    cut after a row end, not copied. `sink` is given the XML as it is read, in pieces cut after a row end
+    (the last piece: the rest), so that one pass both bounds a sheet and cuts it in parts (sheetsplit)."""
     carry = b""
     first = True
     while True:
@@ -154,6 +156,8 @@ def _fast_scan(stream: IO[bytes], scan: SheetScan, count: bool = True) -> None:
         if _CELL_IN_OTHER_SHAPE.search(chunk, 0, cut) or _PREFIXED.search(chunk, 0, cut):
             raise _OtherShape
         _row_ends(chunk, cut, scan)
+        if sink is not None:
+            sink(chunk[:cut] if cut < len(chunk) else chunk)
         if count:
             scan.cells += chunk.count(b"<v>", 0, cut) + chunk.count(b"<is>", 0, cut)
         if chunk.find(b"<f", 0, cut) >= 0:
@@ -191,12 +195,18 @@ def _tree_scan(stream: IO[bytes], scan: SheetScan) -> None:
             element.clear()  # keeps memory flat on a large sheet
 
 
-def scan_sheet(path: Path, sheet: str, limit: int | None = None) -> SheetScan:
+# Given the package and the sheet's member before the pass: a sink for the sheet's XML, or None.
+SinkFactory = Callable[[zipfile.ZipFile, zipfile.ZipInfo], Callable[[bytes], None] | None]
+
+
+def scan_sheet(path: Path, sheet: str, limit: int | None = None, sink: SinkFactory | None = None) -> SheetScan:
     """The sheet's used range, its cells holding a value or a formula (a styled empty cell is no part of
     the grid a reader builds) and its formulas, in one streaming pass; memory stays flat.
 
     With `limit`, the cells are counted only when the used range exceeds it (a second pass, then): a
-    sheet within the limit is built whole, and its count would cost two byte passes for nothing."""
+    sheet within the limit is built whole, and its count would cost two byte passes for nothing. `sink`:
+    what is handed the XML during the first pass (a sheet not written in the byte patterns' shape is
+    scanned again by ElementTree, and the sink has then seen part of it only: sheetsplit notices)."""
     scan = SheetScan()
     try:
         with zipfile.ZipFile(path) as bundle:
@@ -205,7 +215,7 @@ def scan_sheet(path: Path, sheet: str, limit: int | None = None) -> SheetScan:
                 return scan
             try:
                 with bundle.open(part) as stream:
-                    _fast_scan(stream, scan, count=limit is None)
+                    _fast_scan(stream, scan, count=limit is None, sink=sink(bundle, bundle.getinfo(part)) if sink else None)
                 if limit is not None and scan.area > limit:
                     scan = SheetScan(part=part)
                     with bundle.open(part) as stream:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import io
+import os
+import shutil
 import threading
+import weakref
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -22,12 +26,22 @@ from conformance.readers.base import (
 )
 from conformance.readers.delimited import header_issues
 from conformance.readers.sheetscan import SheetScan, column_letters, scan_sheet
+from conformance.readers.sheetsplit import Splitter, StagedCells, new_folder, parse_parts, remove
 from conformance.readers.sparse import dense_rows, position, sparse_rows
 from conformance.results import codes
 from conformance.results.masking import library_message
 
 DEFAULT_MAX_SHEETS = InputLimits().max_sheets
 _TEXT = frozenset({str})
+EMPTY_ROW = "空行です（このレコードは検査していません）。"
+# A sheet whose XML is this large or more is parsed in parts by child processes (sheetsplit): about 40,000
+# records of a hundred-odd text items. Below it a child's start (about 0.3 s of CPU) outweighs the gain.
+SPLIT_BYTES = 128 << 20
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _open(path: Path, max_sheets: int = DEFAULT_MAX_SHEETS) -> python_calamine.CalamineWorkbook:
@@ -55,8 +69,16 @@ class Workbooks:
     is parsed (shared strings, styles) once per run, however many specs and tables look at it.
     `opened` counts the workbooks really opened (a test holds it to one per file)."""
 
-    def __init__(self, limits: InputLimits | None = None) -> None:
+    def __init__(self, limits: InputLimits | None = None, folder: Path | None = None, split_bytes: int = SPLIT_BYTES,
+                 parts: int | None = None) -> None:
         self.limits = limits or InputLimits()
+        # A sheet of `split_bytes` of XML or more is parsed in `parts` (default: the usable cores, at most 4)
+        # by child processes, its parts and their staging files kept in a folder made in `folder` (the run's
+        # private folder; default the system's temp folder), removed by `close`.
+        self.split_bytes, self.parts = split_bytes, min(usable_cores(), 4) if parts is None else parts
+        self._parent: Path | None = folder
+        self._folder: Path | None = None
+        self._removal: weakref.finalize[Any, Any] | None = None
         self.opened = 0
         self._books: dict[Path, python_calamine.CalamineWorkbook | ReaderError] = {}
         self._lock = threading.Lock()
@@ -87,8 +109,29 @@ class Workbooks:
         """The names of the workbook's sheets (ReaderError when it cannot be opened)."""
         return list(self.workbook(path).sheet_names)
 
+    def folder(self) -> Path:
+        """The folder of the parts of sheets parsed in parts (made on first use). Removed by `close`, or once
+        neither these workbooks nor a table read in parts is left (a library call that closes nothing)."""
+        with self._lock:
+            if self._folder is None:
+                self._folder = new_folder(self._parent)
+                self._removal = weakref.finalize(self, shutil.rmtree, self._folder, True)
+            return self._folder
+
+    def splitter(self, source: zipfile.ZipFile, member: zipfile.ZipInfo) -> Splitter | None:
+        """The used-range scan's sink for a sheet parsed in parts, or None (the sheet is read whole)."""
+        if self.parts < 2 or member.file_size < self.split_bytes:
+            return None
+        try:
+            return Splitter(source, member, new_folder(self.folder()), self.parts)
+        except Exception:  # a member unreadable, no room for the parts: read whole, scanned as before
+            return None
+
     def close(self) -> None:
-        """Let every workbook go."""
+        """Let every workbook go; remove the parts' folder."""
+        if self._removal is not None:
+            self._removal()
+            self._folder = self._removal = None
         with self._lock:
             for book in self._books.values():
                 if not isinstance(book, ReaderError):
@@ -152,7 +195,15 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbo
     workbooks = workbooks or Workbooks(limits)
     try:
         workbook = workbooks.workbook(path)
-        scan = scan_sheet(path, sheet, limits.max_sheet_cells)
+        splitters: list[Splitter] = []
+        try:
+            scan = scan_sheet(path, sheet, limits.max_sheet_cells, lambda *member: _keep(splitters, workbooks.splitter(*member)))
+            in_parts = _read_in_parts(sheet, scan, splitters[0], workbooks) if splitters else None
+        finally:
+            for splitter in splitters:
+                splitter.stop()
+        if in_parts is not None:
+            return in_parts
         if scan.area > limits.max_sheet_cells:
             if scan.cells > limits.max_sheet_cells or scan.part is None:
                 return ParsedTable.unreadable(_too_large_issue(sheet, scan, limits))
@@ -183,7 +234,61 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbo
     parsed.issues.extend(_merged_issues([m for m in merged if m is not None]))
     parsed.issues.extend(scan.formula_issues())
     # One pass over the rows, taken either way: as records, or as cells by the database's staging.
-    parsed.cells = _rows(parsed, numbered)
+    parsed.cells = rows_as_text(parsed, numbered)
+    parsed.records = _records(parsed.header, parsed.cells)
+    return parsed
+
+
+def _keep(kept: list[Splitter], splitter: Splitter | None) -> Splitter | None:
+    if splitter is not None:
+        kept.append(splitter)
+    return splitter
+
+
+def _read_in_parts(sheet: str, scan: SheetScan, splitter: Splitter, workbooks: Workbooks) -> ParsedTable | None:
+    """The sheet read from its parts by child processes (sheetsplit), or None: the one-process path reads it.
+
+    The header (row 1) is read here from a workbook of it alone, the rows by the children; their issues are
+    joined in line order, empty rows after the last row holding a value dropped as the whole sheet's are
+    (calamine's grid ends there), the numeric cells counted per column over every part."""
+    try:
+        if scan.area > workbooks.limits.max_sheet_cells or not splitter.finish():
+            splitter.discard()
+            return None
+        with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(splitter.header_book)) as book:
+            worksheet = book.get_sheet_by_name(sheet)
+            rows = worksheet.to_python(skip_empty_area=False)
+            merged = list(worksheet.merged_cell_ranges or ())
+        header = [cell_text(cell) for cell in rows[0]] if len(rows) == 1 else []
+        while header and header[-1] == "":
+            header.pop()
+        answers = parse_parts(splitter, sheet, len(header), Path(f"{splitter.folder}-rows")) if header else "fallback"
+    except Exception:  # calamine refused a part: the one-process path says what it says
+        return None
+    finally:
+        remove(splitter.folder)
+    if answers == "fallback":
+        return None
+    if isinstance(answers, str):
+        return ParsedTable.unreadable(ReadIssue("syntax", codes.UNREADABLE_SHEET, f"シート「{sheet}」を読めません（{answers}）。"))
+    parsed = ParsedTable(header=header, records=iter(()), encoding=None)
+    parsed.issues.extend(header_issues(header, 1))
+    parsed.issues.extend(_merged_issues([m for m in merged if m is not None]))
+    parsed.issues.extend(scan.formula_issues())
+    last = max(answer["last"] for answer in answers)
+    numeric: dict[int, list[int]] = {}
+    for answer in answers:
+        for aspect, code, message, line in answer["issues"]:
+            if message == EMPTY_ROW and line > last:
+                parsed.rejected -= 1  # a trailing empty row: not in calamine's grid of the whole sheet
+            else:
+                parsed.issues.append(ReadIssue(aspect, code, message, line))
+        parsed.rejected += answer["rejected"]
+        for column, (first, count) in answer["numeric"].items():
+            numeric.setdefault(int(column), [first, 0])[1] += count
+    parsed.issues.extend(numeric_issues(header, numeric))
+    files = tuple(Path(answer["staging"]) for answer in answers)
+    parsed.cells = StagedCells(files, sum(answer["records"] for answer in answers), len(header), workbooks)
     parsed.records = _records(parsed.header, parsed.cells)
     return parsed
 
@@ -205,14 +310,17 @@ def _too_large_issue(sheet: str, scan: SheetScan, limits: InputLimits) -> ReadIs
     return ReadIssue("syntax", codes.SHEET_TOO_LARGE, message, scan.last_row)
 
 
-def _rows(parsed: ParsedTable, rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, int, list[str]]]:
+def rows_as_text(parsed: ParsedTable, rows: Iterable[tuple[int, list[Any]]], expected: int = 2,
+                 numeric: dict[int, list[int]] | None = None) -> Iterator[tuple[int, int, list[str]]]:
     """The records of (line, cells) rows as (record, line, cells as text, one per header column);
     a line skipped between two rows (a sparse sheet's run of empty rows) is one issue for the whole run,
     each of its rows counted as rejected. Python touches each row, not each cell, when a row holds text
-    only (an export of text cells): 6 million cells of a 100,000-record sheet cost seconds otherwise."""
+    only (an export of text cells): 6 million cells of a 100,000-record sheet cost seconds otherwise.
+    `expected`: the first line; `numeric`: where a part of a sheet (sheetsplit) counts its numeric cells,
+    whose issues its caller makes once for the whole sheet (else they are made here, at the end)."""
     width = len(parsed.header)
-    numeric: dict[int, list[int]] = {}  # column -> [first line, cells]: a number where text may be meant
-    expected = 2
+    own = numeric is None
+    numeric = {} if numeric is None else numeric  # column -> [first line, cells]: a number where text may be meant
     for line, row in rows:
         if line > expected + 1:
             parsed.rejected += line - expected
@@ -220,13 +328,13 @@ def _rows(parsed: ParsedTable, rows: Iterable[tuple[int, list[Any]]]) -> Iterato
             parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, message, expected))
         elif line == expected + 1:
             parsed.rejected += 1
-            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, "空行です（このレコードは検査していません）。", expected))
+            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, EMPTY_ROW, expected))
         expected = line + 1
         text = set(map(type, row)) <= _TEXT
         cells: list[str] = row if text else [cell if type(cell) is str else cell_text(cell) for cell in row]
         if not any(cells):
             parsed.rejected += 1
-            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, "空行です（このレコードは検査していません）。", line))
+            parsed.issues.append(ReadIssue("syntax", codes.FIELD_COUNT, EMPTY_ROW, line))
             continue
         if any(cells[width:]):
             parsed.rejected += 1
@@ -241,7 +349,13 @@ def _rows(parsed: ParsedTable, rows: Iterable[tuple[int, list[Any]]]) -> Iterato
         if len(cells) != width:  # cells past the header are empty (checked above)
             cells = cells[:width] if len(cells) > width else cells + [""] * (width - len(cells))
         yield line - 1, line, cells
-    parsed.issues.extend(_numeric_issue(parsed.header[column], first, count) for column, (first, count) in sorted(numeric.items()))
+    if own:
+        parsed.issues.extend(numeric_issues(parsed.header, numeric))
+
+
+def numeric_issues(header: list[str], numeric: dict[int, list[int]]) -> list[ReadIssue]:
+    """The numeric-cell issues of a sheet, one per column, in column order."""
+    return [_numeric_issue(header[column], first, count) for column, (first, count) in sorted(numeric.items())]
 
 
 def _records(header: list[str], rows: Iterator[tuple[int, int, list[str]]]) -> Iterator[RawRecord]:
