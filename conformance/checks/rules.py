@@ -128,15 +128,18 @@ def _count_derived(database: Database, requirements: list[Requirement], loaded: 
         f"SELECT {', '.join(quote(item) for item in items)}{violated} FROM {source}"
     ).fetchall()
     position = {item: index for index, item in enumerate(items)}
+    # Per row: a bit per item with a value, and the row's violated items (None: none).
+    valued = [(sum(1 << index for index, value in enumerate(row[: len(items)]) if value is not None),
+               row[-1] if rows_needed else None) for row in fetched]
     counts = {}
     for requirement in requirements:
-        columns = [position[item] for item in requirement.check.items]
-        row_rule = requirement.check.kind == "row"
-        judged = set(requirement.check.items)
+        mask = 0
+        for item in requirement.check.items:
+            mask |= 1 << position[item]
+        judged = set(requirement.check.items) if requirement.check.kind == "row" else None
         counts[requirement.id] = sum(
-            1 for row in fetched
-            if any(row[column] is not None for column in columns)
-            and not (row_rule and row[-1] is not None and judged.intersection(row[-1]))
+            1 for bits, violated in valued
+            if bits & mask and not (judged is not None and violated is not None and judged.intersection(violated))
         )
     return counts
 
