@@ -27,7 +27,7 @@ import duckdb
 import numpy  # noqa: F401
 
 from conformance.checks.ahead import AheadRead, PlainFile, frozen
-from conformance.checks.instances import give_back, macros, new_instance, take_instance
+from conformance.checks.instances import as_of_macro, give_back, new_instance, search_path, take_instance
 from conformance.checks.instances import register_functions as register_functions
 from conformance.checks.sql import TYPED, data_name, data_name_of, line_offset, typed_value
 from conformance.checks.sql import literal as literal
@@ -105,20 +105,20 @@ class Database:
             # A kept instance that cannot take this run's settings (e.g. its spill folder still in use).
             self._instance = self._attach(new_instance())
         self.connection = self.cursor()
-        # DuckDB draws its own bar on stdout for long queries; the CLI owns the terminal.
-        self.connection.execute("SET enable_progress_bar = false")
         if memory_limit:
             try:
                 self.connection.execute(f"SET memory_limit = {literal(memory_limit)}")
             except duckdb.Error:
                 self.close()
                 raise ValueError(f"memory limit {memory_limit!r} is not a size DuckDB takes (e.g. 1GB, 512MB)") from None
-        # The macros live in the run's catalog (as_of_date() is the run's); the Python functions in the instance.
-        self.connection.execute(macros(as_of or datetime.date.today()))
+        # as_of_date() lives in the run's catalog (it is the run's); the format functions in the instance.
         # Until a table of SMALL_TABLE records or more is loaded, the run is small: its queries plan
         # in more time than they run, so DuckDB runs them on one thread and unoptimised (measured on the
         # fixtures: ~15% less CPU per run, the same results). A large table restores both for the run.
-        self.connection.execute("SET threads = 1; PRAGMA disable_optimizer")
+        # DuckDB draws its own bar on stdout for long queries; the CLI owns the terminal.
+        # One call: each costs a fixture run more than the statements' work.
+        self.connection.execute(f"SET enable_progress_bar = false; {as_of_macro(as_of or datetime.date.today())}; "
+                                "SET threads = 1; PRAGMA disable_optimizer")
         self._small = True
         # The stored table behind each table that DuckDB read directly: its rowid is _record - 1.
         self._stored: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
@@ -163,8 +163,10 @@ class Database:
     def _attach(self, instance: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         """This run's catalog attached to `instance`, whose instance-wide settings a run before may have
         changed: back to DuckDB's defaults, with this run's spill folder."""
+        # No RESET threads: every run sets its threads (to 1, __init__) before its first query; resetting
+        # them first restarted DuckDB's pool of threads for nothing (~1 ms of CPU per run).
         try:
-            instance.execute(f"RESET threads; RESET memory_limit; SET temp_directory = {literal(str(self._scratch / 'spill'))}; "
+            instance.execute(f"RESET memory_limit; SET temp_directory = {literal(str(self._scratch / 'spill'))}; "
                              f"ATTACH ':memory:' AS {self._catalog}")
         except duckdb.Error:
             instance.close()
@@ -174,7 +176,7 @@ class Database:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Another connection to this run's catalog (e.g. to stream one query while others run)."""
         connection = self._instance.cursor()
-        connection.execute(f"USE {self._catalog}")
+        connection.execute(f"USE {self._catalog}; SET search_path = {literal(search_path(self._catalog))}")
         return connection
 
     def close(self) -> None:

@@ -39,11 +39,27 @@ def take_instance() -> tuple[duckdb.DuckDBPyConnection, bool]:
     return new_instance(), False
 
 
+# The catalog of an instance's own connection (`duckdb.connect(":memory:")`): the format macros live there,
+# created once per instance, and a run's connections find them through their search path (`search_path`).
+FUNCTIONS_CATALOG = "memory"
+
+
 def new_instance() -> duckdb.DuckDBPyConnection:
-    """A new in-memory instance with the Python format functions registered."""
+    """A new in-memory instance with the format functions: the Python ones registered, the SQL twins as macros
+    in its own catalog (created once per instance: ~6 ms of CPU that every run paid when they lived in its catalog)."""
     instance = duckdb.connect(":memory:")
-    register_python_functions(instance)
+    try:
+        register_python_functions(instance)
+        instance.execute(format_macros())
+    except BaseException:
+        instance.close()
+        raise
     return instance
+
+
+def search_path(catalog: str) -> str:
+    """A run's connection's search path: its catalog, then the instance's format macros."""
+    return f"{catalog}.main,{FUNCTIONS_CATALOG}.main"
 
 
 def give_back(instance: duckdb.DuckDBPyConnection, catalog: str) -> None:
@@ -74,8 +90,15 @@ def register_functions(connection: duckdb.DuckDBPyConnection, as_of: datetime.da
 
 
 def macros(as_of: datetime.date) -> str:
-    """Every format with a SQL twin and `as_of_date()`, as one statement: the setup is paid by every run,
-    and fixture runs are many."""
-    statements = [f"CREATE OR REPLACE MACRO {VALUE_FORMATS[name].function_name}(v) AS {body}" for name, body in sql_macros().items()]
-    statements.append(f"CREATE OR REPLACE MACRO as_of_date() AS DATE {literal(as_of.isoformat())}")
-    return ";\n".join(statements)
+    """Every format with a SQL twin and `as_of_date()`, as one statement (a connection of its own: lint)."""
+    return f"{format_macros()};\n{as_of_macro(as_of)}"
+
+
+def format_macros() -> str:
+    """Every format with a SQL twin as a macro (`fmt_jp_m11(x)`), as one statement."""
+    return ";\n".join(f"CREATE OR REPLACE MACRO {VALUE_FORMATS[name].function_name}(v) AS {body}" for name, body in sql_macros().items())
+
+
+def as_of_macro(as_of: datetime.date) -> str:
+    """`as_of_date()`: the run's own, so it lives in the run's catalog."""
+    return f"CREATE OR REPLACE MACRO as_of_date() AS DATE {literal(as_of.isoformat())}"

@@ -50,8 +50,10 @@ class SpecError(Exception):
     """A spec cannot be loaded: a bug in specs/, reported by `conformance spec lint`."""
 
 
+@cache
 def specs_root() -> Path:
-    """specs/ as shipped in the wheel, or at the root of a source checkout."""
+    """specs/ as shipped in the wheel, or at the root of a source checkout (found once per process: a
+    fixture run asks ~10 times)."""
     for candidate in (_PACKAGE / "_specs", _PACKAGE.parent / "specs"):
         if (candidate / "common").is_dir():
             return candidate
@@ -96,9 +98,20 @@ def use_folders(folders: Sequence[Path]) -> Iterator[None]:
 
 def available(root: Path | None = None) -> list[str]:
     """The operation ids that have a spec.yaml, sorted (with the added folders' when `root` is not given)."""
-    base = root or specs_root()
-    found = {path.parent.name for path in base.glob("*/spec.yaml")}
+    bundled = specs_root()
+    found = _bundled_operations(bundled) if root is None or root == bundled else _operations(root)
     return sorted(found | set(_EXTRA) if root is None else found)
+
+
+def _operations(root: Path) -> frozenset[str]:
+    return frozenset(path.parent.name for path in root.glob("*/spec.yaml"))
+
+
+@cache
+def _bundled_operations(root: Path) -> frozenset[str]:
+    """The bundled specs' ids, globbed once: like the specs themselves (`load`), they do not change while
+    the process runs, and a fixture run asked ~6 times (a glob of specs/ each)."""
+    return _operations(root)
 
 
 @cache
