@@ -39,24 +39,33 @@ sys.path.insert(0, str(ROOT))
 from conformance.readers.sheetscan import column_letters  # noqa: E402  (after the path set-up above)
 
 
+def write_package(bundle: zipfile.ZipFile, sheet: str, styles: str | None = None) -> None:
+    """Every member of a one-sheet workbook but the sheet (xl/worksheets/sheet1.xml): content types,
+    relationships, the workbook naming `sheet`, and xl/styles.xml when `styles` is given."""
+    bundle.writestr("[Content_Types].xml", (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'))
+    bundle.writestr("_rels/.rels", (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+    bundle.writestr("xl/workbook.xml", (f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
+                                        f'<sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+    styled = f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/>' if styles is not None else ""
+    bundle.writestr("xl/_rels/workbook.xml.rels", (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>{styled}</Relationships>'))
+    if styles is not None:
+        bundle.writestr("xl/styles.xml", styles)
+
+
 def write_workbook(source: Path, target: Path, sheet: str) -> None:
     """One sheet holding the CSV's rows as inline text cells, streamed row by row."""
     with source.open(encoding="utf-8", newline="") as stream, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr("[Content_Types].xml", (
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'))
-        bundle.writestr("_rels/.rels", (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
-        bundle.writestr("xl/workbook.xml", (f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
-                                            f'<sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>'))
-        bundle.writestr("xl/_rels/workbook.xml.rels", (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'))
+        write_package(bundle, sheet)
         with bundle.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet_xml:
             sheet_xml.write(f'<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
             letters: list[str] = []

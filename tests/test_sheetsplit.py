@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from bench.xlsx_vs_csv import write_package
 from conformance.checks.database import Database
 from conformance.pipeline.discover import discover
 from conformance.pipeline.load import load_tables
@@ -28,7 +29,6 @@ from tests.conftest import FIXTURES
 HOSTILE = FIXTURES / "hostile"
 WORKBOOKS = sorted(path.relative_to(FIXTURES).as_posix() for path in FIXTURES.rglob("*.xlsx"))
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STYLES = (f'<styleSheet xmlns="{_MAIN}"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/>'
            "</cellXfs></styleSheet>")
 
@@ -103,22 +103,7 @@ def _sheet_xml(rows: list[tuple[int, list[tuple[int, str, str]]] | str]) -> byte
 
 def _write_workbook(path: Path, sheet_xml: bytes) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr("[Content_Types].xml", (
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'))
-        bundle.writestr("_rels/.rels", (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
-        bundle.writestr("xl/workbook.xml", f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets><sheet name="住民" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        bundle.writestr("xl/_rels/workbook.xml.rels", (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'))
-        bundle.writestr("xl/styles.xml", _STYLES)
+        write_package(bundle, "住民", _STYLES)
         bundle.writestr("xl/worksheets/sheet1.xml", sheet_xml)
 
 
