@@ -141,6 +141,12 @@ def test_cli_import_then_run_with_specs(tmp_path: Path) -> None:
     exported = cli("spec", "export", "kyotsu", "--specs", tmp_path / "specs", "--output", tmp_path / "kyotsu.xlsx")
     assert exported.code == 0 and (tmp_path / "kyotsu.xlsx").is_file()
     assert cli("spec", "export", "kyotsu", "--output", tmp_path / "no.xlsx").code == 2  # not without it
+    # compare too: the export against itself is an identical pair
+    compared = cli("compare", _export(tmp_path / "data" / "kyotsu"), _export(tmp_path / "data" / "kyotsu-copy"), "--spec", "kyotsu",
+                   "--specs", tmp_path / "specs", "--output", tmp_path / "compare", "--quiet")
+    assert compared.code == 0, compared.out + compared.err
+    assert cli("compare", tmp_path / "data" / "kyotsu", tmp_path / "data" / "kyotsu-copy", "--spec", "kyotsu",
+               "--output", tmp_path / "compare-no").code == 2  # not without it
     assert "kyotsu" not in spec_store.available()
 
 

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         if arguments.command == "verify":
             return verify_command(arguments, out, err)
         if arguments.command == "compare":
-            with interrupts:
+            with interrupts, use_folders(arguments.spec_folders):
                 return interrupts.checked(compare_command(arguments, out, err), err)
         if arguments.command == "fixtures":
             return fixtures_command(arguments, out, err)

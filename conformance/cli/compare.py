@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
-from conformance.cli.usage import USAGE_ERROR, unwritable
+from conformance.cli.usage import USAGE_ERROR, spec_folders, unwritable
 from conformance.pipeline import MappingError, TargetError, load_mapping
 from conformance.report.compare import COMPARE_FORMATS, render_console, write_compare
 from conformance.results import terminal_safe
@@ -20,6 +20,7 @@ def add_compare_parser(commands: Any) -> None:
     parser.add_argument("old", type=Path, help="the old system's export (file, folder or ZIP; --mapping-old if laid out otherwise)")
     parser.add_argument("new", type=Path, help="the standard system's export (file, folder or ZIP)")
     parser.add_argument("--spec", required=True, metavar="OP", help="the operation both exports hold (e.g. juki)")
+    spec_folders(parser)
     parser.add_argument("--mapping-old", type=Path, metavar="FILE", help="read OLD through this mapping (YAML, mapping.schema.json)")
     parser.add_argument("--mapping-new", type=Path, metavar="FILE", help="read NEW through this mapping")
     parser.add_argument("--key", action="append", default=[], metavar="[TABLE=]ITEM[,ITEM]",
