@@ -226,16 +226,27 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbo
         return ParsedTable.unreadable(issue)
     if not rows:
         return ParsedTable.unreadable(ReadIssue("header", codes.NO_HEADER, f"シート「{sheet}」が空です。", line=1))
-    header = [cell_text(cell) for cell in rows[0]]
+    parsed = _sheet_table(_header_row(rows[0]), merged, scan)
+    # One pass over the rows, taken either way: as records, or as cells by the database's staging.
+    parsed.cells = rows_as_text(parsed, numbered)
+    parsed.records = _records(parsed.header, parsed.cells)
+    return parsed
+
+
+def _header_row(cells: list[Any]) -> list[str]:
+    """The sheet's first row as its header: each cell as text, the empty cells at its end dropped."""
+    header = [cell_text(cell) for cell in cells]
     while header and header[-1] == "":
         header.pop()
+    return header
+
+
+def _sheet_table(header: list[str], merged: Iterable[Any], scan: SheetScan) -> ParsedTable:
+    """The table of a sheet before its rows: its header and the issues of its header, merged ranges and formulas."""
     parsed = ParsedTable(header=header, records=iter(()), encoding=None)
     parsed.issues.extend(header_issues(header, 1))
     parsed.issues.extend(_merged_issues([m for m in merged if m is not None]))
     parsed.issues.extend(scan.formula_issues())
-    # One pass over the rows, taken either way: as records, or as cells by the database's staging.
-    parsed.cells = rows_as_text(parsed, numbered)
-    parsed.records = _records(parsed.header, parsed.cells)
     return parsed
 
 
@@ -259,9 +270,7 @@ def _read_in_parts(sheet: str, scan: SheetScan, splitter: Splitter, workbooks: W
             worksheet = book.get_sheet_by_name(sheet)
             rows = worksheet.to_python(skip_empty_area=False)
             merged = list(worksheet.merged_cell_ranges or ())
-        header = [cell_text(cell) for cell in rows[0]] if len(rows) == 1 else []
-        while header and header[-1] == "":
-            header.pop()
+        header = _header_row(rows[0]) if len(rows) == 1 else []
         answers = parse_parts(splitter, sheet, len(header), Path(f"{splitter.folder}-rows")) if header else "fallback"
     except Exception:  # calamine refused a part: the one-process path says what it says
         return None
@@ -271,10 +280,7 @@ def _read_in_parts(sheet: str, scan: SheetScan, splitter: Splitter, workbooks: W
         return None
     if isinstance(answers, str):
         return ParsedTable.unreadable(ReadIssue("syntax", codes.UNREADABLE_SHEET, f"シート「{sheet}」を読めません（{answers}）。"))
-    parsed = ParsedTable(header=header, records=iter(()), encoding=None)
-    parsed.issues.extend(header_issues(header, 1))
-    parsed.issues.extend(_merged_issues([m for m in merged if m is not None]))
-    parsed.issues.extend(scan.formula_issues())
+    parsed = _sheet_table(header, merged, scan)
     last = max(answer["last"] for answer in answers)
     numeric: dict[int, list[int]] = {}
     for answer in answers:
