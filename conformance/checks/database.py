@@ -94,16 +94,17 @@ class Database:
         # The run's private folder when given (one folder for every temporary file of a run).
         self._scratch = scratch or Path(tempfile.mkdtemp(prefix="conformance-db-"))
         self._scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
-        instance, kept = take_instance()
+        instance, served = take_instance()
         try:
             self._instance = self._attach(instance)
         except duckdb.InterruptException:
             raise
         except duckdb.Error:
-            if not kept:
+            if not served:
                 raise
             # A kept instance that cannot take this run's settings (e.g. its spill folder still in use).
-            self._instance = self._attach(new_instance())
+            self._instance, served = self._attach(new_instance()), 0
+        self._served = served + 1  # the runs its instance served, this one included (give_back retires it)
         self.connection = self.cursor()
         if memory_limit:
             try:
@@ -182,7 +183,7 @@ class Database:
     def close(self) -> None:
         """Close the connection, give the DuckDB instance back for the next run and remove the scratch folder."""
         self.connection.close()
-        give_back(self._instance, self._catalog)
+        give_back(self._instance, self._catalog, self._served)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     def records(self, table: Table, items: list[str], records: list[int]) -> dict[int, tuple[str | None, ...]]:

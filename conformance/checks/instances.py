@@ -17,14 +17,13 @@ from conformance.checks.sql import literal
 # attached to it and a connection of its own (temporary tables and Python functions are per connection), and
 # the instance-wide settings are set anew. One run uses an instance at a time. Keyed by process: a child
 # forked from a process holding idle instances never touches them (DuckDB's threads do not survive a fork).
-_IDLE: dict[int, list[duckdb.DuckDBPyConnection]] = {}
+_IDLE: dict[int, list[tuple[duckdb.DuckDBPyConnection, int]]] = {}  # each idle instance with the runs it served
 _IDLE_LOCK = threading.Lock()
 # An instance serves at most this many runs, then is closed: a kept instance's statements grow dearer with
 # the runs it served (measured on 100 fixture runs per pass, alternated: 160 → 206 ms of CPU per run over
 # four passes on one instance, 144–160 ms when each instance is closed after 50 runs; the catalog it
 # keeps does not grow, so the cost is inside DuckDB). A new instance costs ~30 ms, once per 50 runs.
 MAX_RUNS_PER_INSTANCE = 50
-_RUNS: dict[int, int] = {}  # id(instance) -> the runs it served, while it is open
 
 
 @atexit.register
@@ -32,17 +31,17 @@ def _close_idle() -> None:
     """The idle instances closed before the interpreter tears down the Python functions they call."""
     with _IDLE_LOCK:
         idle = _IDLE.pop(os.getpid(), [])
-    for instance in idle:
+    for instance, _served in idle:
         instance.close()
 
 
-def take_instance() -> tuple[duckdb.DuckDBPyConnection, bool]:
-    """An idle instance of this process (and True), or a new one (and False)."""
+def take_instance() -> tuple[duckdb.DuckDBPyConnection, int]:
+    """An idle instance of this process and the runs it served, or a new one (and 0)."""
     with _IDLE_LOCK:
         idle = _IDLE.get(os.getpid())
         if idle:
-            return idle.pop(), True
-    return new_instance(), False
+            return idle.pop()
+    return new_instance(), 0
 
 
 # The catalog of an instance's own connection (`duckdb.connect(":memory:")`): the format macros live there,
@@ -68,24 +67,21 @@ def search_path(catalog: str) -> str:
     return f"{catalog}.main,{FUNCTIONS_CATALOG}.main"
 
 
-def give_back(instance: duckdb.DuckDBPyConnection, catalog: str) -> None:
-    """The run's catalog detached, `instance` is idle again (closed if the catalog would not detach)."""
+def give_back(instance: duckdb.DuckDBPyConnection, catalog: str, served: int) -> None:
+    """The run's catalog detached, `instance` (which served `served` runs, this one included) is idle again;
+    closed if the catalog would not detach or it served MAX_RUNS_PER_INSTANCE runs."""
     try:
         instance.execute(f"DETACH {catalog}")
     except duckdb.Error as error:
-        with _IDLE_LOCK:
-            _RUNS.pop(id(instance), None)
         instance.close()
         if isinstance(error, duckdb.InterruptException):  # a Ctrl-C stays an interrupt
             raise
         return
+    if served >= MAX_RUNS_PER_INSTANCE:
+        instance.close()
+        return
     with _IDLE_LOCK:
-        served = _RUNS.pop(id(instance), 0) + 1
-        if served < MAX_RUNS_PER_INSTANCE:
-            _RUNS[id(instance)] = served
-            _IDLE.setdefault(os.getpid(), []).append(instance)
-            return
-    instance.close()
+        _IDLE.setdefault(os.getpid(), []).append((instance, served))
 
 
 def register_python_functions(connection: duckdb.DuckDBPyConnection) -> None:
