@@ -325,7 +325,7 @@ def read_table(source: SourceFile, sheet: str | None = None, limits: InputLimits
     try:
         if source.format in ("csv", "tsv"):
             return read_delimited(source.path, "," if source.format == "csv" else "\t")
-        if source.size > limits.max_file_bytes:
+        if _refused_by_size(source, limits):
             return ParsedTable.unreadable(_too_large(source, limits))
         if source.format in ("json", "ndjson"):
             return read_json(source.path, lines=source.format == "ndjson")
@@ -336,10 +336,15 @@ def read_table(source: SourceFile, sheet: str | None = None, limits: InputLimits
         return ParsedTable.unreadable(ReadIssue("syntax", codes.UNREADABLE_FILE, f"ファイルを読めません（{type(error).__name__}）。"))
 
 
+def _refused_by_size(source: SourceFile, limits: InputLimits) -> bool:
+    """JSON, NDJSON and workbooks are read whole into memory: past `max_file_bytes` `read_table` refuses them."""
+    return source.format not in ("csv", "tsv") and source.size > limits.max_file_bytes
+
+
 def _never_read(source: SourceFile, limits: InputLimits) -> bool:
-    """A JSON or NDJSON file over the size limit: `read_table` refuses it by its size and discovery opens
-    workbooks only, so a run reads none of its bytes (hashing a 2 GiB file again after the run cost seconds)."""
-    return source.format in ("json", "ndjson") and source.size > limits.max_file_bytes
+    """A JSON or NDJSON file refused by its size: discovery opens workbooks only, so a run reads none of its
+    bytes (hashing a 2 GiB file again after the run cost seconds)."""
+    return source.format in ("json", "ndjson") and _refused_by_size(source, limits)
 
 
 def _too_large(source: SourceFile, limits: InputLimits) -> ReadIssue:
