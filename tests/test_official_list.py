@@ -194,6 +194,34 @@ def test_items_with_a_romaji_travel_under_it_through_the_reference_server(import
     assert {r.id for r in result.requirements if r.verdict not in ("pass",)} == {"KYOTSU-R-0001"}
 
 
+def test_serve_takes_specs_as_run_does(imported: Spec, tmp_path: Path) -> None:
+    """`conformance serve EXPORT --specs DIR --spec ID` serves an export of an imported official spec; without
+    `--specs` the same command does not know the spec (exit 2)."""
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    folder = _export(tmp_path / "kyotsu")
+    command = [sys.executable, "-m", "conformance.cli", "serve", str(folder), "--spec", "kyotsu", "--port", "0"]
+    unknown = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "kyotsu" in unknown.stderr and "Traceback" not in unknown.stderr
+    server = subprocess.Popen([*command, "--specs", str(imported.path.parent), "--token-env", "SERVE_TOKEN"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "SERVE_TOKEN": "tok-serve-4410"})
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert line.startswith("serving http://127.0.0.1:"), line + (server.stderr.read() if server.stderr else "")
+        request = urllib.request.Request(f"{line.split()[1]}/kyotsu/group-01", headers={"Authorization": "Bearer tok-serve-4410"})
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            page = json.loads(answer.read())
+    finally:
+        server.terminate()
+        server.communicate(timeout=5)
+    assert page["items"][0]["record"]["atenabango"] == "123456789123456"
+
+
 def test_spec_diff_reads_official_workbooks(tmp_path: Path) -> None:
     """`spec diff` imports a workbook side under the other side's id: the list against its own import is
     empty (exit 0); a later 版 that narrows an item and drops a code value is breaking (exit 1)."""

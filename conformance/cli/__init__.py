@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         if arguments.command == "generate":
             return generate_command(arguments, out, err)
         if arguments.command == "serve":
-            return serve_command(arguments, out, err)
+            with use_folders(arguments.spec_folders):  # an imported official spec served as `run` checks it
+                return serve_command(arguments, out, err)
         if arguments.command == "report":
             return report_command(arguments, out, err)
         if arguments.command == "diff":

@@ -190,6 +190,7 @@ def parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve an export folder through the API contract (reference server)")
     serve_parser.add_argument("folder", type=Path, help="a conforming export: a file, a folder or a ZIP")
     serve_parser.add_argument("--spec", action="append", metavar="OP[@VERSION]", help="operation(s) to serve; inferred from file names when absent")
+    spec_folders(serve_parser)
     serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one and prints it)")
     serve_parser.add_argument("--token-env", metavar="VAR",

@@ -16,7 +16,7 @@ def unwritable(stderr: TextIO, place: Path | str, error: OSError) -> int:
 
 
 def spec_folders(command: argparse.ArgumentParser) -> None:
-    """`--specs DIR`, the same for every command that loads specs (run, compare, spec list, spec export): the CLI
+    """`--specs DIR`, the same for every command that loads specs (run, compare, serve, spec list, spec export): the CLI
     adds the folders' specs around the command (`conformance.spec.use_folders`)."""
     command.add_argument("--specs", action="append", type=Path, metavar="DIR", default=[], dest="spec_folders",
                          help="a spec folder, or a folder of them (e.g. from `spec import`), added to the bundled specs; repeatable")
