@@ -34,6 +34,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from conformance.readers.sheetscan import has_mark
+
 _ROW = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
 _SHEET_DATA, _END_DATA = b"<sheetData>", b"</sheetData>"
 _EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
@@ -80,7 +82,7 @@ class Splitter:
             self._fail()
 
     def _feed(self, piece: bytes) -> None:
-        if b"<!" in piece:  # a CDATA section or a comment: `<row` there would not start a row
+        if has_mark(piece, b"<!"):  # a CDATA section or a comment: `<row` there would not start a row
             raise _Unsplittable
         if self._state == "prefix":
             self._pending += piece
