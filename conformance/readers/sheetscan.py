@@ -212,8 +212,8 @@ def _tree_scan(stream: IO[bytes], scan: SheetScan) -> None:
             element.clear()  # keeps memory flat on a large sheet
 
 
-# Given the package and the sheet's member before the pass: a sink for the sheet's XML, or None.
-SinkFactory = Callable[[zipfile.ZipFile, zipfile.ZipInfo], Callable[[bytes], None] | None]
+# Given the package, the sheet's member and the scan's running range before the pass: a sink for the sheet's XML, or None.
+SinkFactory = Callable[[zipfile.ZipFile, zipfile.ZipInfo, SheetScan], Callable[[bytes], None] | None]
 
 
 def scan_sheet(path: Path, sheet: str, limit: int | None = None, sink: SinkFactory | None = None) -> SheetScan:
@@ -232,7 +232,7 @@ def scan_sheet(path: Path, sheet: str, limit: int | None = None, sink: SinkFacto
                 return scan
             try:
                 with bundle.open(part) as stream:
-                    _fast_scan(stream, scan, count=limit is None, sink=sink(bundle, bundle.getinfo(part)) if sink else None)
+                    _fast_scan(stream, scan, count=limit is None, sink=sink(bundle, bundle.getinfo(part), scan) if sink else None)
                 if limit is not None and scan.area > limit:
                     scan = SheetScan(part=part)
                     with bundle.open(part) as stream:
