@@ -47,7 +47,7 @@ _MAX_PREFIX = 1 << 24
 # How a part closed before the scan has seen the sheet's end ends: its cells are the same whatever follows
 # `</sheetData>`, provided that holds no cell, row or sheetData (checked in `finish`; else the sheet is read whole).
 _CLOSING = b"</sheetData></worksheet>"
-_CELL_LIKE = re.compile(rb"<(?:c|row|sheetData)[\s>/]")
+_CELL_LIKE = re.compile(rb"<(?:[\w.-]+:)?(?:c|row|sheetData)[\s>/]")  # a reader may match local names
 # The last part's size against the others': it is parsed only once the scan has ended, the others during it
 # (measured on the 100,000-record bench sheet with two parts, its child then ends with the first's).
 _LAST_SHARE = 0.85
