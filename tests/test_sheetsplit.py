@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import psutil
 import pytest
 
 from bench.xlsx_vs_csv import write_package
 from conformance.checks.database import Database
 from conformance.pipeline.discover import discover
 from conformance.pipeline.load import load_tables
-from conformance.readers import InputLimits, Workbooks, open_target, read_sheet
-from conformance.readers.sheetscan import column_letters
+from conformance.readers import InputLimits, Workbooks, open_target, read_sheet, sheetsplit
+from conformance.readers.sheetscan import column_letters, has_mark
 from conformance.readers.sheetsplit import StagedCells
 from conformance.results import codes
 from conformance.spec import load as load_spec
@@ -173,3 +174,51 @@ def test_a_child_that_dies_is_the_unreadable_sheet_finding_and_leaves_nothing(tm
     assert not parsed.readable
     workbooks.close()
     assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_a_mark_is_found_through_its_second_byte_exactly_as_by_a_plain_search() -> None:
+    samples = [b"", b"<", b"f", b"<f", b"f<f", b"ff<", b"<!--", b"a<b!c", b"f" * 200 + b"<f", b"!" * 100 + b"<x!" * 50 + b"<!"]
+    for data in samples:
+        for mark in (b"<f", b"<!"):
+            for stop in range(len(data) + 1):
+                assert has_mark(data, mark, stop) == (data.find(mark, 0, stop) >= 0), (data, mark, stop)
+
+
+def _children_left() -> list[psutil.Process]:
+    return [child for child in psutil.Process().children(recursive=True) if "sheetpart" in " ".join(child.cmdline())]
+
+
+@pytest.mark.parametrize("late", ["<!-- a comment after the first part -->", "suffix"])
+def test_a_part_started_early_whose_sheet_proves_unsplittable_reads_as_the_whole(
+        late: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Part 0 is handed to its child while the scan is still reading (the sheet's XML spans two of the scan's
+    chunks); then a comment among the rows, or a row after `</sheetData>` (which the early part's standard end
+    left out), proves the parts could differ: the one-process result, no child left, no part left."""
+    header, valid = _valid_rows()
+    rows: list[tuple[int, list[tuple[int, str, str]]] | str] = [(1, _text(header))]
+    rows += [(number, _text(valid[number % len(valid)])) for number in range(2, 1_400)]
+    if late != "suffix":
+        rows.insert(1_300, late)
+    xml = _sheet_xml(rows)
+    if late == "suffix":
+        xml = xml.replace(b"</sheetData>", b'</sheetData><row r="5000"><c r="A5000" t="inlineStr"><is><t>x</t></is></c></row>')
+    assert len(xml) > 1 << 22  # more than one chunk of the scan
+    _write_workbook(tmp_path / "住民.xlsx", xml)
+    sent: list[str] = []
+    send = sheetsplit.Splitter.send
+
+    def spy(self: sheetsplit.Splitter, index: int, stop: int | None) -> None:
+        sent.append(self._state)
+        send(self, index, stop)
+
+    monkeypatch.setattr(sheetsplit.Splitter, "send", spy)
+    whole = _load(tmp_path, 1 << 62, 1)
+    assert _load(tmp_path, 1, 2) == whole
+    assert sent == ["rows"]  # part 0 handed over during the scan, the last part never
+    assert not _children_left()
+    workbooks = Workbooks(split_bytes=1, parts=2)
+    parsed = read_sheet(tmp_path / "住民.xlsx", "住民", workbooks.limits, workbooks)
+    assert not isinstance(parsed.cells, StagedCells) and not _children_left()
+    folder = workbooks.folder()
+    workbooks.close()
+    assert not folder.exists()

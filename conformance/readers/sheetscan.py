@@ -118,6 +118,23 @@ def _last_cell(chunk: bytes, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
+def has_mark(data: bytes, mark: bytes, stop: int | None = None) -> bool:
+    """Whether `mark` (two bytes, the second rare in a sheet's XML: `<f`, `<!`) occurs in data[:stop], found
+    through its second byte: a one-byte search runs at memchr speed, while a two-byte search starting with
+    `<` stops at every tag (0.3 s for each such search over a 340 MB sheet). A sheet where the second byte is
+    common after all (text full of `f`) costs a few tries more, then the plain search."""
+    stop = len(data) if stop is None else stop
+    first, second = mark[0], mark[1:]
+    at = data.find(second, 1, stop)
+    for _ in range(64):
+        if at < 0:
+            return False
+        if data[at - 1] == first:
+            return True
+        at = data.find(second, at + 1, stop)
+    return at >= 0 and data.find(mark, at - 1, stop) >= 0
+
+
 def _row_ends(chunk: bytes, stop: int, scan: SheetScan) -> None:
     """The range from each row's last cell in chunk[:stop]: rows found by their ends, each touched once."""
     last_row, last_column = scan.last_row, scan.last_column
@@ -160,7 +177,7 @@ def _fast_scan(stream: IO[bytes], scan: SheetScan, count: bool = True, sink: Cal
             sink(chunk[:cut] if cut < len(chunk) else chunk)
         if count:
             scan.cells += chunk.count(b"<v>", 0, cut) + chunk.count(b"<is>", 0, cut)
-        if chunk.find(b"<f", 0, cut) >= 0:
+        if has_mark(chunk, b"<f", cut):
             for piece in chunk[:cut].split(b"<c ")[1:]:
                 body = piece.split(b"</c>", 1)[0]
                 reference = _REFERENCE.match(body)
@@ -195,8 +212,8 @@ def _tree_scan(stream: IO[bytes], scan: SheetScan) -> None:
             element.clear()  # keeps memory flat on a large sheet
 
 
-# Given the package and the sheet's member before the pass: a sink for the sheet's XML, or None.
-SinkFactory = Callable[[zipfile.ZipFile, zipfile.ZipInfo], Callable[[bytes], None] | None]
+# Given the package, the sheet's member and the scan's running range before the pass: a sink for the sheet's XML, or None.
+SinkFactory = Callable[[zipfile.ZipFile, zipfile.ZipInfo, SheetScan], Callable[[bytes], None] | None]
 
 
 def scan_sheet(path: Path, sheet: str, limit: int | None = None, sink: SinkFactory | None = None) -> SheetScan:
@@ -215,7 +232,7 @@ def scan_sheet(path: Path, sheet: str, limit: int | None = None, sink: SinkFacto
                 return scan
             try:
                 with bundle.open(part) as stream:
-                    _fast_scan(stream, scan, count=limit is None, sink=sink(bundle, bundle.getinfo(part)) if sink else None)
+                    _fast_scan(stream, scan, count=limit is None, sink=sink(bundle, bundle.getinfo(part), scan) if sink else None)
                 if limit is not None and scan.area > limit:
                     scan = SheetScan(part=part)
                     with bundle.open(part) as stream:

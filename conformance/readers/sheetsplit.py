@@ -6,8 +6,12 @@ while the other idled. A sheet whose XML is `Workbooks.split_bytes` or more is t
 used-range scan's own pass over its XML, at row starts into part-workbooks (the package's other members
 copied, ZIP_STORED, the other sheets left empty) held in memory (memfd; elsewhere files in the run's private
 folder). Each part is parsed by calamine in a child process (a fresh interpreter started during the scan,
-never a fork of a process holding DuckDB's threads) once the scan has bounded the sheet's used range,
-which turns its rows into text as `workbook.rows_as_text` does, writes them to a staging file of its
+never a fork of a process holding DuckDB's threads) as soon as the scan has passed its rows and the range
+seen so far (a bound of the part's own) is within the limit: the first parts are parsed while the scan reads
+the next. A part closed before the scan reaches the sheet's end ends with a standard `</sheetData></worksheet>`;
+the last part, written once the scan has ended, with the sheet's own end, and the sheet is read whole should
+that end hold a cell, a row or a sheetData (the early parts' cells would then differ). Each child then
+turns its rows into text as `workbook.rows_as_text` does, writes them to a staging file of its
 own (each row's cells in header order, then its line: the database's staging format) and hands back its
 issues. The parent joins them in line order: the same records, lines, issues and counts as the sheet read
 whole. What the parts could not reproduce exactly (a sheet not written as the scan expects, a CDATA
@@ -34,13 +38,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from conformance.readers.sheetscan import SheetScan, has_mark
+
 _ROW = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
 _SHEET_DATA, _END_DATA = b"<sheetData>", b"</sheetData>"
 _EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
 _MAX_PREFIX = 1 << 24
+# How a part closed before the scan has seen the sheet's end ends: its cells are the same whatever follows
+# `</sheetData>`, provided that holds no cell, row or sheetData (checked in `finish`; else the sheet is read whole).
+_CLOSING = b"</sheetData></worksheet>"
+_CELL_LIKE = re.compile(rb"<(?:[\w.-]+:)?(?:c|row|sheetData)[\s>/]")  # a reader may match local names
+# The last part's size against the others': it is parsed only once the scan has ended, the others during it
+# (measured on the 100,000-record bench sheet with two parts, its child then ends with the first's).
+_LAST_SHARE = 0.85
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 # The child's program: started during the scan, it imports readers/sheetpart.py, then waits for its job.
-_CHILD = "import sys; from conformance.readers.sheetpart import main; sys.exit(main(sys.stdin.buffer.read()))"
+_CHILD = "import sys; from conformance.readers.sheetpart import main; sys.exit(main(sys.stdin.buffer))"
 
 
 class _Unsplittable(Exception):
@@ -53,11 +66,16 @@ class Splitter:
     `ok` once `finish` succeeded; `starts[k]` is the first line of part k (the header, row 1, is read
     apart: `header_book`)."""
 
-    def __init__(self, source: zipfile.ZipFile, member: zipfile.ZipInfo, folder: Path, parts: int) -> None:
+    def __init__(self, source: zipfile.ZipFile, member: zipfile.ZipInfo, folder: Path, parts: int, sheet: str,
+                 scan: SheetScan | None = None, limit: int | None = None) -> None:
         self.folder, self.member, self.parts = folder, member, parts
+        # A part closed during the scan is parsed at once when the range the scan has seen so far (a bound of
+        # the part's own) is within `limit`: its child works while the scan reads the next parts.
+        self._scan, self._limit, self._sheet = scan, limit, sheet
         self._members = [(info, b"" if info.filename == member.filename else
                           _EMPTY_SHEET if _is_sheet(info.filename) else source.read(info)) for info in source.infolist()]
-        self._bounds = [member.file_size * k // parts for k in range(1, parts)]
+        share = member.file_size / (parts - 1 + _LAST_SHARE)
+        self._bounds = [int(share * k) for k in range(1, parts)]
         self._pending = bytearray()
         self._offset = 0
         self._prefix = self._header = self._suffix = b""
@@ -66,6 +84,7 @@ class Splitter:
         self._streams: list[IO[bytes]] = []
         self.starts: list[int] = []
         self.children: list[subprocess.Popen[bytes]] = []
+        self.sent: list[bool] = []  # whether child k was given its part (to parse it)
         self.books: list[str] = []  # where each child opens its part-workbook
         self._handles: list[IO[bytes]] = []
         self.header_book = b""  # a workbook of the sheet's first row only (its header), with its other elements
@@ -80,7 +99,7 @@ class Splitter:
             self._fail()
 
     def _feed(self, piece: bytes) -> None:
-        if b"<!" in piece:  # a CDATA section or a comment: `<row` there would not start a row
+        if has_mark(piece, b"<!"):  # a CDATA section or a comment: `<row` there would not start a row
             raise _Unsplittable
         if self._state == "prefix":
             self._pending += piece
@@ -123,6 +142,7 @@ class Splitter:
                     if found is None or int(found.group(1)) <= self.starts[-1]:
                         raise _Unsplittable
                     self._write(data[:cut])
+                    self._close_early(int(found.group(1)))
                     self._open(int(found.group(1)))
                     data = data[cut:]
                     continue
@@ -135,11 +155,33 @@ class Splitter:
         self._streams[-1].write(data)
         self._offset += len(data)
 
+    def _close_early(self, stop: int) -> None:
+        """The current part is whole (the next starts at line `stop`): closed with a standard end and, when the
+        range seen so far is within the limit, handed to its child, which parses it during the rest of the scan."""
+        index = len(self._streams) - 1
+        self._streams[index].write(_CLOSING)
+        self._streams[index].close()
+        self._books[index].close()
+        self._handles[index].flush()
+        scan = self._scan
+        if scan is not None and self._limit is not None and scan.area <= self._limit:
+            self.send(index, stop)
+
+    def send(self, index: int, stop: int | None) -> None:
+        """Child `index` given its part (lines `starts[index]` to `stop`, exclusive) to parse."""
+        child = self.children[index]
+        assert child.stdin is not None
+        job = {"book": self.books[index], "sheet": self._sheet, "first": self.starts[index], "stop": stop, "parent": os.getpid()}
+        with contextlib.suppress(OSError):  # a child already dead: said by its exit status once the parts are read
+            child.stdin.write(json.dumps(job).encode() + b"\n")
+            child.stdin.flush()
+        self.sent[index] = True
+
     def _open(self, start: int) -> None:
         """The next part-workbook, written as the scan goes into an anonymous in-memory file (memfd, Linux; else a
         file in the folder: writing 340 MB of parts to the disk cost more CPU than the scan), and its child process,
-        started now so that its start-up overlaps the scan: it waits for its job, sent once the scan has ended, so
-        calamine builds nothing before the used range is bounded."""
+        started now so that its start-up overlaps the scan: it waits for its part, sent once the scan has passed it
+        and bounded the range so far (`_close_early`), so calamine builds nothing before its range is bounded."""
         index = len(self.starts)
         inherited: tuple[int, ...] = ()
         if hasattr(os, "memfd_create"):
@@ -162,18 +204,19 @@ class Splitter:
         self._streams.append(writer.open(self.member.filename, "w", force_zip64=True))
         self._streams[-1].write(self._prefix)
         self.starts.append(start)
+        self.sent.append(False)
 
     def finish(self) -> bool:
-        """Close the parts (each ends with the sheet's elements after its rows); False when unsplit."""
-        if self._state != "suffix":
+        """Close the last part (it ends with the sheet's elements after its rows; the others were closed during the
+        scan with a standard end); False when unsplit."""
+        if self._state != "suffix" or _CELL_LIKE.search(self._suffix, len(_END_DATA)):
             self._fail()
             return False
         try:
-            for stream, book, handle in zip(self._streams, self._books, self._handles, strict=True):
-                stream.write(self._suffix)
-                stream.close()
-                book.close()
-                handle.flush()
+            self._streams[-1].write(self._suffix)
+            self._streams[-1].close()
+            self._books[-1].close()
+            self._handles[-1].flush()
             header = io.BytesIO()
             with zipfile.ZipFile(header, "w", zipfile.ZIP_STORED) as book:
                 for info, content in self._members:
@@ -226,20 +269,20 @@ def _is_sheet(name: str) -> bool:
     return name.startswith("xl/worksheets/") and name.endswith(".xml")
 
 
-def parse_parts(splitter: Splitter, sheet: str, width: int, staging: Path) -> list[dict[str, Any]] | str:
+def parse_parts(splitter: Splitter, width: int, staging: Path) -> list[dict[str, Any]] | str:
     """Each part parsed by its child process, writing `staging`-<k>.csv: the children's answers in line order,
     "fallback" when the one-process path must read the sheet, or the reason the sheet is unreadable."""
-    stops: list[int | None] = [*splitter.starts[1:], None]
-    jobs: list[dict[str, Any]] = [{"book": book, "sheet": sheet, "width": width, "first": first, "stop": stop,
-                                   "staging": f"{staging}-{index}.csv", "parent": os.getpid()}
-                                  for index, (book, first, stop) in enumerate(zip(splitter.books, splitter.starts, stops, strict=True))]
+    jobs: list[dict[str, Any]] = [{"width": width, "staging": f"{staging}-{index}.csv"} for index in range(len(splitter.children))]
     answers: list[dict[str, Any]] = []
     died: str | None = None
     try:
-        for child, job in zip(splitter.children, jobs, strict=True):
+        stops: list[int | None] = [*splitter.starts[1:], None]
+        for index, (child, job) in enumerate(zip(splitter.children, jobs, strict=True)):
             assert child.stdin is not None
+            if not splitter.sent[index]:  # the last part, or a part the scan could not bound early
+                splitter.send(index, stops[index])
             with contextlib.suppress(OSError):  # a child already dead: said by its exit status below
-                child.stdin.write(json.dumps(job).encode())
+                child.stdin.write(json.dumps(job).encode() + b"\n")
             with contextlib.suppress(OSError):
                 child.stdin.close()
         for child, job in zip(splitter.children, jobs, strict=True):

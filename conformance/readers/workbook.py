@@ -118,12 +118,12 @@ class Workbooks:
                 self._removal = weakref.finalize(self, shutil.rmtree, self._folder, True)
             return self._folder
 
-    def splitter(self, source: zipfile.ZipFile, member: zipfile.ZipInfo) -> Splitter | None:
+    def splitter(self, sheet: str, source: zipfile.ZipFile, member: zipfile.ZipInfo, scan: SheetScan) -> Splitter | None:
         """The used-range scan's sink for a sheet parsed in parts, or None (the sheet is read whole)."""
         if self.parts < 2 or member.file_size < self.split_bytes:
             return None
         try:
-            return Splitter(source, member, new_folder(self.folder()), self.parts)
+            return Splitter(source, member, new_folder(self.folder()), self.parts, sheet, scan, self.limits.max_sheet_cells)
         except Exception:  # a member unreadable, no room for the parts: read whole, scanned as before
             return None
 
@@ -197,7 +197,7 @@ def read_sheet(path: Path, sheet: str, limits: InputLimits | None = None, workbo
         workbook = workbooks.workbook(path)
         splitters: list[Splitter] = []
         try:
-            scan = scan_sheet(path, sheet, limits.max_sheet_cells, lambda *member: _keep(splitters, workbooks.splitter(*member)))
+            scan = scan_sheet(path, sheet, limits.max_sheet_cells, lambda *member: _keep(splitters, workbooks.splitter(sheet, *member)))
             in_parts = _read_in_parts(sheet, scan, splitters[0], workbooks) if splitters else None
         finally:
             for splitter in splitters:
@@ -271,7 +271,7 @@ def _read_in_parts(sheet: str, scan: SheetScan, splitter: Splitter, workbooks: W
             rows = worksheet.to_python(skip_empty_area=False)
             merged = list(worksheet.merged_cell_ranges or ())
         header = _header_row(rows[0]) if len(rows) == 1 else []
-        answers = parse_parts(splitter, sheet, len(header), Path(f"{splitter.folder}-rows")) if header else "fallback"
+        answers = parse_parts(splitter, len(header), Path(f"{splitter.folder}-rows")) if header else "fallback"
     except Exception:  # calamine refused a part: the one-process path says what it says
         return None
     finally:
