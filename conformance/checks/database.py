@@ -108,6 +108,8 @@ class Database:
             # A kept instance that cannot take this run's settings (e.g. its spill folder still in use).
             self._instance, served = self._attach(new_instance()), 0
         self._served = served + 1  # the runs its instance served, this one included (give_back retires it)
+        # A --memory-limit is instance-wide: set back to DuckDB's default when the run gives the instance back.
+        self._memory_limit = bool(memory_limit)
         self.connection = self.cursor()
         if memory_limit:
             try:
@@ -165,13 +167,13 @@ class Database:
             self._small = False
 
     def _attach(self, instance: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-        """This run's catalog attached to `instance`, whose instance-wide settings a run before may have
-        changed: back to DuckDB's defaults, with this run's spill folder."""
+        """This run's catalog attached to `instance`, with this run's spill folder."""
         # No RESET threads: every run sets its threads (to 1, __init__) before its first query; resetting
-        # them first restarted DuckDB's pool of threads for nothing (~1 ms of CPU per run).
+        # them first restarted DuckDB's pool of threads for nothing (~1 ms of CPU per run). No RESET
+        # memory_limit: a run that sets one resets it when it gives the instance back (close), and
+        # resetting it costs ~1.6 ms of CPU (DuckDB works out the default from the system's memory).
         try:
-            instance.execute(f"RESET memory_limit; SET temp_directory = {literal(str(self._scratch / 'spill'))}; "
-                             f"ATTACH ':memory:' AS {self._catalog}")
+            instance.execute(f"SET temp_directory = {literal(str(self._scratch / 'spill'))}; ATTACH ':memory:' AS {self._catalog}")
         except duckdb.Error:
             instance.close()
             raise
@@ -186,7 +188,7 @@ class Database:
     def close(self) -> None:
         """Close the connection, give the DuckDB instance back for the next run and remove the scratch folder."""
         self.connection.close()
-        give_back(self._instance, self._catalog, self._served)
+        give_back(self._instance, self._catalog, self._served, reset_memory_limit=self._memory_limit)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     def records(self, table: Table, items: list[str], records: list[int]) -> dict[int, tuple[str | None, ...]]:

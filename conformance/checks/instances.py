@@ -67,11 +67,12 @@ def search_path(catalog: str) -> str:
     return f"{catalog}.main,{FUNCTIONS_CATALOG}.main"
 
 
-def give_back(instance: duckdb.DuckDBPyConnection, catalog: str, served: int) -> None:
-    """The run's catalog detached, `instance` (which served `served` runs, this one included) is idle again;
-    closed if the catalog would not detach or it served MAX_RUNS_PER_INSTANCE runs."""
+def give_back(instance: duckdb.DuckDBPyConnection, catalog: str, served: int, *, reset_memory_limit: bool = False) -> None:
+    """The run's catalog detached (and, when the run set one, the memory limit back to DuckDB's default),
+    `instance` (which served `served` runs, this one included) is idle again; closed if either fails or it
+    served MAX_RUNS_PER_INSTANCE runs."""
     try:
-        instance.execute(f"DETACH {catalog}")
+        instance.execute(f"{'RESET memory_limit; ' if reset_memory_limit else ''}DETACH {catalog}")
     except duckdb.Error as error:
         instance.close()
         if isinstance(error, duckdb.InterruptException):  # a Ctrl-C stays an interrupt
