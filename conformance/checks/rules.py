@@ -279,6 +279,21 @@ def run_rules(
     fixture: 17 rules, ~4 ms each alone). A SQL error propagates before anything is collected: the caller
     then runs each rule alone (`run_rule`), so that the error is the failing rule's only.
     Each rule's total is exact and its first examples are by record, as run_rule's."""
+    if _counted_in_python(loaded):
+        # The records each rule returns, and then the lines of those (few) records: no semi-join of the typed
+        # form to plan per rule (the kotei-shisan-zei fixture's 納税義務者, 8 rules: ~2 ms of CPU of 9.5).
+        found = database.connection.execute("SELECT i, _record FROM (" + " UNION ALL ".join(
+            f"SELECT {index} AS i, _record FROM ({requirement.check.sql if requirement.check.kind == 'dataset' else rule_query(requirement, loaded)})"
+            for index, requirement in enumerate(requirements)) + ")").fetchall()
+        records = sorted({record for _index, record in found if record is not None})
+        # A record number as SQL compares it with the typed form's (a rule returning text or decimals: below).
+        if all(type(record) is int for record in records):
+            lines = dict(database.connection.execute(
+                f"SELECT _record, _line FROM {typed_name(loaded.table)} WHERE _record IN (SELECT unnest(?))", [records]
+            ).fetchall()) if records else {}
+            rows = sorted({(index, record, lines[record]) for index, record in found if record in lines})
+            _collect_rows(database, rows, requirements, loaded, collector, place, show_values)
+            return
     branches = " UNION ALL ".join(
         f"SELECT {index} AS i, _record, _line FROM ({rule_query(requirement, loaded, lines_by_semi_join=True)})"
         for index, requirement in enumerate(requirements)
