@@ -315,7 +315,8 @@ class Database:
         column = self._item_columns(table, header, expressions)
         present = [item for item in table.items if item.name in column]
         selected = [f"{column[item.name]} AS {quote(item.name)}" for item in present]
-        selected += [typed_value(item, column[item.name]) + f" AS {quote(item.name + '#typed')}"
+        small = 0 <= file.records < SMALL_TABLE  # a read ahead does not know its count: a large file
+        selected += [typed_value(item, column[item.name], small) + f" AS {quote(item.name + '#typed')}"
                      for item in self._typed(table) if item.name in column and item.sql_type in TYPED]
         return self._store_plain(table, file, selected)
 
@@ -434,7 +435,7 @@ class Database:
         column_spec = "{" + ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in columns.items()) + "}"
         # Text and typed values side by side in one table, as a plain file is stored (not two copies).
         selected = [numbered, *(f"{column} AS {quote(name)}" for name, column in present.items())]
-        selected += [typed_value(item, present[item.name]) + f" AS {quote(item.name + '#typed')}"
+        selected += [typed_value(item, present[item.name], records < SMALL_TABLE) + f" AS {quote(item.name + '#typed')}"
                      for item in self._typed(table) if item.sql_type in TYPED and item.name in present]
         self.connection.execute(
             f"CREATE OR REPLACE TABLE {data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({source}, "

@@ -10,7 +10,7 @@ import threading
 import duckdb
 
 from conformance.checks.formats import VALUE_FORMATS, sql_macros
-from conformance.checks.sql import literal
+from conformance.checks.sql import TYPED_DATE_FUNCTION, literal, typed_date
 
 # Starting a DuckDB instance costs ~28 ms of CPU (measured; a fixture run costs ~300 ms in all), so a process keeps
 # the instances its finished runs used and the next run takes one: each run gets a fresh in-memory catalog
@@ -90,6 +90,9 @@ def register_python_functions(connection: duckdb.DuckDBPyConnection) -> None:
     by every connection of its instance (a function registered through a closed cursor crashes DuckDB)."""
     for fmt in (fmt for fmt in VALUE_FORMATS.values() if fmt.sql is None):
         connection.create_function(fmt.function_name, fmt.check, ["VARCHAR"], "BOOLEAN", side_effects=False)
+    # "special": it returns NULL for values that are no date (DuckDB's default expects a value for every one).
+    connection.create_function(TYPED_DATE_FUNCTION, typed_date, ["VARCHAR", "VARCHAR"], "DATE", null_handling="special",
+                               side_effects=False)
 
 
 def register_functions(connection: duckdb.DuckDBPyConnection, as_of: datetime.date) -> None:
