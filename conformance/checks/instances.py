@@ -90,9 +90,10 @@ def register_python_functions(connection: duckdb.DuckDBPyConnection) -> None:
     by every connection of its instance (a function registered through a closed cursor crashes DuckDB)."""
     for fmt in (fmt for fmt in VALUE_FORMATS.values() if fmt.sql is None):
         connection.create_function(fmt.function_name, fmt.check, ["VARCHAR"], "BOOLEAN", side_effects=False)
-    # "special": it returns NULL for values that are no date (DuckDB's default expects a value for every one).
-    connection.create_function(TYPED_DATE_FUNCTION, typed_date, ["VARCHAR", "VARCHAR"], "DATE", null_handling="special",
-                               side_effects=False)
+    # "special": it returns NULL for values that are no date (DuckDB's default expects a value for every one). The
+    # string, as every DuckDB since 1.3 takes it: the stubs want an enum from a module DuckDB 2.0 moved.
+    connection.create_function(TYPED_DATE_FUNCTION, typed_date, ["VARCHAR", "VARCHAR"], "DATE",  # type: ignore[call-overload]
+                               null_handling="special", side_effects=False)
 
 
 def register_functions(connection: duckdb.DuckDBPyConnection, as_of: datetime.date) -> None:
