@@ -285,11 +285,11 @@ def run_rules(
         found = database.connection.execute("SELECT i, _record FROM (" + " UNION ALL ".join(
             f"SELECT {index} AS i, _record FROM ({requirement.check.sql if requirement.check.kind == 'dataset' else rule_query(requirement, loaded)})"
             for index, requirement in enumerate(requirements)) + ")").fetchall()
-        records = sorted({record for _index, record in found if record is not None})
+        records = {record for _index, record in found if record is not None}
         # A record number as SQL compares it with the typed form's (a rule returning text or decimals: below).
         if all(type(record) is int for record in records):
             lines = dict(database.connection.execute(
-                f"SELECT _record, _line FROM {typed_name(loaded.table)} WHERE _record IN (SELECT unnest(?))", [records]
+                f"SELECT _record, _line FROM {typed_name(loaded.table)} WHERE _record IN (SELECT unnest(?))", [sorted(records)]
             ).fetchall()) if records else {}
             rows = sorted({(index, record, lines[record]) for index, record in found if record in lines})
             _collect_rows(database, rows, requirements, loaded, collector, place, show_values)
