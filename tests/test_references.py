@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 from conformance.pipeline import run
@@ -80,3 +81,31 @@ def test_referenced_operation_evaluated_too_when_chosen(tmp_path: Path) -> None:
     assert result.summary.verdict == "pass"
     assert {r.operation for r in result.requirements} == {"fake", "juki"}
     assert [f.note for f in result.files if f.table == "住民"] == [None]
+
+
+def test_rule_reading_an_undeclared_item_errs_never_reads_nulls(tmp_path: Path) -> None:
+    """The typed forms hold only the items the run's rules declare (and a reference-only table only the
+    items referenced): a rule reading another item is an `error`, as `conformance spec lint` reports it,
+    never judged on values that were not loaded."""
+    spec = _fake_spec()
+    undeclared = replace(spec.requirements[-1].check, sql="SELECT _record FROM fake.登録 WHERE 宛名番号 NOT IN "
+                         "(SELECT 宛名番号 FROM juki.住民 WHERE 世帯番号 IS NOT NULL)")
+    spec = replace(spec, requirements=(*spec.requirements[:-1], replace(spec.requirements[-1], check=undeclared)))
+    result = run(_target(tmp_path, _atena_numbers()[:3]), [spec])
+    rule = result.requirement("FAKE-S-0001")
+    assert rule.verdict == "error"
+    assert rule.reason is not None and "Referenced column" in rule.reason
+
+
+def test_row_rule_reading_an_undeclared_item_of_its_table_errs(tmp_path: Path) -> None:
+    """Likewise a table's own items: its typed form holds those its rules declare."""
+    spec = _fake_spec()
+    table = spec.tables[0]
+    note = Item("備考", "FAKE-D-0001", False, None, "VARCHAR")
+    table = replace(table, items=(*table.items, note),
+                    schema={**table.schema, "properties": {**table.schema["properties"], "備考": {"type": "string", "x-requirement": "FAKE-D-0001"}}})
+    row = _requirement("FAKE-S-0002", Check("row", "登録", items=("宛名番号",), sql="備考 IS NOT NULL"))
+    spec = replace(spec, tables=(table,), requirements=(*spec.requirements, row))
+    (tmp_path / "登録.csv").write_text("宛名番号,備考\n1,x\n", encoding="utf-8")
+    result = run(tmp_path, [spec])
+    assert result.requirement("FAKE-S-0002").verdict == "error"

@@ -146,3 +146,24 @@ def test_a_broken_rule_among_those_run_together_errs_alone() -> None:
     others = [r.id for r in dataset if r.id != broken.id]
     assert {verdicts[i].verdict for i in others} == {"pass"}
     assert [r.id for r in result.requirements if r.verdict == "error"] == [broken.id]
+
+
+def test_a_dataset_rule_returning_record_numbers_of_another_type_finds_the_same_records() -> None:
+    # A small run takes the lines of the records its rules return by their numbers: a rule returning them
+    # as decimals or text is matched with the typed form as SQL compares them, as before.
+    spec = spec_store.load("juki")
+    rule = next(r for r in spec.requirements if r.check.kind == "dataset" and r.check.table == "住民")
+    case = next(path.parent for path in sorted((FIXTURES / "juki" / "invalid").glob("*/expected.yaml"))
+                if rule.id in path.read_text(encoding="utf-8"))
+    expected = run(case, [spec], RunOptions(as_of=FIXTURE_AS_OF)).requirement(rule.id)
+    assert expected.verdict == "fail"
+    for kind in ("DOUBLE", "DECIMAL(18,3)", "VARCHAR"):
+        check = dataclasses.replace(rule.check, sql=f"SELECT CAST(_record AS {kind}) AS _record FROM ({rule.check.sql})")
+        # Beside an unchanged copy of the rule: both return their numbers in one statement (as one type).
+        copy = dataclasses.replace(rule, id=rule.id + "-COPY")
+        changed = dataclasses.replace(spec, requirements=(*(
+            dataclasses.replace(r, check=check) if r.id == rule.id else r for r in spec.requirements), copy))
+        result = run(case, [changed], RunOptions(as_of=FIXTURE_AS_OF))
+        for found in (result.requirement(rule.id), result.requirement(copy.id)):
+            assert (found.verdict, found.findings_total, [(f.code, f.location, f.value) for f in found.findings]) == (
+                expected.verdict, expected.findings_total, [(f.code, f.location, f.value) for f in expected.findings])

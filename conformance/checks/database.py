@@ -15,7 +15,7 @@ import datetime
 import itertools
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -87,8 +87,11 @@ class Database:
     """One in-memory DuckDB catalog and connection of its own, with the format functions registered."""
 
     def __init__(self, memory_limit: str | None = None, as_of: datetime.date | None = None, scratch: Path | None = None,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, rule_items: Mapping[tuple[str, str], Collection[str]] | None = None) -> None:
         self._catalog = f"run{next(_CATALOGS)}"
+        # The items of each (operation, table) its typed form holds: those the run's rules read (None: every
+        # item). Typing the others cost a small run more than its rules (a date's typed value binds ~0.3 ms).
+        self._rule_items = rule_items
         # --threads: DuckDB's threads once a large table is loaded (None: DuckDB's default, one per core).
         self.threads = threads
         # The run's private folder when given (one folder for every temporary file of a run).
@@ -105,6 +108,8 @@ class Database:
             # A kept instance that cannot take this run's settings (e.g. its spill folder still in use).
             self._instance, served = self._attach(new_instance()), 0
         self._served = served + 1  # the runs its instance served, this one included (give_back retires it)
+        # A --memory-limit is instance-wide: set back to DuckDB's default when the run gives the instance back.
+        self._memory_limit = bool(memory_limit)
         self.connection = self.cursor()
         if memory_limit:
             try:
@@ -136,7 +141,7 @@ class Database:
         branch.connection = self.cursor()  # on this run's catalog (a new cursor starts on the instance's default)
         branch._instance, branch._catalog = self._instance, self._catalog
         branch._scratch, branch._stored, branch._forms, branch._small = self._scratch, self._stored, self._forms, self._small
-        branch._operations = self._operations
+        branch._operations, branch._rule_items = self._operations, self._rule_items
         branch.threads = self.threads
         if self._small:  # the optimizer is a cursor's own setting; threads are the database's
             branch.connection.execute("PRAGMA disable_optimizer")
@@ -162,13 +167,13 @@ class Database:
             self._small = False
 
     def _attach(self, instance: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-        """This run's catalog attached to `instance`, whose instance-wide settings a run before may have
-        changed: back to DuckDB's defaults, with this run's spill folder."""
+        """This run's catalog attached to `instance`, with this run's spill folder."""
         # No RESET threads: every run sets its threads (to 1, __init__) before its first query; resetting
-        # them first restarted DuckDB's pool of threads for nothing (~1 ms of CPU per run).
+        # them first restarted DuckDB's pool of threads for nothing (~1 ms of CPU per run). No RESET
+        # memory_limit: a run that sets one resets it when it gives the instance back (close), and
+        # resetting it costs ~1.6 ms of CPU (DuckDB works out the default from the system's memory).
         try:
-            instance.execute(f"RESET memory_limit; SET temp_directory = {literal(str(self._scratch / 'spill'))}; "
-                             f"ATTACH ':memory:' AS {self._catalog}")
+            instance.execute(f"SET temp_directory = {literal(str(self._scratch / 'spill'))}; ATTACH ':memory:' AS {self._catalog}")
         except duckdb.Error:
             instance.close()
             raise
@@ -183,7 +188,7 @@ class Database:
     def close(self) -> None:
         """Close the connection, give the DuckDB instance back for the next run and remove the scratch folder."""
         self.connection.close()
-        give_back(self._instance, self._catalog, self._served)
+        give_back(self._instance, self._catalog, self._served, reset_memory_limit=self._memory_limit)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     def records(self, table: Table, items: list[str], records: list[int]) -> dict[int, tuple[str | None, ...]]:
@@ -292,6 +297,14 @@ class Database:
         self._stored[(table.operation, table.name)] = (data, stored)
         return records
 
+    def _typed(self, table: Table) -> list[Item]:
+        """The items of `table`'s typed form: the run's rules read no other (`conformance spec lint` binds each
+        rule and population with only the items it declares and references), so no other is typed."""
+        if self._rule_items is None:
+            return list(table.items)
+        read = self._rule_items.get((table.operation, table.name), ())
+        return [item for item in table.items if item.name in read]
+
     @staticmethod
     def _present(table: Table, header: Sequence[str]) -> list[Item]:
         names = set(header)
@@ -302,8 +315,9 @@ class Database:
         column = self._item_columns(table, header, expressions)
         present = [item for item in table.items if item.name in column]
         selected = [f"{column[item.name]} AS {quote(item.name)}" for item in present]
-        selected += [typed_value(item, column[item.name]) + f" AS {quote(item.name + '#typed')}"
-                     for item in present if item.sql_type in TYPED]
+        small = 0 <= file.records < SMALL_TABLE  # a read ahead does not know its count: a large file
+        selected += [typed_value(item, column[item.name], small) + f" AS {quote(item.name + '#typed')}"
+                     for item in self._typed(table) if item.name in column and item.sql_type in TYPED]
         return self._store_plain(table, file, selected)
 
     @classmethod
@@ -350,11 +364,11 @@ class Database:
         # costs a fixture run more than the statements' work.
         statements = []
         for name, typed in ((raw_name(table), False), (typed_name(table), True)):
-            values = ", ".join(view(item, typed) for item in table.items)
+            values = "".join(", " + view(item, typed) for item in (self._typed(table) if typed else table.items))
             kind = "TABLE" if typed and records < SMALL_TABLE else "VIEW"
             if name in self._forms:  # the table is loaded again: replace what stands under its name
                 statements.append(f"DROP {self._forms.pop(name)} {name}")
-            statements.append(f"CREATE {kind} {name} AS SELECT {numbered}, {values} FROM {data}")
+            statements.append(f"CREATE {kind} {name} AS SELECT {numbered}{values} FROM {data}")
             self._forms[name] = kind
         statements.append(f"CREATE OR REPLACE TABLE {violations_name(table)} (_record BIGINT, item VARCHAR)")
         self.connection.execute(";\n".join(statements))
@@ -421,8 +435,8 @@ class Database:
         column_spec = "{" + ", ".join(f"{literal(name)}: {literal(kind)}" for name, kind in columns.items()) + "}"
         # Text and typed values side by side in one table, as a plain file is stored (not two copies).
         selected = [numbered, *(f"{column} AS {quote(name)}" for name, column in present.items())]
-        selected += [typed_value(item, present[item.name]) + f" AS {quote(item.name + '#typed')}"
-                     for item in table.items if item.sql_type in TYPED and item.name in present]
+        selected += [typed_value(item, present[item.name], records < SMALL_TABLE) + f" AS {quote(item.name + '#typed')}"
+                     for item in self._typed(table) if item.sql_type in TYPED and item.name in present]
         self.connection.execute(
             f"CREATE OR REPLACE TABLE {data_name(table)} AS SELECT {', '.join(selected)} FROM read_csv({source}, "
             f"header = {str(header).lower()}, delim = ',', quote = '\"', escape = '\"', auto_detect = false, columns = {column_spec})"

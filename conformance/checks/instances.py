@@ -10,7 +10,7 @@ import threading
 import duckdb
 
 from conformance.checks.formats import VALUE_FORMATS, sql_macros
-from conformance.checks.sql import literal
+from conformance.checks.sql import TYPED_DATE_FUNCTION, literal, typed_date
 
 # Starting a DuckDB instance costs ~28 ms of CPU (measured; a fixture run costs ~300 ms in all), so a process keeps
 # the instances its finished runs used and the next run takes one: each run gets a fresh in-memory catalog
@@ -67,11 +67,12 @@ def search_path(catalog: str) -> str:
     return f"{catalog}.main,{FUNCTIONS_CATALOG}.main"
 
 
-def give_back(instance: duckdb.DuckDBPyConnection, catalog: str, served: int) -> None:
-    """The run's catalog detached, `instance` (which served `served` runs, this one included) is idle again;
-    closed if the catalog would not detach or it served MAX_RUNS_PER_INSTANCE runs."""
+def give_back(instance: duckdb.DuckDBPyConnection, catalog: str, served: int, *, reset_memory_limit: bool = False) -> None:
+    """The run's catalog detached (and, when the run set one, the memory limit back to DuckDB's default),
+    `instance` (which served `served` runs, this one included) is idle again; closed if either fails or it
+    served MAX_RUNS_PER_INSTANCE runs."""
     try:
-        instance.execute(f"DETACH {catalog}")
+        instance.execute(f"{'RESET memory_limit; ' if reset_memory_limit else ''}DETACH {catalog}")
     except duckdb.Error as error:
         instance.close()
         if isinstance(error, duckdb.InterruptException):  # a Ctrl-C stays an interrupt
@@ -89,6 +90,10 @@ def register_python_functions(connection: duckdb.DuckDBPyConnection) -> None:
     by every connection of its instance (a function registered through a closed cursor crashes DuckDB)."""
     for fmt in (fmt for fmt in VALUE_FORMATS.values() if fmt.sql is None):
         connection.create_function(fmt.function_name, fmt.check, ["VARCHAR"], "BOOLEAN", side_effects=False)
+    # "special": it returns NULL for values that are no date (DuckDB's default expects a value for every one). The
+    # string, as every DuckDB since 1.3 takes it: the stubs want an enum from a module DuckDB 2.0 moved.
+    connection.create_function(TYPED_DATE_FUNCTION, typed_date, ["VARCHAR", "VARCHAR"], "DATE",  # type: ignore[call-overload]
+                               null_handling="special", side_effects=False)
 
 
 def register_functions(connection: duckdb.DuckDBPyConnection, as_of: datetime.date) -> None:

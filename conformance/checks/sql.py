@@ -3,6 +3,9 @@ item's typed value, and the line numbers of a plain file whose quoted fields hol
 
 from __future__ import annotations
 
+import calendar
+import datetime
+import re
 from collections.abc import Sequence
 
 from conformance.checks.formats import VALUE_FORMATS
@@ -62,14 +65,33 @@ TYPED = {
 }
 
 
-def typed_value(item: Item, column: str) -> str:
+# _DATE's Python twin, as a DuckDB function of every instance (instances.register_python_functions).
+TYPED_DATE_FUNCTION = "conformance_typed_date"
+_DATE_SHAPE = re.compile("[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
+
+
+def typed_date(value: str | None, open_bound: str) -> datetime.date | None:
+    """A date item's typed value as `_DATE` and `typed_value` give it, `open_bound` its format's ('' for none):
+    held equal to the SQL by tests/test_typed_dates.py."""
+    if value is None or value == open_bound or not _DATE_SHAPE.fullmatch(value) or value.startswith("0000"):
+        return None
+    year, month, day = int(value[:4]), int(value[5:7]), int(value[8:])
+    return datetime.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def typed_value(item: Item, column: str, small: bool = False) -> str:
     """The typed value of `item` held in `column`: NULL for the open bound of a period its format names
-    (0000-01-01 unknown start, 9999-12-31 open end), so rules read it as they read an empty value."""
-    expression = TYPED[item.sql_type].format(column=column)
+    (0000-01-01 unknown start, 9999-12-31 open end), so rules read it as they read an empty value.
+    `small`: a table of a few hundred records, whose dates are typed by `typed_date` (binding `_DATE`'s
+    twenty-odd nodes cost ~0.3 ms of CPU per item, more than calling Python on its values, ~0.08 ms)."""
     fmt = VALUE_FORMATS.get(item.format or "")
-    if fmt is None or fmt.open_bound is None:
+    bound = fmt.open_bound if fmt is not None else None
+    if small and item.sql_type == "DATE":
+        return f"{TYPED_DATE_FUNCTION}({column}, {literal(bound or '')})"
+    expression = TYPED[item.sql_type].format(column=column)
+    if bound is None:
         return expression
-    return f"CASE WHEN {column} = {literal(fmt.open_bound)} THEN NULL ELSE {expression} END"
+    return f"CASE WHEN {column} = {literal(bound)} THEN NULL ELSE {expression} END"
 
 
 def line_offset(breaks: Sequence[tuple[int, int]]) -> str:

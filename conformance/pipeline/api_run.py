@@ -21,7 +21,7 @@ from conformance.checks.files import unknown_item_findings
 from conformance.checks.places import RequestPlace
 from conformance.checks.staging import Staging
 from conformance.pipeline.declaration import check_declaration
-from conformance.pipeline.discover import load_specs, referenced_specs
+from conformance.pipeline.discover import load_specs, referenced_specs, rule_items
 from conformance.pipeline.evaluate import SpecEvaluation
 from conformance.pipeline.files import subject
 from conformance.pipeline.identity import spec_identity
@@ -128,7 +128,7 @@ def run_api(base_url: str, specs: Sequence[str | Spec] | None, options: RunOptio
     with contextlib.ExitStack() as stack:
         stack.callback(client.close)
         folder = stack.enter_context(workspace(options.temp_dir))
-        database = Database(options.memory_limit, as_of, folder / "db", options.threads)
+        database = Database(options.memory_limit, as_of, folder / "db", options.threads, rule_items(chosen))
         try:
             cases = []
             for spec in chosen:

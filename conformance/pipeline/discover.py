@@ -7,12 +7,13 @@ which the reader then reads its sheets from: a workbook is opened once per run, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from conformance import spec as spec_store
 from conformance.readers import SourceFile, Target
 from conformance.readers.base import ReaderError
 from conformance.spec import Spec, SpecError
+from conformance.spec.model import Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,30 @@ def referenced_specs(chosen: Sequence[Spec]) -> list[tuple[Spec, str]]:
     wanted -= {(spec.id, table.name) for spec in chosen for table in spec.tables}
     operations = set(spec_store.available())
     return [(spec_store.load(operation), table) for operation, table in sorted(wanted) if operation in operations]
+
+
+def rule_items(chosen: Sequence[Spec]) -> dict[tuple[str, str], frozenset[str]]:
+    """The items of each (operation, table) that the chosen specs' rules read: each rule's own items and
+    those its references declare (`conformance spec lint` binds every rule and population with only these)."""
+    read: dict[tuple[str, str], set[str]] = {}
+    for spec in chosen:
+        for requirement in spec.requirements:
+            check = requirement.check
+            if check.kind in ("row", "dataset") and check.table is not None:
+                read.setdefault((spec.id, check.table), set()).update(check.items)
+            for reference in check.references:
+                read.setdefault(reference.key, set()).update(reference.items)
+    return {key: frozenset(items) for key, items in read.items()}
+
+
+def reference_only(chosen: Sequence[Spec], table: Table) -> Table:
+    """`table` of an operation not being checked, as the chosen specs' rules read it: only the items their
+    references to it declare. `conformance spec lint` binds every rule and population with only those
+    items, so nothing else of it is read; storing the rest cost a fixture run more than its checks (住民,
+    115 items, referenced by most operations for its 宛名番号)."""
+    declared = {item for spec in chosen for requirement in spec.requirements for reference in requirement.check.references
+                if reference.key == (table.operation, table.name) for item in reference.items}
+    return replace(table, items=tuple(item for item in table.items if item.name in declared))
 
 
 def resolve_specs(specs: Sequence[str | Spec] | None, target: Target) -> tuple[list[Spec], Discovery]:

@@ -14,7 +14,15 @@ from conformance.checks.database import Database, LoadedTable
 from conformance.checks.files import presence_findings
 from conformance.checks.places import FilePlace
 from conformance.pipeline.declaration import check_declaration
-from conformance.pipeline.discover import Discovery, TableSource, load_specs, referenced_specs, resolve_specs
+from conformance.pipeline.discover import (
+    Discovery,
+    TableSource,
+    load_specs,
+    reference_only,
+    referenced_specs,
+    resolve_specs,
+    rule_items,
+)
 from conformance.pipeline.evaluate import SpecEvaluation
 from conformance.pipeline.identity import spec_identity
 from conformance.pipeline.load import TableLoad, load_tables, mapped_names, read, store
@@ -104,7 +112,7 @@ def _load_references(chosen: list[Spec], discovery: Discovery, database: Databas
         sources = discovery.of(spec.id, table_name) if table else ()
         if table is None or not sources:
             continue
-        load = store(table, sources[0], read(sources[0], options.limits, discovery.target.workbooks), database)
+        load = store(reference_only(chosen, table), sources[0], read(sources[0], options.limits, discovery.target.workbooks), database)
         note = f"{spec.name}の仕様は検査せず、他業務の規則の参照にだけ使いました"
         if not load.readable:
             note = "参照用に読めませんでした"
@@ -147,7 +155,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         chosen, discovery = resolve_specs(specs, opened)
         check_declaration(options.declaration, chosen)
         as_of = options.as_of or datetime.date.today()
-        database = Database(options.memory_limit, as_of, folder / "db", options.threads)
+        database = Database(options.memory_limit, as_of, folder / "db", options.threads, rule_items(chosen))
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             step = _progress_steps(chosen, options.progress) if options.progress is not None else None

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +14,7 @@ from conformance.api.options import ClientOptions
 from conformance.checks.formats import DEFAULT_CHARACTER_PROFILE
 from conformance.pipeline.declaration import Declaration
 from conformance.pipeline.mapping import ExportMapping
+from conformance.pipeline.watchdog import guard
 from conformance.readers import InputLimits, TargetError
 from conformance.results import SpecRef, Waiver
 from conformance.results.check_digits import DEFAULT_CHECK_DIGITS
@@ -86,32 +84,6 @@ def spec_refs(specs: Sequence[Spec]) -> tuple[SpecRef, ...]:
     return tuple(SpecRef(s.id, s.version, s.name, tuple(f"{d.title} {d.version}" for d in s.documents)) for s in specs)
 
 
-# The watchdog: waits for its stdin to close (the run's process ended, however: even killed, or aborted by
-# a native library), then removes the folder. A POSIX shell whose `read` is built in: about 3 ms of CPU per
-# run where a Python interpreter, even isolated (-I) and without site (-S), took about 27 ms (measured), and
-# every run, each of the test suite's thousands included, starts one. Python where there is no /bin/sh.
-_SHELL = Path("/bin/sh")
-_SHELL_WATCHDOG = 'while read -r _; do :; done; exec rm -rf -- "$1"'
-_WATCHDOG = "import shutil, sys; sys.stdin.buffer.read(); shutil.rmtree(sys.argv[1], ignore_errors=True)"
-
-
-def _watchdog(folder: Path) -> subprocess.Popen[bytes] | None:
-    """A process that removes `folder` once this one is gone. The pipe's write end is this process's
-    only (not inherited): when the process ends, by any means, the kernel closes it. The watchdog has a
-    session of its own, so the Ctrl-C that stops the run does not stop it first."""
-    if _SHELL.exists():
-        command = [str(_SHELL), "-c", _SHELL_WATCHDOG, "watchdog", str(folder)]
-        # rm from the system first, then wherever PATH says (a system without /usr/bin/rm).
-        environment: dict[str, str] | None = {"PATH": "/usr/bin:/bin:" + os.environ.get("PATH", "")}
-    else:
-        command, environment = [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(folder)], None
-    try:
-        return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True, env=environment)
-    except OSError:
-        return None  # no process to spare: the folder is still removed on every ending Python sees
-
-
 @contextlib.contextmanager
 def workspace(parent: Path | None = None) -> Iterator[Path]:
     """ONE private folder (mode 0700, under --temp-dir or TMPDIR) for every temporary file of a run: the extracted
@@ -123,13 +95,12 @@ def workspace(parent: Path | None = None) -> Iterator[Path]:
     except OSError as error:  # --temp-dir missing, not a folder, read-only, full
         where = parent if parent is not None else tempfile.gettempdir()
         raise TargetError(f"{where}: 一時フォルダを作れません（{error.strerror}）。--temp-dir に書き込めるフォルダを指定してください") from None
-    watchdog = _watchdog(folder)
+    release = guard(folder)
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        if watchdog is not None and watchdog.stdin is not None:
-            watchdog.stdin.close()  # it wakes, finds the folder gone, and ends; reaped by subprocess later
+        release()
 
 
 def is_url(target: str | Path) -> bool:
