@@ -23,6 +23,7 @@ import pytest
 import conformance.pipeline
 import conformance.pipeline.load
 from conformance.pipeline import run
+from conformance.pipeline.discover import TableSource
 from conformance.readers import InputLimits, open_target
 from conformance.readers.digest import file_sha256
 from conformance.report import REPORT_FORMATS
@@ -65,15 +66,18 @@ def test_a_read_only_export_is_read_and_left_as_it_was(tmp_path: Path) -> None:
 
 
 def _modify_after_reading(monkeypatch: pytest.MonkeyPatch, victim: Path) -> None:
-    """The hook: once the runner has read and stored a table, the file changes (an export job still
-    writing). After the store, not after `read_table` returns: a reader streams its records while they
-    are stored, and two tables are read ahead in threads, so a change made then could be read as data."""
+    """The hook: once the runner has read and stored the victim's own table (any table, for a ZIP: its
+    members were extracted when it was opened), the file changes (an export job still writing). After that
+    store, not after `read_table` returns, nor after another table's: a reader streams its records while they
+    are stored, and tables read ahead in threads are stored as they are read (世帯 may be stored while 住民
+    is still being read), so a change made then could be read as data."""
     original = conformance.pipeline.load.store
 
-    def store_then_modify(*arguments: object, **keywords: object) -> object:
-        stored = original(*arguments, **keywords)  # type: ignore[arg-type]
-        with victim.open("ab") as stream:
-            stream.write(b"\n")
+    def store_then_modify(table: object, source: TableSource, *arguments: object, **keywords: object) -> object:
+        stored = original(table, source, *arguments, **keywords)  # type: ignore[arg-type]
+        if source.file.path.resolve() == victim.resolve() or victim.suffix == ".zip":
+            with victim.open("ab") as stream:
+                stream.write(b"\n")
         return stored
 
     monkeypatch.setattr(conformance.pipeline.load, "store", store_then_modify)
