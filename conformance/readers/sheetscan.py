@@ -22,6 +22,7 @@ from typing import IO
 from xml.etree import ElementTree
 
 from conformance.readers.base import ReadIssue
+from conformance.readers.inflate import open_member
 from conformance.readers.sparse import position
 from conformance.results import codes
 
@@ -231,7 +232,7 @@ def scan_sheet(path: Path, sheet: str, limit: int | None = None, sink: SinkFacto
             if part is None:
                 return scan
             try:
-                with bundle.open(part) as stream:
+                with open_member(bundle, path, bundle.getinfo(part)) as stream:
                     _fast_scan(stream, scan, count=limit is None, sink=sink(bundle, bundle.getinfo(part), scan) if sink else None)
                 if limit is not None and scan.area > limit:
                     scan = SheetScan(part=part)
