@@ -71,10 +71,14 @@ class Workbooks:
     def __init__(self, limits: InputLimits | None = None, folder: Path | None = None, split_bytes: int = SPLIT_BYTES,
                  parts: int | None = None) -> None:
         self.limits = limits or InputLimits()
-        # A sheet of `split_bytes` of XML or more is parsed in `parts` (default: the usable cores, at most 4)
-        # by child processes, its parts and their staging files kept in a folder made in `folder` (the run's
-        # private folder; default the system's temp folder), removed by `close`.
-        self.split_bytes, self.parts = split_bytes, min(usable_cores(), 4) if parts is None else parts
+        # A sheet of `split_bytes` of XML or more is parsed in `parts` (default: one more than the usable cores,
+        # at most 4; none on one core) by child processes, its parts and their staging files kept in a folder made
+        # in `folder` (the run's private folder; default the system's temp folder), removed by `close`. One more
+        # than the cores: the last part is parsed only once the scan has ended, the others during it, so a
+        # smaller last part shortens the run's critical path (2 cores, the 100,000-record bench sheet: the
+        # children done at 5.38-5.60 s instead of 5.64-6.08 s, the run 7.6-7.9 s instead of 8.3-8.7 s).
+        cores = usable_cores()
+        self.split_bytes, self.parts = split_bytes, (min(cores + 1, 4) if cores > 1 else 1) if parts is None else parts
         self._parent: Path | None = folder
         self._folder: Path | None = None
         self._removal: weakref.finalize[Any, Any] | None = None
