@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy
+from typing import TYPE_CHECKING
 
 from conformance.readers.encoding import OTHER_BOMS, UTF8_BOM, CleanText
+
+if TYPE_CHECKING:
+    import numpy
 
 _CHUNK = 1 << 22
 # Records holding quoted line breaks that a direct read numbers by its table of extra lines; a file with
@@ -21,7 +23,6 @@ _CHUNK = 1 << 22
 MAX_BROKEN_RECORDS = 128
 
 _QUOTE, _LF, _CR = 34, 10, 13
-_NONE = numpy.empty(0, dtype=numpy.intp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +56,16 @@ class _Quotes:
     """
 
     def __init__(self, delimiter: int, start: int) -> None:
+        # numpy imported on first use: a workbook's child process (readers/sheetpart.py) never needs it (~0.05 s)
+        import numpy
+
         self.delimiter = delimiter
         self.start = start  # where the first line starts: after a UTF-8 BOM's bytes
         self.offset = 0  # of the current chunk in the file
         self.seen = 0
         self.previous = _LF  # the byte before the file: as after a line end
         self.closing_at_end = False  # the last chunk ended on a closing quote: its next byte is pending
-        self.quotes = _NONE
+        self.quotes = numpy.empty(0, dtype=numpy.intp)
         self.parity: numpy.ndarray | None = None  # the chunk's quotes counted up to each byte (mod 256)
         # The bytes that may come before an opening quote, and after a closing one.
         self.opens = numpy.zeros(256, dtype=bool)
@@ -74,10 +78,12 @@ class _Quotes:
 
         The chunk's opening and closing quotes are every other one (slices, not a parity per quote), and
         the bytes around them are judged by a table lookup: a fully quoted export has a quote every few bytes."""
+        import numpy
+
         if self.closing_at_end and not self.closes[int(data[0])]:
             return False
         is_quote = data == _QUOTE if any_quote else None
-        quotes = numpy.flatnonzero(is_quote) if is_quote is not None else _NONE
+        quotes = numpy.flatnonzero(is_quote) if is_quote is not None else numpy.empty(0, dtype=numpy.intp)
         self.closing_at_end = False
         self.parity = None if is_quote is None else numpy.cumsum(is_quote, dtype=numpy.uint8)
         if len(quotes):
@@ -101,6 +107,8 @@ class _Quotes:
 
     def inside(self, positions: numpy.ndarray) -> numpy.ndarray:
         """Which of the chunk's `positions` (of bytes that are not quotes) lie inside a quoted field."""
+        import numpy
+
         if not (self.seen % 2 or len(self.quotes)):
             return numpy.zeros(len(positions), dtype=bool)
         if self.parity is None:  # no quote in the chunk: inside where the last chunk ended inside
@@ -137,13 +145,15 @@ class _Scan:
         self.breaks: dict[int, int] = {}  # line index from 0 (0 = the header) → extra lines inside quotes
 
     def feed(self, chunk: bytes) -> bool:
+        import numpy
+
         data = numpy.frombuffer(chunk, dtype=numpy.uint8)
         if not self.quotes.feed(data, b'"' in chunk):
             return False
         marks = numpy.flatnonzero(data == self.mark)
         ends = numpy.flatnonzero(data == _LF)
         # Most exports hold no CR (a memchr-fast test).
-        crs = numpy.flatnonzero(data == _CR) if b"\r" in chunk else _NONE
+        crs = numpy.flatnonzero(data == _CR) if b"\r" in chunk else numpy.empty(0, dtype=numpy.intp)
         quoted = bool(len(self.quotes.quotes)) or self.quotes.seen % 2 == 1
         if quoted:
             inner_marks, inner_ends, inner_crs = (self.quotes.inside(p) for p in (marks, ends, crs))
@@ -175,6 +185,8 @@ class _Scan:
     def _note_breaks(self, data: numpy.ndarray, ends: numpy.ndarray, inner_lf: numpy.ndarray, inner_cr: numpy.ndarray) -> None:
         """Count the line breaks inside quoted fields per line (outside quotes) that holds them, as the
         strict parser's lines split them: a CRLF is one break, a lone CR or LF one each."""
+        import numpy
+
         previous = self.quotes.previous
         lone_lf = inner_lf[numpy.where(inner_lf > 0, data[inner_lf - 1] != _CR, previous != _CR)]
         at = numpy.concatenate((inner_cr, lone_lf))
