@@ -16,9 +16,8 @@ import itertools
 import shutil
 import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
 
 import duckdb
 
@@ -29,38 +28,27 @@ import numpy  # noqa: F401
 from conformance.checks.ahead import AheadRead, PlainFile, frozen
 from conformance.checks.instances import as_of_macro, give_back, new_instance, search_path, take_instance
 from conformance.checks.instances import register_functions as register_functions
-from conformance.checks.sql import TYPED, data_name, data_name_of, line_offset, typed_value
+from conformance.checks.loaded import LoadedTable, Rows
+from conformance.checks.sql import (
+    TYPED,
+    data_name,
+    data_name_of,
+    first_positions,
+    item_columns,
+    line_offset,
+    present_items,
+    typed_value,
+)
 from conformance.checks.sql import literal as literal
 from conformance.checks.sql import quote as quote
 from conformance.checks.sql import raw_name as raw_name
 from conformance.checks.sql import typed_name as typed_name
 from conformance.checks.sql import violations_name as violations_name
 from conformance.checks.staging import StagedRows, Staging, staging_writer
-from conformance.results.masking import sanitised
 from conformance.spec.model import Item, Table
 
 # Staging files' numbers, shared by every Database and branch of the process (next() is atomic under the GIL).
 _STAGING_NUMBERS = itertools.count(1)
-
-class Row(Protocol):
-    """One record as a reader gives it: its number, its first line, its non-empty values by item."""
-
-    @property
-    def record(self) -> int: ...
-    @property
-    def line(self) -> int: ...
-    @property
-    def values(self) -> Mapping[str, str]: ...
-
-
-class Rows(Protocol):
-    """A table as a reader gives it: the header and the records (consumed once)."""
-
-    @property
-    def header(self) -> Sequence[str]: ...
-    @property
-    def records(self) -> Iterator[Row]: ...
-
 
 # read_csv plans every declared column even when few are selected: a million-column header made the fast path
 # take a minute (the staged path needs a second). Far wider than any real export, so the staged path decides.
@@ -68,15 +56,6 @@ _DIRECT_MAX_COLUMNS = 4096
 # A table of fewer records is small: its typed form is stored as a table (Database._views), and while
 # every table of a run is small, DuckDB runs on one thread without its optimizer (Database.__init__).
 SMALL_TABLE = 1_000
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedTable:
-    """A table in the database: how many records, and which standard items had a column."""
-
-    table: Table
-    records: int
-    present: frozenset[str]
 
 
 # Each run's catalog has a name of its own within the process.
@@ -292,7 +271,7 @@ class Database:
             self.connection.execute(f"DROP TABLE {data}")
             return None
         # Insertion order is the file's order, so rowid numbers the records as the strict parser does.
-        stored = frozenset(item.name for item in self._present(table, parsed.header))
+        stored = frozenset(item.name for item in present_items(table, parsed.header))
         self._views(table, data, f"rowid + 1 AS _record, rowid + 2{line_offset(direct.breaks)} AS _line", stored, records)
         self._stored[(table.operation, table.name)] = (data, stored)
         return records
@@ -305,30 +284,15 @@ class Database:
         read = self._rule_items.get((table.operation, table.name), ())
         return [item for item in table.items if item.name in read]
 
-    @staticmethod
-    def _present(table: Table, header: Sequence[str]) -> list[Item]:
-        names = set(header)
-        return [item for item in table.items if item.name in names]
-
     def _read_direct(self, table: Table, header: Sequence[str], file: PlainFile, expressions: Mapping[str, str] | None) -> int | None:
         """The stored table of a plain file as DuckDB reads it, and its count of records (None: refused)."""
-        column = self._item_columns(table, header, expressions)
+        column = item_columns(table, header, expressions)
         present = [item for item in table.items if item.name in column]
         selected = [f"{column[item.name]} AS {quote(item.name)}" for item in present]
         small = 0 <= file.records < SMALL_TABLE  # a read ahead does not know its count: a large file
         selected += [typed_value(item, column[item.name], small) + f" AS {quote(item.name + '#typed')}"
                      for item in self._typed(table) if item.name in column and item.sql_type in TYPED]
         return self._store_plain(table, file, selected)
-
-    @classmethod
-    def _item_columns(cls, table: Table, header: Sequence[str], expressions: Mapping[str, str] | None) -> dict[str, str]:
-        """Each present item's SQL over a plain file's columns `c0`, `c1` …: a --mapping's expression, else its column."""
-        positions: dict[str, int] = {}
-        for index, name in enumerate(header):
-            positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
-        mapped = expressions or {}
-        return {item.name: f"({mapped[item.name]})" if item.name in mapped else f"c{positions[item.name]}"
-                for item in cls._present(table, header)}
 
     def _store_plain(self, table: Table, file: PlainFile, selected: Sequence[str]) -> int | None:
         """Store `selected` (SQL over `c0`, `c1` …) of every record of a plain file as `table`'s data; the count
@@ -403,9 +367,7 @@ class Database:
         CSV file that DuckDB reads: no Python work per cell (100,000 records of 115 items: seconds less
         than a dict per record). DuckDB picks the items by position, as it does from a plain file."""
         width = len(parsed.header)
-        positions: dict[str, int] = {}
-        for index, name in enumerate(parsed.header):
-            positions.setdefault(name, index)  # a duplicated column keeps its first position, as readers do
+        positions = first_positions(parsed.header)
         if isinstance(cells, StagedRows):  # staged by the reader: every part's file read in one statement
             staged, records = list(cells.files), cells.records
         else:
@@ -448,14 +410,3 @@ class Database:
     def _loaded(self, table: Table, header: Sequence[str], records: int) -> LoadedTable:
         # Its forms and its empty table of schema violations were made by _views.
         return LoadedTable(table=table, records=records, present=frozenset({item.name for item in table.items} & set(header)))
-
-
-def error_summary(error: BaseException) -> str:
-    """An internal error as a reason a report may show: its first line, cut where it starts quoting.
-
-    DuckDB's messages quote the data they choked on ("Original Line: …", "Could not convert string
-    '…'"), and a reason must never carry a personal value, let alone a 個人番号."""
-    first = (str(error).strip().splitlines() or [""])[0]
-    cut = min((index for index in (first.find("'"), first.find('"'), first.find("Original Line")) if index >= 0), default=len(first))
-    return f"{type(error).__name__}: {sanitised(first[:cut].rstrip(' :'))}" + ("…" if cut < len(first) else "")
-

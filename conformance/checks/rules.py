@@ -6,12 +6,12 @@ from __future__ import annotations
 from conformance.checks.database import (
     SMALL_TABLE,
     Database,
-    LoadedTable,
     literal,
     quote,
     typed_name,
     violations_name,
 )
+from conformance.checks.loaded import LoadedTable
 from conformance.checks.places import Place
 from conformance.checks.schema import LARGE_TABLE
 from conformance.results import Finding, FindingCollector, shown_part

@@ -16,8 +16,9 @@ from conformance.checks.compile import (
     compile_constraints,
     violation_query,
 )
-from conformance.checks.database import Database, LoadedTable, literal, quote, raw_name, violations_name
+from conformance.checks.database import Database, literal, quote, raw_name, violations_name
 from conformance.checks.keywords import precedence
+from conformance.checks.loaded import LoadedTable
 from conformance.checks.messages import describe
 from conformance.checks.places import Place
 from conformance.checks.schema_python import PYTHON_TABLE, Evaluated, evaluate_in_python, records_checked_by

@@ -16,8 +16,9 @@ from operator import itemgetter
 from typing import Any
 
 from conformance.checks.compile import Constraint
-from conformance.checks.database import Database, LoadedTable, quote, raw_name, violations_name
+from conformance.checks.database import Database, quote, raw_name, violations_name
 from conformance.checks.keywords import precedence
+from conformance.checks.loaded import LoadedTable
 
 PYTHON_TABLE = 1_000
 """Below this many records a table's compiled checks run in Python (measured break-even: see

@@ -1,12 +1,12 @@
 """SQL text the database writes: identifiers and literals, the names of a table's stored forms, an
-item's typed value, and the line numbers of a plain file whose quoted fields hold line breaks."""
+item's typed value, the items a header has and their columns in a plain file, and the line numbers of a plain file whose quoted fields hold line breaks."""
 
 from __future__ import annotations
 
 import calendar
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from conformance.checks.formats import VALUE_FORMATS
 from conformance.spec.model import Item, Table
@@ -112,3 +112,25 @@ def line_offset(breaks: Sequence[tuple[int, int]]) -> str:
         return f"CASE WHEN rowid > {indexes[middle - 1]} THEN {among(middle, high)} ELSE {among(low, middle - 1)} END"
 
     return f" + {among(0, len(breaks))}"
+
+
+def first_positions(header: Sequence[str]) -> dict[str, int]:
+    """Each column name's position in a header; a duplicated column keeps its first position, as readers do."""
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        positions.setdefault(name, index)
+    return positions
+
+
+def present_items(table: Table, header: Sequence[str]) -> list[Item]:
+    """The items of `table` the header has a column for, in the table's order."""
+    names = set(header)
+    return [item for item in table.items if item.name in names]
+
+
+def item_columns(table: Table, header: Sequence[str], expressions: Mapping[str, str] | None) -> dict[str, str]:
+    """Each present item's SQL over a plain file's columns `c0`, `c1` …: a --mapping's expression, else its column."""
+    positions = first_positions(header)
+    mapped = expressions or {}
+    return {item.name: f"({mapped[item.name]})" if item.name in mapped else f"c{positions[item.name]}"
+            for item in present_items(table, header)}

@@ -16,8 +16,9 @@ from conformance.api.cases import ApiEvaluation
 from conformance.api.client import ApiClient
 from conformance.api.contract import ApiRequirement, load_api_requirements, load_contract
 from conformance.api.gather import Gathered, Gatherer, Outcome
-from conformance.checks.database import Database, LoadedTable, error_summary
+from conformance.checks.database import Database
 from conformance.checks.files import unknown_item_findings
+from conformance.checks.loaded import LoadedTable, error_summary
 from conformance.checks.places import RequestPlace
 from conformance.checks.staging import Staging
 from conformance.pipeline.declaration import check_declaration

@@ -19,7 +19,8 @@ from typing import Any
 
 from conformance import __version__
 from conformance import spec as spec_store
-from conformance.checks.database import Database, LoadedTable, quote, raw_name
+from conformance.checks.database import Database, quote, raw_name
+from conformance.checks.loaded import LoadedTable
 from conformance.pipeline.compare_scan import CompactDatabase, Plan, fingerprint
 from conformance.pipeline.discover import discover
 from conformance.pipeline.load import load_tables

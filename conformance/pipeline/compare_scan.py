@@ -26,7 +26,7 @@ import numpy
 
 from conformance.checks.ahead import PlainFile
 from conformance.checks.database import Database, quote, raw_name
-from conformance.checks.sql import literal
+from conformance.checks.sql import item_columns, literal
 from conformance.checks.staging import staging_writer
 from conformance.readers import TargetError
 from conformance.spec.model import Table
@@ -100,7 +100,7 @@ class CompactDatabase(Database):
         self._sources.pop(key, None)
         if plan is None:
             return super()._read_direct(table, header, file, expressions)
-        columns = self._item_columns(table, header, expressions)
+        columns = item_columns(table, header, expressions)
         selected = [f"{columns[name]} AS {quote(name)}" for name in plan.kept if name in columns]
         selected.append(fingerprint([columns.get(name, "NULL") for name in plan.compared]) + " AS _fingerprint")
         records = self._store_plain(table, file, selected)  # refused, as by the base class: the staged path decides

@@ -11,9 +11,10 @@ import duckdb
 import jsonschema
 
 from conformance import spec as spec_store
-from conformance.checks.database import Database, LoadedTable, error_summary
+from conformance.checks.database import Database
 from conformance.checks.files import bom_findings, column_findings, issue_findings
 from conformance.checks.formats import CHARACTER_PROFILES, DEFAULT_CHARACTER_PROFILE
+from conformance.checks.loaded import LoadedTable, error_summary
 from conformance.checks.places import Place
 from conformance.checks.rules import count_populations, run_row_rules, run_rule, run_rules
 from conformance.checks.schema import SchemaNotCheckable, run_schema_checks, schema_records_checked

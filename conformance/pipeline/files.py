@@ -10,8 +10,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from conformance import __version__
-from conformance.checks.database import Database, LoadedTable
+from conformance.checks.database import Database
 from conformance.checks.files import presence_findings
+from conformance.checks.loaded import LoadedTable
 from conformance.checks.places import FilePlace
 from conformance.pipeline.declaration import check_declaration
 from conformance.pipeline.discover import (

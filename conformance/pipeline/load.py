@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import duckdb
 
 from conformance.checks.ahead import AheadRead
-from conformance.checks.database import Database, LoadedTable, error_summary
+from conformance.checks.database import Database
+from conformance.checks.loaded import LoadedTable, error_summary
 from conformance.pipeline.discover import TableSource
 from conformance.pipeline.mapping import ExportMapping, MappedTable, MappingError
 from conformance.readers import InputLimits, ParsedTable, ReadIssue, Workbooks, read_table
