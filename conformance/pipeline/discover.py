@@ -138,13 +138,12 @@ def rule_items(chosen: Sequence[Spec]) -> dict[tuple[str, str], frozenset[str]]:
     return {key: frozenset(items) for key, items in read.items()}
 
 
-def reference_only(chosen: Sequence[Spec], table: Table) -> Table:
-    """`table` of an operation not being checked, as the chosen specs' rules read it: only the items their
-    references to it declare. `conformance spec lint` binds every rule and population with only those
-    items, so nothing else of it is read; storing the rest cost a fixture run more than its checks (住民,
-    115 items, referenced by most operations for its 宛名番号)."""
-    declared = {item for spec in chosen for requirement in spec.requirements for reference in requirement.check.references
-                if reference.key == (table.operation, table.name) for item in reference.items}
+def reference_only(table: Table, read: Mapping[tuple[str, str], frozenset[str]]) -> Table:
+    """`table` of an operation not being checked, as the chosen specs' rules read it (`read`: `rule_items`):
+    only the items their references to it declare. `conformance spec lint` binds every rule and population
+    with only those items, so nothing else of it is read; storing the rest cost a fixture run more than its
+    checks (住民, 115 items, referenced by most operations for its 宛名番号)."""
+    declared = read.get((table.operation, table.name), frozenset())
     return replace(table, items=tuple(item for item in table.items if item.name in declared))
 
 

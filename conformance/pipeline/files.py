@@ -5,7 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,16 +104,17 @@ def _load_spec(evaluation: SpecEvaluation, discovery: Discovery, database: Datab
     return files
 
 
-def _load_references(chosen: list[Spec], discovery: Discovery, database: Database,
-                     loaded: dict[tuple[str, str], LoadedTable], options: RunOptions) -> list[TargetFile]:
-    """Load the tables that rules reference but no chosen spec holds: read, not evaluated."""
+def _load_references(chosen: list[Spec], discovery: Discovery, database: Database, loaded: dict[tuple[str, str], LoadedTable],
+                     options: RunOptions, read_items: Mapping[tuple[str, str], frozenset[str]]) -> list[TargetFile]:
+    """Load the tables that rules reference but no chosen spec holds, with only the items the rules read
+    (`read_items`): read, not evaluated."""
     files = []
     for spec, table_name in referenced_specs(chosen):
         table = spec.table(table_name)
         sources = discovery.of(spec.id, table_name) if table else ()
         if table is None or not sources:
             continue
-        load = store(reference_only(chosen, table), sources[0], read(sources[0], options.limits, discovery.target.workbooks), database)
+        load = store(reference_only(table, read_items), sources[0], read(sources[0], options.limits, discovery.target.workbooks), database)
         note = f"{spec.name}の仕様は検査せず、他業務の規則の参照にだけ使いました"
         if not load.readable:
             note = "参照用に読めませんでした"
@@ -156,7 +157,8 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
         chosen, discovery = resolve_specs(specs, opened)
         check_declaration(options.declaration, chosen)
         as_of = options.as_of or datetime.date.today()
-        database = Database(options.memory_limit, as_of, folder / "db", options.threads, rule_items(chosen))
+        read_items = rule_items(chosen)
+        database = Database(options.memory_limit, as_of, folder / "db", options.threads, read_items)
         try:
             loaded: dict[tuple[str, str], LoadedTable] = {}
             step = _progress_steps(chosen, options.progress) if options.progress is not None else None
@@ -164,7 +166,7 @@ def run(target: str | Path, specs: Sequence[str | Spec] | None = None, options: 
                                           options.check_digits)
                            for spec in chosen]
             files = [file for evaluation in evaluations for file in _load_spec(evaluation, discovery, database, loaded, options)]
-            files += _load_references(chosen, discovery, database, loaded, options)
+            files += _load_references(chosen, discovery, database, loaded, options, read_items)
             # No input is read after this: each is hashed again now, beside the checks, unless on one thread.
             rehashed = _beside(opened.changed_inputs) if options.threads != 1 else None
             requirements: list[RequirementResult] = []
